@@ -1,0 +1,74 @@
+"""The root of the `genzoo` CLI: loads plugins, adds the command groups, makes errors one line."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+import genzoo
+from genzoo.cli import catalog, plugins
+from genzoo.cli.output import errors
+from genzoo.core import GenzooError
+from genzoo.plugins import Plugins, installed
+
+# Each built-in command group is a module with `register(app)`.
+COMMAND_GROUPS = (catalog, plugins)
+
+DEBUG_ENV = "GENZOO_DEBUG"
+
+
+class _OneLineErrors(TyperGroup):
+    """Prints a GenzooError as one line and exits with its code (2: bad input, 1: failure).
+
+    GENZOO_DEBUG=1 lets the traceback through instead.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GenzooError as err:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            errors.print(f"error: {err}", style="red", markup=False, soft_wrap=True)
+            raise typer.Exit(err.exit_code) from None
+
+
+def make_app(plugins: Plugins) -> typer.Typer:
+    """The CLI with the built-in commands and those the loaded plugins add."""
+    app = typer.Typer(
+        cls=_OneLineErrors,
+        name="genzoo",
+        help="A zoo of pretrained generative models for PyTorch: list, inspect and extend it.",
+        invoke_without_command=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def root(
+        ctx: typer.Context,
+        version: Annotated[
+            bool,
+            typer.Option("--version", help="Print the genzoo version and exit.", is_eager=True),
+        ] = False,
+    ) -> None:
+        if version:
+            typer.echo(f"genzoo {genzoo.__version__}")
+            raise typer.Exit()
+        ctx.obj = plugins
+        if ctx.invoked_subcommand is None:
+            typer.echo(ctx.get_help())
+
+    for group in COMMAND_GROUPS:
+        group.register(app)
+    plugins.register_commands(app)
+    return app
+
+
+def main() -> None:
+    """The `genzoo` console script."""
+    make_app(installed())()

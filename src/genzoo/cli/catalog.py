@@ -1,0 +1,209 @@
+"""`genzoo list` and `genzoo info`: what the installed plugins offer. Metadata only: no torch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from genzoo.cli.output import (
+    JsonFlag,
+    console,
+    human_count,
+    plugins_of,
+    print_json,
+    warn_plugin_failures,
+)
+from genzoo.core import Architecture, PretrainedModel, Registry
+from genzoo.zoo import WeightsStatus, cached_files, weights_status
+
+_STATUS_STYLE = {
+    WeightsStatus.CACHED: "green",
+    WeightsStatus.PARTIAL: "yellow",
+    WeightsStatus.MISSING: "",
+    WeightsStatus.UNPUBLISHED: "dim",
+}
+
+
+def list_command(
+    ctx: typer.Context,
+    pattern: Annotated[
+        str | None,
+        typer.Argument(help="A name or shell-style wildcard, e.g. 'dcgan-*' or '*gan*'."),
+    ] = None,
+    family: Annotated[str | None, typer.Option(help="Only this family: gan, vae, ...")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Only models trained on this dataset.")
+    ] = None,
+    plugin: Annotated[str | None, typer.Option(help="Only what this plugin registers.")] = None,
+    architectures: Annotated[
+        bool,
+        typer.Option(
+            "--architectures", "-a", help="List architectures instead of pretrained models."
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the pretrained models (or architectures) that the installed plugins offer.
+
+    Examples:
+
+        genzoo list
+
+        genzoo list "*gan*" --family gan --json
+
+        genzoo list --architectures --plugin genzoo.plugins.dcgan
+    """
+    plugins = plugins_of(ctx)
+    registry = plugins.registry
+    columns: tuple[str, ...]
+    if architectures:
+        if dataset is not None:
+            raise typer.BadParameter("architectures have no dataset", param_hint="--dataset")
+        rows = [
+            _architecture_json(a, registry)
+            for a in registry.find_architectures(pattern, family=family, plugin=plugin)
+        ]
+        columns = ("name", "family", "components", "models", "plugin")
+    else:
+        rows = [
+            _model_json(m, registry)
+            for m in registry.find_models(pattern, family=family, dataset=dataset, plugin=plugin)
+        ]
+        columns = (
+            "name",
+            "family",
+            "dataset",
+            "components",
+            "parameters",
+            "license",
+            "weights",
+            "plugin",
+        )
+    warn_plugin_failures(plugins)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("nothing matches; `genzoo list` shows everything")
+        return
+    table = Table(*columns, box=None, header_style="bold")
+    for row in rows:
+        table.add_row(*(_cell(column, row[column]) for column in columns))
+    console.print(table)
+
+
+def info_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A pretrained model or an architecture.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show everything the registry knows about a model or an architecture.
+
+    Examples:
+
+        genzoo info dcgan
+
+        genzoo info dcgan-fashion-mnist --json
+    """
+    plugins = plugins_of(ctx)
+    registry = plugins.registry
+    entry = registry.lookup(name)
+    if isinstance(entry, PretrainedModel):
+        data = _model_json(entry, registry, detailed=True)
+    else:
+        data = _architecture_json(entry, registry, detailed=True)
+    warn_plugin_failures(plugins)
+    if as_json:
+        print_json(data)
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for key, value in data.items():
+        grid.add_row(key, Text(_detail(value)))
+    console.print(grid)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_command)
+    app.command("info")(info_command)
+
+
+def _model_json(
+    model: PretrainedModel, registry: Registry, detailed: bool = False
+) -> dict[str, Any]:
+    architecture = registry.architecture(model.architecture)
+    data: dict[str, Any] = {
+        "name": model.name,
+        "kind": "model",
+        "architecture": model.architecture,
+        "family": architecture.family,
+        "dataset": model.dataset,
+        "components": list(architecture.components),
+        "parameters": model.parameters,
+        "license": model.license,
+        "weights": weights_status(model).value,
+        "plugin": model.plugin,
+        "repo_id": model.repo_id,
+        "revision": model.revision,
+    }
+    if detailed:
+        paths = cached_files(model)
+        data.update(
+            {
+                "description": model.description,
+                "classes": dict(architecture.components),
+                "config": dict(model.config or architecture.config),
+                "sha256": dict(model.sha256),
+                "cached_files": {role: str(p) for role, p in paths.items() if p is not None},
+                "paper": model.paper,
+                "metrics": dict(model.metrics),
+            }
+        )
+    return data
+
+
+def _architecture_json(
+    arch: Architecture, registry: Registry, detailed: bool = False
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": arch.name,
+        "kind": "architecture",
+        "family": arch.family,
+        "components": list(arch.components),
+        "models": [m.name for m in registry.models.values() if m.architecture == arch.name],
+        "plugin": arch.plugin,
+    }
+    if detailed:
+        data.update(
+            {
+                "description": arch.description,
+                "classes": dict(arch.components),
+                "config": dict(arch.config),
+                "paper": arch.paper,
+            }
+        )
+    return data
+
+
+def _cell(column: str, value: Any) -> Text:
+    if column == "parameters":
+        return Text(human_count(value))
+    if column == "weights":
+        return Text(value, style=_STATUS_STYLE[WeightsStatus(value)])
+    if isinstance(value, list):
+        return Text(", ".join(value) or "-")
+    return Text(str(value) if value not in ("", None) else "-")
+
+
+def _detail(value: Any) -> str:
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {v}" for k, v in value.items()) or "-"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value) if value not in ("", None) else "-"

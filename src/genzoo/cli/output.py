@@ -1,0 +1,53 @@
+"""What every command shares: consoles, the --json option, number formatting, plugin warnings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from genzoo.plugins import Plugins
+
+# Piped output gets wide lines rather than rich's 80 columns, so no cell is cut short.
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+console = Console(highlight=False, width=_WIDTH)
+errors = Console(stderr=True, highlight=False, width=_WIDTH)
+
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")
+]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def human_count(n: int | None) -> str:
+    """898370 -> '898.4K'; None -> '-'."""
+    if n is None:
+        return "-"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
+
+
+def plugins_of(ctx: typer.Context) -> Plugins:
+    plugins: Plugins = ctx.obj
+    return plugins
+
+
+def warn_plugin_failures(plugins: Plugins) -> None:
+    """One stderr line per broken plugin: reported, never fatal."""
+    for info in plugins.failures:
+        more = f" (+{len(info.errors) - 1} more)" if len(info.errors) > 1 else ""
+        errors.print(
+            f"[yellow]warning:[/] plugin {info.name!r}: {info.errors[0]}{more}; "
+            "see `genzoo plugins`",
+            markup=True,
+            soft_wrap=True,
+        )

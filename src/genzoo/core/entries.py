@@ -1,0 +1,154 @@
+"""What plugins register: metadata about architectures, pretrained models and datasets.
+
+Entries are plain frozen dataclasses that name code lazily ("pkg.module:Class"),
+so building the whole catalog imports neither torch nor any model module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from genzoo.core.errors import RegistrationError
+from genzoo.core.lazy import is_ref
+
+if TYPE_CHECKING:
+    from genzoo.core.model import ZooModel
+
+#: The roles a component can play; each has an interface in `genzoo.core.interfaces`.
+ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+def _check_name(kind: str, name: object) -> None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise RegistrationError(
+            f"invalid {kind} name {name!r}: use lowercase letters, digits, '-', '_' and '.'"
+        )
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A model architecture: its components by role and the classes that implement them.
+
+    `components` maps a role to a lazy reference, e.g.
+    ``{"generator": "genzoo.plugins.dcgan.model:DCGANGenerator"}``.
+    `config` is the reference constructor configuration: `genzoo.build(name)` uses it,
+    and every component receives the keys its constructor accepts.
+    """
+
+    name: str
+    family: str
+    components: Mapping[str, str]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    paper: str = ""
+    plugin: str = ""  # filled in by the registry: the plugin that registered it
+
+    def __post_init__(self) -> None:
+        _check_name("architecture", self.name)
+        _check_name("family", self.family)
+        if not self.components:
+            raise RegistrationError(f"architecture {self.name!r} names no components")
+        for role, ref in self.components.items():
+            if role not in ROLES:
+                raise RegistrationError(
+                    f"architecture {self.name!r}: unknown role {role!r}; "
+                    f"roles are {', '.join(ROLES)}"
+                )
+            if not isinstance(ref, str) or not is_ref(ref):
+                raise RegistrationError(
+                    f"architecture {self.name!r}: {role} must be a lazy reference "
+                    f"'package.module:Class', got {ref!r}"
+                )
+        object.__setattr__(self, "components", _frozen(self.components))
+        object.__setattr__(self, "config", _frozen(self.config))
+
+    def build(
+        self,
+        config: Mapping[str, Any] | None = None,
+        roles: Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> ZooModel:
+        """Import the component classes and construct them (randomly initialised)."""
+        from genzoo.core.model import build  # imports torch: only when building
+
+        return build(self, self.config if config is None else config, roles=roles, name=name)
+
+
+@dataclass(frozen=True)
+class PretrainedModel:
+    """A pretrained model: an architecture, its config, and where its weights live.
+
+    `sha256` pins each component file (`<role>.safetensors` in the Hub repo
+    `repo_id` at `revision`); an empty mapping means the weights are not yet published.
+    """
+
+    name: str
+    architecture: str
+    repo_id: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    revision: str = "main"
+    sha256: Mapping[str, str] = field(default_factory=dict)
+    dataset: str = ""
+    license: str = ""
+    paper: str = ""
+    description: str = ""
+    parameters: int | None = None  # total over all components, as built from `config`
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        _check_name("model", self.name)
+        _check_name("architecture", self.architecture)
+        if not isinstance(self.repo_id, str) or not _REPO_ID.match(self.repo_id):
+            raise RegistrationError(
+                f"model {self.name!r}: repo_id must look like 'org/name', got {self.repo_id!r}"
+            )
+        for role, digest in self.sha256.items():
+            if role not in ROLES or not isinstance(digest, str) or not _SHA256.match(digest):
+                raise RegistrationError(
+                    f"model {self.name!r}: sha256 must map roles to 64 lowercase hex digits, "
+                    f"got {role!r}: {digest!r}"
+                )
+        object.__setattr__(self, "config", _frozen(self.config))
+        object.__setattr__(self, "sha256", _frozen(self.sha256))
+        object.__setattr__(self, "metrics", _frozen(self.metrics))
+
+    @property
+    def published(self) -> bool:
+        """Whether pinned weights exist for this model."""
+        return bool(self.sha256)
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A dataset a plugin can read; `loader` lazily names the callable that opens it."""
+
+    name: str
+    loader: str
+    description: str = ""
+    license: str = ""
+    homepage: str = ""
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        _check_name("dataset", self.name)
+        if not isinstance(self.loader, str) or not is_ref(self.loader):
+            raise RegistrationError(
+                f"dataset {self.name!r}: loader must be 'package.module:function', "
+                f"got {self.loader!r}"
+            )
+
+
+Entry = Architecture | PretrainedModel | DatasetEntry

@@ -1,0 +1,158 @@
+"""The five component interfaces and their tensor contracts.
+
+Images are float tensors N x C x H x W scaled to [-1, 1]. Implementations set the
+attributes named in each class in `__init__` and implement `forward`; contracts
+are checked by `genzoo.core.conformance`, not in every forward.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from genzoo.core.errors import BadInputError
+
+ImageShape = tuple[int, int, int]  # (channels, height, width)
+Device = torch.device | str | None
+
+
+class LatentDistribution(NamedTuple):
+    """A diagonal Gaussian over latent codes, as a variational encoder returns it."""
+
+    mean: Tensor  # (N, latent_dim)
+    log_var: Tensor  # (N, latent_dim)
+
+    def sample(self, generator: torch.Generator | None = None) -> Tensor:
+        """Draw one code per row with the reparameterisation trick (differentiable)."""
+        noise = torch.randn(self.mean.shape, generator=generator, device="cpu")
+        return self.mean + (0.5 * self.log_var).exp() * noise.to(self.mean)
+
+
+class Generator(nn.Module, abc.ABC):
+    """Maps latent codes, and class labels when conditional, to images."""
+
+    latent_dim: int
+    num_classes: int = 0  # 0 when unconditional
+    image_shape: ImageShape
+
+    @abc.abstractmethod
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """(N, latent_dim) codes [+ (N,) int64 labels] -> (N, C, H, W) images in [-1, 1]."""
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """(n, latent_dim) standard normal codes, drawn on the CPU so seeds agree across devices."""
+        return torch.randn(n, self.latent_dim, generator=generator)
+
+    @torch.inference_mode()
+    def sample(
+        self,
+        n: int,
+        labels: Sequence[int] | Tensor | None = None,
+        seed: int | None = None,
+        device: Device = None,
+    ) -> Tensor:
+        """Generate `n` images; the same `seed` gives the same images.
+
+        A conditional generator draws random labels when none are given.
+        """
+        if n < 0:
+            raise BadInputError(f"cannot sample {n} images: n must be >= 0")
+        rng = None if seed is None else torch.Generator().manual_seed(seed)
+        device = torch.device(device) if device is not None else _device_of(self)
+        z = self.sample_latent(n, rng)
+        y = self._labels(n, labels, rng)
+        was_training = self.training
+        self.eval()
+        try:
+            return self(z.to(device), None if y is None else y.to(device))
+        finally:
+            self.train(was_training)
+
+    def _labels(
+        self, n: int, labels: Sequence[int] | Tensor | None, rng: torch.Generator | None
+    ) -> Tensor | None:
+        if not self.num_classes:
+            if labels is not None:
+                raise BadInputError("this generator is unconditional: it takes no labels")
+            return None
+        if labels is None:
+            return torch.randint(0, self.num_classes, (n,), generator=rng)
+        y = torch.as_tensor(labels, dtype=torch.long).flatten()
+        if y.numel() == 1:
+            y = y.expand(n)
+        if y.numel() != n:
+            raise BadInputError(f"got {y.numel()} labels for {n} images")
+        if n and (y.min() < 0 or y.max() >= self.num_classes):
+            raise BadInputError(f"labels must lie in [0, {self.num_classes - 1}]")
+        return y
+
+
+class Discriminator(nn.Module, abc.ABC):
+    """Scores images as real (high) or generated (low)."""
+
+    image_shape: ImageShape
+    num_classes: int = 0
+
+    @abc.abstractmethod
+    def forward(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
+        """(N, C, H, W) images [+ (N,) labels] -> (N,) raw scores (logits, not probabilities)."""
+
+
+class Encoder(nn.Module, abc.ABC):
+    """Maps images to latent codes, or to a `LatentDistribution` for variational models."""
+
+    latent_dim: int
+    image_shape: ImageShape
+
+    @abc.abstractmethod
+    def forward(self, images: Tensor) -> Tensor | LatentDistribution:
+        """(N, C, H, W) images -> (N, latent_dim) codes or a LatentDistribution of that shape."""
+
+
+class Decoder(nn.Module, abc.ABC):
+    """Maps latent codes to images."""
+
+    latent_dim: int
+    image_shape: ImageShape
+
+    @abc.abstractmethod
+    def forward(self, z: Tensor) -> Tensor:
+        """(N, latent_dim) codes -> (N, C, H, W) images in [-1, 1]."""
+
+
+class Classifier(nn.Module, abc.ABC):
+    """Maps images to class logits; `features` exposes the penultimate representation."""
+
+    class_names: tuple[str, ...]
+    image_shape: ImageShape
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @abc.abstractmethod
+    def forward(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images -> (N, num_classes) logits."""
+
+    @abc.abstractmethod
+    def features(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images -> (N, D) features (what metrics compare)."""
+
+
+#: The interface each role must implement.
+INTERFACES: dict[str, type[nn.Module]] = {
+    "generator": Generator,
+    "discriminator": Discriminator,
+    "encoder": Encoder,
+    "decoder": Decoder,
+    "classifier": Classifier,
+}
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    param = next(module.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")

@@ -1,0 +1,168 @@
+"""The registry: every architecture, pretrained model and dataset the plugins offer.
+
+Architectures and models share one namespace (so `genzoo info NAME` is never
+ambiguous); datasets have their own. Lookups of unknown names raise
+`UnknownNameError` with close matches; patterns are shell-style wildcards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Iterable
+from typing import TypeVar
+
+from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
+from genzoo.core.errors import PatternError, RegistrationError, UnknownNameError
+
+E = TypeVar("E", Architecture, PretrainedModel, DatasetEntry)
+
+_KIND = {Architecture: "architecture", PretrainedModel: "model", DatasetEntry: "dataset"}
+
+
+def check_pattern(pattern: str) -> None:
+    """Raise `PatternError` for an empty pattern or an unclosed '[' set."""
+    if not pattern:
+        raise PatternError("empty pattern: give a name or a wildcard such as '*gan*'")
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            # fnmatch reads ']' (or '!]') straight after '[' as a literal member of the set
+            start = i + 1 + (pattern[i + 1 : i + 2] == "!")
+            close = pattern.find("]", start + 1)
+            if close < 0:
+                raise PatternError(
+                    f"malformed pattern {pattern!r}: '[' at position {i} is never closed"
+                )
+            i = close
+        i += 1
+
+
+def has_wildcard(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+class Registry:
+    """Entries by name, with the plugin that registered each."""
+
+    def __init__(self) -> None:
+        self.architectures: dict[str, Architecture] = {}
+        self.models: dict[str, PretrainedModel] = {}
+        self.datasets: dict[str, DatasetEntry] = {}
+
+    def add(self, entry: Entry, plugin: str) -> Entry:
+        """Register `entry` on behalf of `plugin`; a taken name raises `RegistrationError`."""
+        kind = _KIND.get(type(entry))
+        if kind is None:
+            raise RegistrationError(
+                f"plugin {plugin!r} registered {type(entry).__name__} {entry!r}; expected an "
+                "Architecture, PretrainedModel or DatasetEntry"
+            )
+        table, rivals = self._tables(entry)
+        for other in rivals:
+            if entry.name in other:
+                holder = other[entry.name]
+                raise RegistrationError(
+                    f"{kind} {entry.name!r} from plugin {plugin!r} clashes with "
+                    f"{_KIND[type(holder)]} {entry.name!r} from plugin {holder.plugin!r}; "
+                    f"the one from {plugin!r} is ignored"
+                )
+        stamped = dataclasses.replace(entry, plugin=plugin)
+        table[entry.name] = stamped
+        return stamped
+
+    def _tables(self, entry: Entry) -> tuple[dict, list[dict]]:
+        if isinstance(entry, DatasetEntry):
+            return self.datasets, [self.datasets]
+        own = self.architectures if isinstance(entry, Architecture) else self.models
+        return own, [self.architectures, self.models]
+
+    # -- lookups -----------------------------------------------------------------
+
+    def architecture(self, name: str) -> Architecture:
+        return _get(self.architectures, "architecture", name)
+
+    def model(self, name: str) -> PretrainedModel:
+        return _get(self.models, "model", name)
+
+    def dataset(self, name: str) -> DatasetEntry:
+        return _get(self.datasets, "dataset", name)
+
+    def lookup(self, name: str) -> Architecture | PretrainedModel:
+        """A model or an architecture by name (they share one namespace)."""
+        found = self.models.get(name) or self.architectures.get(name)
+        if found is None:
+            raise UnknownNameError(
+                "model or architecture", name, [*self.models, *self.architectures]
+            )
+        return found
+
+    def family_of(self, model: PretrainedModel) -> str:
+        return self.architecture(model.architecture).family
+
+    # -- searches ----------------------------------------------------------------
+
+    def find_models(
+        self,
+        pattern: str | None = None,
+        *,
+        family: str | None = None,
+        dataset: str | None = None,
+        plugin: str | None = None,
+    ) -> list[PretrainedModel]:
+        """Models matching a wildcard `pattern` and the given filters, sorted by name."""
+        found = _match(self.models, "model", pattern)
+        if family is not None:
+            _known("family", family, self.families())
+            found = [m for m in found if self.family_of(m) == family]
+        if dataset is not None:
+            _known("dataset", dataset, {*self.datasets, *(m.dataset for m in self.models.values())})
+            found = [m for m in found if m.dataset == dataset]
+        return _by_plugin(found, plugin, self)
+
+    def find_architectures(
+        self, pattern: str | None = None, *, family: str | None = None, plugin: str | None = None
+    ) -> list[Architecture]:
+        """Architectures matching a wildcard `pattern` and the given filters, sorted by name."""
+        found = _match(self.architectures, "architecture", pattern)
+        if family is not None:
+            _known("family", family, self.families())
+            found = [a for a in found if a.family == family]
+        return _by_plugin(found, plugin, self)
+
+    def families(self) -> set[str]:
+        return {a.family for a in self.architectures.values()}
+
+    def plugins(self) -> set[str]:
+        """Names of the plugins that registered at least one entry."""
+        tables: list[dict] = [self.architectures, self.models, self.datasets]
+        return {e.plugin for table in tables for e in table.values()}
+
+
+def _get(table: dict[str, E], kind: str, name: str) -> E:
+    try:
+        return table[name]
+    except KeyError:
+        raise UnknownNameError(kind, name, table) from None
+
+
+def _match(table: dict[str, E], kind: str, pattern: str | None) -> list[E]:
+    if pattern is None:
+        return [table[k] for k in sorted(table)]
+    check_pattern(pattern)
+    if not has_wildcard(pattern):
+        return [_get(table, kind, pattern.lower())]
+    return [table[k] for k in sorted(table) if fnmatch.fnmatchcase(k, pattern.lower())]
+
+
+def _known(what: str, value: str, known: Iterable[str]) -> None:
+    known = set(known)
+    if value not in known:
+        raise UnknownNameError(what, value, known)
+
+
+def _by_plugin(found: list[E], plugin: str | None, registry: Registry) -> list[E]:
+    if plugin is None:
+        return found
+    _known("plugin", plugin, registry.plugins())
+    return [e for e in found if e.plugin == plugin]

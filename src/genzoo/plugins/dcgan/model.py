@@ -1,0 +1,132 @@
+"""DCGAN (Radford et al. 2016) for small square images, optionally class-conditional.
+
+The generator upsamples from a start size of 4-7 pixels by x2 stages (28x28:
+7 -> 14 -> 28; 32x32: 4 -> 8 -> 16 -> 32); the discriminator mirrors it. Labels,
+when `num_classes > 0`, enter the generator as a one-hot vector beside z and the
+discriminator through a projection term (Miyato & Koyama 2018).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from genzoo.core.interfaces import Discriminator, Generator
+
+
+def _stages(size: int) -> int:
+    """How many x2 stages lead from a start of at least 4 pixels to `size`."""
+    stages = 0
+    while size % 2 == 0 and size // 2 >= 4:
+        size //= 2
+        stages += 1
+    if stages == 0:
+        raise ValueError(f"image size {size} cannot be reached by x2 stages from >= 4 pixels")
+    return stages
+
+
+def _widths(base_channels: int, stages: int) -> list[int]:
+    """Channel widths of the hidden feature maps, widest (smallest map) first."""
+    return [base_channels * 2**i for i in reversed(range(stages))]
+
+
+def _square(image_shape: Sequence[int]) -> tuple[int, int, int]:
+    channels, height, width = (int(d) for d in image_shape)
+    if height != width:
+        raise ValueError(f"DCGAN needs square images, got {height}x{width}")
+    return channels, height, width
+
+
+def _init_weights(module: nn.Module) -> None:
+    """The DCGAN paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class DCGANGenerator(Generator):
+    def __init__(
+        self,
+        latent_dim: int = 100,
+        image_shape: Sequence[int] = (1, 28, 28),
+        base_channels: int = 64,
+        num_classes: int = 0,
+    ) -> None:
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.image_shape = _square(image_shape)
+        channels, size, _ = self.image_shape
+        stages = _stages(size)
+        widths = _widths(base_channels, stages)
+        layers: list[nn.Module] = [
+            # (N, latent + classes, 1, 1) -> (N, widths[0], start, start)
+            nn.ConvTranspose2d(latent_dim + num_classes, widths[0], size >> stages, bias=False),
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(inplace=True),
+        ]
+        for wide, narrow in itertools.pairwise(widths):
+            # (N, wide, s, s) -> (N, narrow, 2s, 2s)
+            layers += [
+                nn.ConvTranspose2d(wide, narrow, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(narrow),
+                nn.ReLU(inplace=True),
+            ]
+        # (N, widths[-1], size/2, size/2) -> (N, channels, size, size) in [-1, 1]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(_init_weights)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("this generator is conditional: pass labels")
+            z = torch.cat([z, F.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
+        return self.net(z[:, :, None, None])  # (N, latent [+ classes], 1, 1) -> (N, C, H, W)
+
+
+class DCGANDiscriminator(Discriminator):
+    def __init__(
+        self,
+        image_shape: Sequence[int] = (1, 28, 28),
+        base_channels: int = 64,
+        num_classes: int = 0,
+    ) -> None:
+        super().__init__()
+        self.image_shape = _square(image_shape)
+        self.num_classes = num_classes
+        channels, size, _ = self.image_shape
+        stages = _stages(size)
+        widths = _widths(base_channels, stages)[::-1]  # narrowest (largest map) first
+        # (N, channels, size, size) -> (N, widths[0], size/2, size/2); no batch norm on the input
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, widths[0], 4, 2, 1),
+            nn.LeakyReLU(0.2, inplace=True),
+        ]
+        for narrow, wide in itertools.pairwise(widths):
+            # (N, narrow, s, s) -> (N, wide, s/2, s/2)
+            layers += [
+                nn.Conv2d(narrow, wide, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(wide),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
+        layers.append(nn.Flatten())  # (N, widths[-1] * start * start)
+        self.features = nn.Sequential(*layers)
+        feature_dim = widths[-1] * (size >> stages) ** 2
+        self.score = nn.Linear(feature_dim, 1)
+        self.embed = nn.Embedding(num_classes, feature_dim) if num_classes else None
+        self.apply(_init_weights)
+
+    def forward(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
+        h = self.features(images)  # (N, feature_dim)
+        score = self.score(h).squeeze(1)  # (N,)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this discriminator is conditional: pass labels")
+            score = score + (self.embed(labels) * h).sum(dim=1)  # projection term
+        return score

@@ -1,0 +1,52 @@
+"""The hooks a genzoo plugin may implement.
+
+A plugin is a module (or object) whose functions are marked with `genzoo.hookimpl`
+and named after these specs. It is found through the entry-point group `genzoo`:
+
+    [project.entry-points.genzoo]
+    mygan = "genzoo_mygan.plugin"
+
+Registration hooks receive a `register` callback and should only describe
+things: name model classes lazily ("pkg.module:Class") so that `genzoo list`
+never imports torch or model code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from genzoo.core.entries import Architecture, DatasetEntry, PretrainedModel
+
+if TYPE_CHECKING:
+    import typer
+
+PROJECT = "genzoo"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    """Call `register(Architecture(...))` once per architecture the plugin provides."""
+
+
+@hookspec
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    """Call `register(PretrainedModel(...))` once per pretrained model the plugin provides.
+
+    A model may name an architecture registered by another plugin.
+    """
+
+
+@hookspec
+def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
+    """Call `register(DatasetEntry(...))` once per dataset the plugin can read."""
+
+
+@hookspec
+def register_commands(app: typer.Typer) -> None:
+    """Add commands to the `genzoo` CLI with `@app.command()`; a name already taken is refused."""

@@ -1,0 +1,258 @@
+"""Loading plugins: the built-ins, then every entry point of the group `genzoo`.
+
+Each plugin is loaded and called in isolation: one that fails to import, uses
+an unknown hook, raises in a hook or registers something invalid is recorded
+in its `PluginInfo` and left out, and everything else keeps working.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
+from genzoo.core.errors import RegistrationError
+from genzoo.core.registry import Registry
+from genzoo.plugins import hookspecs
+
+if TYPE_CHECKING:
+    import typer
+
+#: Built-in plugins, loaded before any third-party one so that their names win clashes.
+BUILTIN_PLUGINS = ("genzoo.plugins.dcgan",)
+
+ENTRY_POINT_GROUP = "genzoo"
+
+#: Comma-separated allowlist of third-party plugins (entry-point or distribution
+#: names); set but empty means built-ins only, unset means everything installed.
+LOAD_ENV = "GENZOO_LOAD_PLUGINS"
+
+# The registration hooks, in call order (models may name architectures of any plugin).
+_REGISTRATIONS: tuple[tuple[str, str, type], ...] = (
+    ("register_architectures", "architectures", Architecture),
+    ("register_models", "models", PretrainedModel),
+    ("register_datasets", "datasets", DatasetEntry),
+)
+
+
+@dataclass
+class PluginInfo:
+    """What one plugin is, what it implements and registered, and what went wrong."""
+
+    name: str
+    distribution: str
+    version: str
+    builtin: bool
+    loaded: bool = False
+    hooks: list[str] = field(default_factory=list)
+    registered: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+
+    def fail(self, what: str, err: BaseException) -> None:
+        message = " ".join(f"{what}: {type(err).__name__}: {err}".split())
+        self.errors.append(message)
+        self.tracebacks.append("".join(traceback.format_exception(err)))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "builtin": self.builtin,
+            "loaded": self.loaded,
+            "hooks": self.hooks,
+            "registered": self.registered,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class Plugins:
+    """The loaded plugins and the registry they filled."""
+
+    manager: pluggy.PluginManager
+    registry: Registry
+    infos: list[PluginInfo]
+
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [info for info in self.infos if info.errors]
+
+    def register_commands(self, app: typer.Typer) -> None:
+        """Let each loaded plugin add CLI commands; a name already taken is refused."""
+        for info, impl in self._impls("register_commands"):
+            before = list(app.registered_commands)
+            taken = {_command_name(c) for c in before}
+            try:
+                impl(app=app)
+            except Exception as err:
+                app.registered_commands[:] = before
+                info.fail("register_commands raised", err)
+                continue
+            added = app.registered_commands[len(before) :]
+            for command in added:
+                name = _command_name(command)
+                if name in taken:
+                    app.registered_commands.remove(command)
+                    info.fail("register_commands", RegistrationError(f"command {name!r} is taken"))
+                else:
+                    taken.add(name)
+                    info.registered.setdefault("commands", []).append(name)
+
+    def _impls(self, hook: str) -> Iterable[tuple[PluginInfo, Callable[..., Any]]]:
+        """Each loaded plugin's implementation of `hook`, in load order."""
+        by_plugin = {i.plugin_name: i for i in getattr(self.manager.hook, hook).get_hookimpls()}
+        for info in self.infos:
+            impl = by_plugin.get(info.name)
+            if info.loaded and impl is not None:
+                yield info, functools.partial(_call, impl)
+
+
+def load_plugins(
+    builtins: Iterable[str] = BUILTIN_PLUGINS,
+    entry_points: Iterable[metadata.EntryPoint] | None = None,
+    allow: str | None = None,
+) -> Plugins:
+    """Load `builtins` and the allowed `entry_points` (default: those installed) into a registry."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    plugins = Plugins(manager, Registry(), [])
+    version = _version("genzoo")
+    for module_name in builtins:
+        info = PluginInfo(module_name, "genzoo", version, builtin=True)
+        _add(plugins, info, functools.partial(importlib.import_module, module_name))
+    if entry_points is None:
+        entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        allow = os.environ.get(LOAD_ENV) if allow is None else allow
+    for ep in _allowed(list(entry_points), allow, plugins):
+        dist = ep.dist
+        info = PluginInfo(
+            ep.name, dist.name if dist else "?", dist.version if dist else "?", builtin=False
+        )
+        _add(plugins, info, ep.load, what=f"cannot load entry point {ep.name} = {ep.value}")
+    _fill_registry(plugins)
+    return plugins
+
+
+@functools.lru_cache(maxsize=1)
+def installed() -> Plugins:
+    """The plugins of this environment, loaded once (`installed.cache_clear()` to reload)."""
+    return load_plugins()
+
+
+def _allowed(
+    entry_points: list[metadata.EntryPoint], allow: str | None, plugins: Plugins
+) -> list[metadata.EntryPoint]:
+    if allow is None:
+        return entry_points
+    wanted = {_normalize(n) for n in allow.split(",") if n.strip()}
+    chosen = [
+        ep
+        for ep in entry_points
+        if {_normalize(ep.name), _normalize(ep.dist.name if ep.dist else "")} & wanted
+    ]
+    found = {_normalize(n) for ep in chosen for n in (ep.name, ep.dist.name if ep.dist else "")}
+    for missing in sorted(wanted - found):
+        info = PluginInfo(missing, "?", "?", builtin=False)
+        info.fail(LOAD_ENV, LookupError(f"names {missing!r}, but no installed plugin has it"))
+        plugins.infos.append(info)
+    return chosen
+
+
+def _add(
+    plugins: Plugins, info: PluginInfo, load: Callable[[], object], what: str = "cannot import"
+) -> None:
+    plugins.infos.append(info)
+    try:
+        plugin = load()
+    except Exception as err:
+        info.fail(what, err)
+        return
+    try:
+        plugins.manager.register(plugin, name=info.name)
+        plugins.manager.check_pending()  # catches misspelt hook names
+    except Exception as err:
+        if plugins.manager.is_registered(plugin):
+            plugins.manager.unregister(plugin)
+        info.fail("invalid plugin", err)
+        return
+    info.loaded = True
+    info.hooks = sorted(c.name for c in plugins.manager.get_hookcallers(plugin) or [])
+
+
+def _fill_registry(plugins: Plugins) -> None:
+    for hook, kind, entry_type in _REGISTRATIONS:
+        for info, impl in plugins._impls(hook):
+            try:
+                entries = _collect(impl, hook, entry_type)
+            except Exception as err:  # the plugin's entries of this hook are all left out
+                info.fail(f"{hook} raised", err)
+                continue
+            for entry in entries:
+                try:
+                    plugins.registry.add(entry, plugin=info.name)
+                except RegistrationError as err:
+                    info.fail(hook, err)
+                else:
+                    info.registered.setdefault(kind, []).append(entry.name)
+    _drop_unlinked_models(plugins)
+
+
+def _collect(impl: Callable[..., Any], hook: str, entry_type: type) -> list[Entry]:
+    """Call one plugin's registration hook and return what it registered."""
+    entries: list[Entry] = []
+
+    def register(entry: Entry) -> None:
+        if not isinstance(entry, entry_type):
+            raise RegistrationError(f"{hook} takes {entry_type.__name__} objects, got {entry!r}")
+        entries.append(entry)
+
+    impl(register=register)
+    return entries
+
+
+def _drop_unlinked_models(plugins: Plugins) -> None:
+    """Remove models whose architecture or pinned roles do not exist."""
+    registry = plugins.registry
+    infos = {info.name: info for info in plugins.infos}
+    for model in list(registry.models.values()):
+        arch = registry.architectures.get(model.architecture)
+        if arch is None:
+            problem = f"model {model.name!r} names unknown architecture {model.architecture!r}"
+        elif extra := set(model.sha256) - set(arch.components):
+            problem = f"model {model.name!r} pins {sorted(extra)}, which {arch.name!r} lacks"
+        else:
+            continue
+        del registry.models[model.name]
+        info = infos[model.plugin]
+        info.registered["models"].remove(model.name)
+        info.fail("register_models", RegistrationError(problem + "; the model is ignored"))
+
+
+def _call(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    return impl.function(**{name: kwargs[name] for name in impl.argnames})
+
+
+def _command_name(command: Any) -> str:
+    return command.name or command.callback.__name__.replace("_", "-")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,63 @@
+"""Where a pretrained model's files stand in the shared Hugging Face cache.
+
+This reads huggingface_hub's documented cache layout
+(`models--org--name/{refs,snapshots}`) directly, because importing
+`huggingface_hub.file_download` costs about 0.2 s and `genzoo list` must stay
+fast; tests check it against `huggingface_hub.try_to_load_from_cache`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+
+from genzoo.core.entries import PretrainedModel
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+class WeightsStatus(str, enum.Enum):
+    UNPUBLISHED = "not yet published"
+    CACHED = "cached"
+    PARTIAL = "partly cached"
+    MISSING = "not cached"
+
+
+def hub_cache() -> Path:
+    """The HF hub cache folder (honours HF_HOME and HF_HUB_CACHE)."""
+    from huggingface_hub import constants  # cheap: environment and paths only
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path | None:
+    """The cached snapshot folder of `repo_id` at `revision`, or None if never fetched."""
+    repo = (cache or hub_cache()) / ("models--" + repo_id.replace("/", "--"))
+    if _COMMIT.match(revision):
+        commit = revision
+    else:
+        ref = repo / "refs" / revision
+        if not ref.is_file():
+            return None
+        commit = ref.read_text().strip()
+    return repo / "snapshots" / commit
+
+
+def cached_files(model: PretrainedModel, cache: Path | None = None) -> dict[str, Path | None]:
+    """Each pinned component file's path in the cache, or None where it is absent."""
+    snapshot = snapshot_dir(model.repo_id, model.revision, cache)
+    found: dict[str, Path | None] = {}
+    for role in model.sha256:
+        path = snapshot / f"{role}.safetensors" if snapshot else None
+        found[role] = path if path is not None and path.is_file() else None
+    return found
+
+
+def weights_status(model: PretrainedModel, cache: Path | None = None) -> WeightsStatus:
+    if not model.published:
+        return WeightsStatus.UNPUBLISHED
+    present = [p is not None for p in cached_files(model, cache).values()]
+    if all(present):
+        return WeightsStatus.CACHED
+    return WeightsStatus.PARTIAL if any(present) else WeightsStatus.MISSING
