@@ -14,6 +14,7 @@ from genzoo.cli.output import (
     human_count,
     plugins_of,
     print_json,
+    table,
     warn_plugin_failures,
 )
 from genzoo.core import Architecture, PretrainedModel, Registry
@@ -89,10 +90,10 @@ def list_command(
     if not rows:
         console.print("nothing matches; `genzoo list` shows everything")
         return
-    table = Table(*columns, box=None, header_style="bold")
+    grid = table(*columns)
     for row in rows:
-        table.add_row(*(_cell(column, row[column]) for column in columns))
-    console.print(table)
+        grid.add_row(*(_cell(column, row[column]) for column in columns))
+    console.print(grid)
 
 
 def info_command(

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from genzoo.plugins import Plugins
 
-# Piped output gets wide lines rather than rich's 80 columns, so no cell is cut short.
-_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+# Piped output gets wide lines rather than 80 columns, so that rows stay whole for grep.
+_WIDTH = None if sys.stdout.isatty() else 200
 console = Console(highlight=False, width=_WIDTH)
 errors = Console(stderr=True, highlight=False, width=_WIDTH)
 
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")
 ]
+
+
+def table(*columns: str) -> Table:
+    """A borderless table whose cells wrap rather than being cut short on narrow terminals."""
+    grid = Table(box=None, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    return grid
 
 
 def print_json(data: Any) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json
+from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
 
 
 def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -27,16 +26,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json([info.as_json() for info in plugins.infos])
         return
-    table = Table(
-        "plugin",
-        "distribution",
-        "version",
-        "hooks",
-        "registered",
-        "status",
-        box=None,
-        header_style="bold",
-    )
+    grid = table("plugin", "distribution", "version", "hooks", "registered", "status")
     for info in plugins.infos:
         registered = "; ".join(
             f"{kind}: {', '.join(names)}" for kind, names in info.registered.items() if names
@@ -48,7 +38,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             if info.errors
             else Text("ok", style="green")
         )
-        table.add_row(
+        grid.add_row(
             Text(info.name),
             Text(info.distribution),
             Text(info.version),
@@ -56,7 +46,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             Text(registered or "-"),
             status,
         )
-    console.print(table)
+    console.print(grid)
     for info in plugins.failures:
         for message, trace in zip(info.errors, info.tracebacks, strict=True):
             errors.print(Text(f"{info.name}: {message}", style="red"), soft_wrap=True)

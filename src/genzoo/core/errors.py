@@ -27,7 +27,10 @@ class UnknownNameError(BadInputError, KeyError):
 
     def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
         self.kind, self.name = kind, name
-        self.suggestions = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        containing = [k for k in known if name and name in k and k not in close]
+        self.suggestions = (close + containing)[:3]
         quoted = [repr(s) for s in self.suggestions]
         options = (
             ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else "".join(quoted)

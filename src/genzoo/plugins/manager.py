@@ -60,6 +60,8 @@ class PluginInfo:
 
     def fail(self, what: str, err: BaseException) -> None:
         message = " ".join(f"{what}: {type(err).__name__}: {err}".split())
+        if message in self.errors:  # e.g. the same command clash, met by a second app
+            return
         self.errors.append(message)
         self.tracebacks.append("".join(traceback.format_exception(err)))
 
@@ -91,6 +93,7 @@ class Plugins:
     def register_commands(self, app: typer.Typer) -> None:
         """Let each loaded plugin add CLI commands; a name already taken is refused."""
         for info, impl in self._impls("register_commands"):
+            info.registered["commands"] = []
             before = list(app.registered_commands)
             taken = {_command_name(c) for c in before}
             try:
@@ -107,7 +110,7 @@ class Plugins:
                     info.fail("register_commands", RegistrationError(f"command {name!r} is taken"))
                 else:
                     taken.add(name)
-                    info.registered.setdefault("commands", []).append(name)
+                    info.registered["commands"].append(name)
 
     def _impls(self, hook: str) -> Iterable[tuple[PluginInfo, Callable[..., Any]]]:
         """Each loaded plugin's implementation of `hook`, in load order."""

@@ -1,0 +1,222 @@
+"""Plugin loading: built-ins, entry points, isolation of every kind of broken plugin."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from conftest import PluginDists
+from genzoo.plugins import LOAD_ENV, load_plugins
+
+
+@pytest.fixture
+def load(monkeypatch: pytest.MonkeyPatch):
+    """Load the built-ins and the installed entry points as `genzoo` would, under an allowlist."""
+
+    def load(allow: str | None = None):
+        if allow is None:
+            monkeypatch.delenv(LOAD_ENV, raising=False)
+        else:
+            monkeypatch.setenv(LOAD_ENV, allow)
+        return load_plugins()
+
+    return load
+
+
+def by_name(plugins, name):
+    return next(info for info in plugins.infos if info.name == name)
+
+
+def test_builtins_register_dcgan_and_nothing_fails():
+    plugins = load_plugins(entry_points=[])
+    assert "dcgan" in plugins.registry.architectures
+    assert {"dcgan-mnist", "dcgan-fashion-mnist"} <= set(plugins.registry.models)
+    assert plugins.failures == []
+    info = by_name(plugins, "genzoo.plugins.dcgan")
+    assert info.builtin and info.loaded and info.distribution == "genzoo"
+    assert info.hooks == ["register_architectures", "register_models"]
+
+
+def test_good_plugin_is_discovered_through_its_entry_point(load, good_plugin: PluginDists):
+    plugins = load()
+    info = by_name(plugins, "good_plugin")
+    assert (info.distribution, info.version, info.loaded) == ("genzoo-good", "2.3.1", True)
+    assert info.registered == {
+        "architectures": ["tinygan"],
+        "models": ["tinygan-blobs", "dcgan-blobs"],
+        "datasets": ["blobs"],
+    }
+    assert plugins.registry.model("dcgan-blobs").plugin == "good_plugin"
+    assert plugins.failures == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "raise ImportError('needs libfoo')",
+            "cannot load entry point bad = bad: ImportError: needs libfoo",
+        ),
+        (
+            "from genzoo import hookimpl\n@hookimpl\ndef register_model(register): pass",
+            "unknown hook 'register_model'",
+        ),
+        ("from genzoo import hookimpl\n@hookimpl\ndef register_models(regster): pass", "regster"),
+        (
+            "from genzoo import hookimpl\n@hookimpl\ndef register_models(register): register('x')",
+            "register_models raised: RegistrationError: register_models takes PretrainedModel",
+        ),
+        (
+            "from genzoo import hookimpl\n@hookimpl\ndef register_architectures(register):\n"
+            "    1 / 0",
+            "register_architectures raised: ZeroDivisionError",
+        ),
+        (
+            "from genzoo import Architecture, hookimpl\n@hookimpl\n"
+            "def register_architectures(register):\n"
+            "    register(Architecture(name='dcgan', family='gan',\n"
+            "                          components={'generator': 'a:B'}))",
+            "architecture 'dcgan' from plugin 'bad' clashes with architecture 'dcgan' from plugin "
+            "'genzoo.plugins.dcgan'; the one from 'bad' is ignored",
+        ),
+        (
+            "from genzoo import PretrainedModel, hookimpl\n@hookimpl\n"
+            "def register_models(register):\n"
+            "    register(PretrainedModel(name='x-1', architecture='nope', repo_id='a/b'))",
+            "model 'x-1' names unknown architecture 'nope'; the model is ignored",
+        ),
+        (
+            "from genzoo import Architecture, hookimpl\n@hookimpl\n"
+            "def register_architectures(register):\n"
+            "    register(Architecture(name='Bad Name', family='gan',\n"
+            "                          components={'generator': 'a:B'}))",
+            "invalid architecture name 'Bad Name'",
+        ),
+    ],
+    ids=[
+        "import-fails",
+        "misspelt-hook",
+        "misspelt-argument",
+        "not-an-entry",
+        "hook-raises",
+        "duplicate-name",
+        "unknown-architecture",
+        "invalid-name",
+    ],
+)
+def test_a_broken_plugin_is_recorded_and_everything_else_works(
+    load, plugin_dists: PluginDists, good_plugin: PluginDists, source: str, expected: str
+):
+    plugin_dists.add("genzoo-bad", {"bad": source})
+    plugins = load()
+    bad = by_name(plugins, "bad")
+    assert bad.distribution == "genzoo-bad"
+    assert any(expected in e for e in bad.errors), bad.errors
+    assert all("\n" not in e for e in bad.errors)
+    assert [f.name for f in plugins.failures] == ["bad"]
+    # the rest of the zoo is intact, the built-in keeps its name
+    assert plugins.registry.architecture("dcgan").plugin == "genzoo.plugins.dcgan"
+    assert "tinygan-blobs" in plugins.registry.models
+
+
+def test_a_hook_that_raises_midway_registers_nothing(load, plugin_dists: PluginDists):
+    plugin_dists.add(
+        "genzoo-half",
+        {
+            "half": """
+        from genzoo import Architecture, hookimpl
+        @hookimpl
+        def register_architectures(register):
+            register(Architecture(name="half-1", family="gan", components={"generator": "a:B"}))
+            raise RuntimeError("oops")
+    """
+        },
+    )
+    plugins = load()
+    assert "half-1" not in plugins.registry.architectures
+    assert by_name(plugins, "half").errors == ["register_architectures raised: RuntimeError: oops"]
+
+
+def test_entry_point_to_a_missing_module(load, plugin_dists: PluginDists):
+    plugin_dists.add("genzoo-ghost", {}, entry_points={"ghost": "no_such_module.plugin"})
+    info = by_name(load(), "ghost")
+    assert not info.loaded
+    assert info.errors == [
+        "cannot load entry point ghost = no_such_module.plugin: "
+        "ModuleNotFoundError: No module named 'no_such_module'"
+    ]
+
+
+def test_a_model_pinning_a_role_its_architecture_lacks_is_dropped(load, plugin_dists: PluginDists):
+    plugin_dists.add(
+        "genzoo-pins",
+        {
+            "pins": """
+        from genzoo import PretrainedModel, hookimpl
+        @hookimpl
+        def register_models(register):
+            register(PretrainedModel(name="dcgan-enc", architecture="dcgan", repo_id="a/b",
+                                     sha256={"encoder": "0" * 64}))
+    """
+        },
+    )
+    plugins = load()
+    assert "dcgan-enc" not in plugins.registry.models
+    assert "pins ['encoder'], which 'dcgan' lacks" in by_name(plugins, "pins").errors[0]
+    assert by_name(plugins, "pins").registered == {"models": []}
+
+
+@pytest.mark.parametrize(
+    ("allow", "loaded"),
+    [
+        (None, {"good_plugin", "other"}),
+        ("", set()),
+        ("good_plugin", {"good_plugin"}),
+        ("genzoo-other", {"other"}),  # a distribution name works too
+        (" genzoo_good , other ", {"good_plugin", "other"}),  # normalised like pip names
+    ],
+)
+def test_load_plugins_allowlist(load, good_plugin: PluginDists, allow, loaded):
+    good_plugin.add("genzoo-other", {"other": "x = 1"})
+    plugins = load(allow)
+    third_party = {i.name for i in plugins.infos if not i.builtin and i.loaded}
+    assert third_party == loaded
+    assert "genzoo.plugins.dcgan" in {i.name for i in plugins.infos if i.loaded}
+
+
+def test_allowlist_naming_a_missing_plugin_is_reported(load, good_plugin: PluginDists):
+    plugins = load("good_plugin,typo-plugin")
+    assert by_name(plugins, "typo-plugin").errors == [
+        f"{LOAD_ENV}: LookupError: names 'typo-plugin', but no installed plugin has it"
+    ]
+    assert by_name(plugins, "good_plugin").loaded
+
+
+def test_plugin_commands_are_added_and_clashes_refused(load, plugin_dists, good_plugin):
+    plugin_dists.add(
+        "genzoo-clash",
+        {
+            "clash": """
+        from genzoo import hookimpl
+        @hookimpl
+        def register_commands(app):
+            @app.command("hello")
+            def hello():
+                pass
+    """
+        },
+    )
+    plugins = load()
+    app = typer.Typer()
+    plugins.register_commands(app)
+    assert [c.name for c in app.registered_commands] == ["hello"]
+    assert by_name(plugins, "good_plugin").registered["commands"] == ["hello"]
+    assert by_name(plugins, "clash").errors == [
+        "register_commands: RegistrationError: command 'hello' is taken"
+    ]
+
+
+def test_installed_plugins_are_loaded_once():
+    from genzoo.plugins import installed
+
+    assert installed() is installed()
