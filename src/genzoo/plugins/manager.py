@@ -126,7 +126,11 @@ def load_plugins(
     entry_points: Iterable[metadata.EntryPoint] | None = None,
     allow: str | None = None,
 ) -> Plugins:
-    """Load `builtins` and the allowed `entry_points` (default: those installed) into a registry."""
+    """Load `builtins`, then the allowed `entry_points`, and fill a registry.
+
+    By default the entry points are those installed, filtered by GENZOO_LOAD_PLUGINS
+    unless `allow` is given.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, Registry(), [])
@@ -136,7 +140,8 @@ def load_plugins(
         _add(plugins, info, functools.partial(importlib.import_module, module_name))
     if entry_points is None:
         entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
-        allow = os.environ.get(LOAD_ENV) if allow is None else allow
+        if allow is None:
+            allow = os.environ.get(LOAD_ENV)
     for ep in _allowed(list(entry_points), allow, plugins):
         dist = ep.dist
         info = PluginInfo(
