@@ -1,0 +1,202 @@
+"""The Hub repo format: what one pretrained model's repo holds, written and read only here.
+
+    config.json         {"library": "genzoo", "name", "architecture", "config", "sha256"}
+                        (sha256 maps each role to the hex digest of its weights file)
+    <role>.safetensors  one file per component; its metadata names the architecture and role
+
+Only safetensors are ever loaded: pickle-based formats run arbitrary code when
+read. Every file is checked against a sha256 (the registry's pin, else the
+repo's own declaration) before it is opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_model
+from torch import nn
+
+from genzoo.core import GenzooError, Registry
+from genzoo.core.model import ZooModel
+
+CONFIG_FILE = "config.json"
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch.save's zip archive; a raw pickle stream
+_SHOWN = 5  # how many offending keys an error lists
+
+
+class IntegrityError(GenzooError):
+    """A file's bytes are not the ones pinned."""
+
+
+def weights_file(role: str) -> str:
+    return f"{role}.safetensors"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The content of config.json."""
+
+    architecture: str
+    config: Mapping[str, Any]
+    sha256: Mapping[str, str] = field(default_factory=dict)
+    name: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "library": "genzoo",
+            "name": self.name,
+            "architecture": self.architecture,
+            "config": dict(self.config),
+            "sha256": dict(self.sha256),
+        }
+
+
+def read_config(folder: Path) -> RepoConfig:
+    """Parse `folder/config.json`; a missing or malformed one is a one-line error."""
+    path = folder / CONFIG_FILE
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise GenzooError(f"{folder} is not a genzoo repo: it has no {CONFIG_FILE}") from None
+    except (OSError, ValueError) as err:
+        raise GenzooError(f"cannot read {path}: {err}") from err
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("architecture"), str)
+        and isinstance(data.get("config", {}), dict)
+        and isinstance(data.get("sha256", {}), dict)
+    ):
+        raise GenzooError(f"{path} must hold an object with 'architecture', 'config' and 'sha256'")
+    return RepoConfig(
+        data["architecture"], data.get("config", {}), data.get("sha256", {}), data.get("name", "")
+    )
+
+
+def write_repo(model: ZooModel, folder: Path) -> RepoConfig:
+    """Write each component as `<role>.safetensors` and a config.json that pins them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    digests = {}
+    for role, module in model.items():
+        path = folder / weights_file(role)
+        metadata = {"format": "pt", "genzoo.architecture": model.architecture, "genzoo.role": role}
+        _atomic(path, lambda tmp, m=module, meta=metadata: save_model(m, str(tmp), meta))
+        digests[role] = file_sha256(path)
+    repo = RepoConfig(model.architecture, model.config, digests, model.name)
+    text = json.dumps(repo.to_json(), indent=2) + "\n"
+    _atomic(folder / CONFIG_FILE, lambda tmp: tmp.write_text(text))
+    return repo
+
+
+def load_repo(
+    folder: Path,
+    registry: Registry,
+    roles: Sequence[str] | None = None,
+    pins: Mapping[str, str] | None = None,
+) -> ZooModel:
+    """Build the repo's architecture and load its verified weights (all roles, or `roles`).
+
+    `pins` (a registry entry's sha256) take precedence over the repo's own declaration.
+    """
+    repo = read_config(folder)
+    pins = dict(pins or repo.sha256)
+    roles = list(pins) if roles is None else list(roles)
+    paths = {}
+    for role in roles:
+        if role not in pins:
+            raise GenzooError(f"{folder / CONFIG_FILE} pins no {role} (it pins {sorted(pins)})")
+        paths[role] = _weights_path(folder, role)
+        verify(paths[role], pins[role])
+    architecture = registry.architecture(repo.architecture)
+    model = architecture.build(repo.config, roles=roles, name=repo.name or folder.name)
+    for role, path in paths.items():
+        load_weights(model[role], path)
+    return model
+
+
+def verify(path: Path, expected: str) -> None:
+    actual = file_sha256(path)
+    if actual != expected:
+        raise IntegrityError(
+            f"{path}: sha256 is {actual}, expected {expected}; "
+            "the file is corrupt or not the published one"
+        )
+
+
+def load_weights(module: nn.Module, path: Path) -> None:
+    """Load a safetensors file into `module`, naming every key or shape that does not fit."""
+    try:
+        state = load_file(path)
+    except SafetensorError as err:
+        raise GenzooError(f"{path} is not a valid safetensors file: {err}") from err
+    expected = module.state_dict()
+    problems = []
+    if missing := sorted(expected.keys() - state.keys()):
+        problems.append(f"missing keys {_some(missing)}")
+    if unexpected := sorted(state.keys() - expected.keys()):
+        problems.append(f"unexpected keys {_some(unexpected)}")
+    shapes = [
+        f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
+        for k in sorted(expected.keys() & state.keys())
+        if state[k].shape != expected[k].shape
+    ]
+    if shapes:
+        problems.append(f"shape mismatches {_some(shapes)}")
+    if problems:
+        raise GenzooError(f"{path} does not fit its config: " + "; ".join(problems))
+    with torch.no_grad():
+        module.load_state_dict(state)
+
+
+def _weights_path(folder: Path, role: str) -> Path:
+    """`folder/<role>.safetensors`, refusing pickles in its place with the reason why."""
+    path = folder / weights_file(role)
+    pickles = [folder / f"{role}{suffix}" for suffix in PICKLE_SUFFIXES]
+    if not path.is_file():
+        found = next((p for p in pickles if p.is_file()), None)
+        if found is not None:
+            raise GenzooError(
+                f"{found} is a pickle-based file: genzoo loads only safetensors, "
+                "because unpickling runs arbitrary code; convert it with "
+                "safetensors.torch.save_model"
+            )
+        raise GenzooError(f"{path} is missing")
+    with path.open("rb") as stream:
+        head = stream.read(4)
+    if head.startswith(_PICKLE_MAGIC):
+        raise GenzooError(
+            f"{path} holds a pickle (torch.save) despite its name; genzoo loads "
+            "only safetensors, because unpickling runs arbitrary code"
+        )
+    return path
+
+
+def _atomic(path: Path, write: Any) -> None:
+    """Write through a temporary sibling so that `path` is never left half-written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _some(items: list[str]) -> str:
+    more = f" (+{len(items) - _SHOWN} more)" if len(items) > _SHOWN else ""
+    return ", ".join(items[:_SHOWN]) + more

@@ -1,0 +1,164 @@
+"""The Hub repo format: write, verify, load; pickles, corrupt files and misfits refused."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import genzoo
+from genzoo import GenzooError
+from genzoo.zoo.repo import (
+    IntegrityError,
+    file_sha256,
+    load_repo,
+    load_weights,
+    read_config,
+    write_repo,
+)
+
+SMALL = {"base_channels": 8, "latent_dim": 16}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    model = genzoo.build("dcgan", **SMALL)
+    torch.manual_seed(0)
+    for p in model.parameters():  # make the weights distinguishable from a fresh init
+        p.data.normal_()
+    write_repo(model, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def test_write_then_load_round_trips_every_component(repo: Path):
+    files = sorted(p.name for p in repo.iterdir())
+    assert files == ["config.json", "discriminator.safetensors", "generator.safetensors"]
+    config = json.loads((repo / "config.json").read_text())
+    assert config["architecture"] == "dcgan" and config["library"] == "genzoo"
+    assert config["config"]["base_channels"] == 8
+    assert config["sha256"]["generator"] == file_sha256(repo / "generator.safetensors")
+
+    original = genzoo.build("dcgan", **SMALL)
+    torch.manual_seed(0)
+    for p in original.parameters():
+        p.data.normal_()
+    loaded = load_repo(repo, genzoo.registry())
+    assert loaded.name == "dcgan" and loaded.config == original.config
+    for (name, a), (_, b) in zip(
+        original.state_dict().items(), loaded.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), name
+    assert torch.equal(original.generator.sample(4, seed=3), loaded.generator.sample(4, seed=3))
+
+
+def test_safetensors_metadata_names_architecture_and_role(repo: Path):
+    from safetensors import safe_open
+
+    with safe_open(repo / "discriminator.safetensors", "pt") as f:
+        assert f.metadata()["genzoo.architecture"] == "dcgan"
+        assert f.metadata()["genzoo.role"] == "discriminator"
+
+
+def test_load_only_some_roles(repo: Path):
+    (repo / "discriminator.safetensors").unlink()  # not needed, not checked
+    assert list(load_repo(repo, genzoo.registry(), roles=["generator"])) == ["generator"]
+
+
+def test_a_flipped_bit_is_caught_before_loading(repo: Path):
+    path = repo / "generator.safetensors"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        IntegrityError,
+        match=r"generator.safetensors: sha256 is [0-9a-f]{64}, "
+        r"expected [0-9a-f]{64}",
+    ):
+        load_repo(repo, genzoo.registry())
+
+
+def test_registry_pins_win_over_the_repos_own_declaration(repo: Path):
+    pins = {"generator": "0" * 64}
+    with pytest.raises(IntegrityError, match="expected 0000"):
+        load_repo(repo, genzoo.registry(), pins=pins)
+
+
+@pytest.mark.parametrize("suffix", [".bin", ".pt", ".ckpt"])
+def test_pickle_files_are_refused_with_the_reason(repo: Path, suffix: str):
+    (repo / "generator.safetensors").rename(repo / f"generator{suffix}")
+    with pytest.raises(
+        GenzooError,
+        match="pickle-based file: genzoo loads only safetensors, "
+        "because unpickling runs arbitrary code",
+    ):
+        load_repo(repo, genzoo.registry())
+
+
+def test_a_pickle_under_a_safetensors_name_is_refused(repo: Path):
+    torch.save({"x": torch.ones(1)}, repo / "generator.safetensors")
+    with pytest.raises(GenzooError, match="holds a pickle"):
+        load_repo(repo, genzoo.registry())
+
+
+def test_weights_that_do_not_fit_the_config_are_listed(repo: Path):
+    config = json.loads((repo / "config.json").read_text())
+    config["config"]["base_channels"] = 4
+    (repo / "config.json").write_text(json.dumps(config))
+    with pytest.raises(
+        GenzooError,
+        match=r"does not fit its config: shape mismatches "
+        r"net.0.weight: file \(16, 16, 7, 7\) vs model "
+        r"\(16, 8, 7, 7\)",
+    ):
+        load_repo(repo, genzoo.registry())
+
+
+def test_missing_and_unexpected_keys_are_listed(tmp_path: Path):
+    from safetensors.torch import save_file
+
+    save_file({"bogus": torch.zeros(2)}, tmp_path / "g.safetensors")
+    generator = genzoo.build("dcgan", **SMALL).generator
+    with pytest.raises(
+        GenzooError,
+        match=r"missing keys net.0.weight, .* \(\+\d+ more\); "
+        r"unexpected keys bogus",
+    ):
+        load_weights(generator, tmp_path / "g.safetensors")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "is not a genzoo repo: it has no config.json"),
+        ("{not json", "cannot read"),
+        ('{"config": {}}', "must hold an object with 'architecture'"),
+    ],
+)
+def test_bad_config_json(tmp_path: Path, content, message):
+    if content is not None:
+        (tmp_path / "config.json").write_text(content)
+    with pytest.raises(GenzooError, match=message):
+        read_config(tmp_path)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.binary(max_size=64), declared=st.integers(0, 2**64 - 1), tail=st.binary(max_size=32)
+)
+def test_malformed_safetensors_headers_fail_cleanly(tmp_path: Path, header, declared, tail):
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(struct.pack("<Q", declared) + header + tail)
+    generator = genzoo.build("dcgan", **SMALL).generator
+    with pytest.raises(GenzooError):
+        load_weights(generator, path)
+
+
+def test_writes_are_atomic_and_leave_no_temporaries(repo: Path):
+    assert not [p for p in repo.iterdir() if p.name.startswith(".")]
