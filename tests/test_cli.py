@@ -186,7 +186,7 @@ def test_version_and_help():
     assert run("--version").stdout.strip().startswith("genzoo 0.")
     bare = run()
     assert bare.exit_code == 0 and "list" in bare.stdout and "plugins" in bare.stdout
-    for command in ["list", "info", "plugins"]:
+    for command in ["list", "info", "sample", "plugins"]:
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Examples" in result.stdout and f"genzoo {command}" in result.stdout

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         LatentDistribution,
     )
     from genzoo.core.model import ZooModel
+    from genzoo.zoo.load import load
 
 __version__ = "0.1.0"
 
@@ -54,6 +55,7 @@ _LAZY = {
     "ZooModel": "genzoo.core.model",
     "check_component": "genzoo.core.conformance",
     "check_model": "genzoo.core.conformance",
+    "load": "genzoo.zoo.load",
 }
 
 
@@ -127,5 +129,6 @@ __all__ = [
     "hookimpl",
     "list_architectures",
     "list_models",
+    "load",
     "registry",
 ]

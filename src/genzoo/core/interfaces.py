@@ -54,10 +54,14 @@ class Generator(nn.Module, abc.ABC):
         labels: Sequence[int] | Tensor | None = None,
         seed: int | None = None,
         device: Device = None,
+        batch_size: int = 256,
     ) -> Tensor:
-        """Generate `n` images; the same `seed` gives the same images.
+        """Generate `n` images on `device` (default: the module's); same `seed`, same images.
 
-        A conditional generator draws random labels when none are given.
+        All codes are drawn first, then run through the network `batch_size` at a
+        time: the batch size changes the result only by float rounding, and a
+        large `n` never holds more than one batch of activations. A conditional generator
+        draws random labels when none are given.
         """
         if n < 0:
             raise BadInputError(f"cannot sample {n} images: n must be >= 0")
@@ -68,9 +72,16 @@ class Generator(nn.Module, abc.ABC):
         was_training = self.training
         self.eval()
         try:
-            return self(z.to(device), None if y is None else y.to(device))
+            batches = [
+                self(
+                    z[i : i + batch_size].to(device),
+                    None if y is None else y[i : i + batch_size].to(device),
+                )
+                for i in range(0, n, batch_size)
+            ]
         finally:
             self.train(was_training)
+        return torch.cat(batches) if batches else torch.empty(0, *self.image_shape, device=device)
 
     def _labels(
         self, n: int, labels: Sequence[int] | Tensor | None, rng: torch.Generator | None

@@ -1,0 +1,68 @@
+"""`genzoo.load`: a model name or a repo folder in, built components with verified weights out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from genzoo.core import BadInputError, GenzooError, UnknownNameError
+from genzoo.core.model import ZooModel
+from genzoo.plugins import installed
+from genzoo.zoo.cache import cached_files, hub_cache, snapshot_dir
+from genzoo.zoo.repo import load_repo
+
+
+def is_folder_name(name: str) -> bool:
+    """Registered names never contain a path separator or start with '.' or '~'."""
+    return os.sep in name or "/" in name or name.startswith((".", "~")) or Path(name).is_dir()
+
+
+def load(name: str, roles: Sequence[str] | None = None, device: str | None = None) -> ZooModel:
+    """Load a pretrained model by registered name (from the HF cache) or from a repo folder.
+
+    Every weights file is checked against its sha256 before it is read; the model
+    is returned in eval mode on `device` (default: the best available).
+    """
+    registry = installed().registry
+    if is_folder_name(name):
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise BadInputError(f"no such folder: {folder}")
+        model = load_repo(folder, registry, roles=roles)
+    else:
+        entry = registry.model(name) if name in registry.models else None
+        if entry is None:
+            raise UnknownNameError("model", name, registry.models)
+        if not entry.published:
+            raise GenzooError(f"{name} has no published weights yet (`genzoo info {name}`)")
+        paths = cached_files(entry)
+        if missing := sorted(role for role, path in paths.items() if path is None):
+            raise GenzooError(
+                f"the weights of {name} ({', '.join(missing)}) are not in the "
+                f"Hugging Face cache at {hub_cache()}"
+            )
+        snapshot = snapshot_dir(entry.repo_id, entry.revision)
+        assert snapshot is not None  # cached files imply a snapshot
+        model = load_repo(snapshot, registry, roles=roles, pins=entry.sha256)
+        model.name = name
+    return model.to(pick_device(device)).eval()
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """`device` as given, or 'auto'/None: CUDA, then Apple's MPS, then the CPU."""
+    if device in (None, "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError as err:
+        raise BadInputError(f"unknown device {device!r}: use auto, cpu, cuda or mps") from err
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise GenzooError("--device cuda was asked for, but torch sees no CUDA device")
+    return chosen
