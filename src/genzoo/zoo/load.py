@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from genzoo.core import BadInputError, GenzooError, UnknownNameError
+from genzoo.core import BadInputError, GenzooError
 from genzoo.core.model import ZooModel
 from genzoo.plugins import installed
 from genzoo.zoo.cache import cached_files, hub_cache, snapshot_dir
@@ -33,9 +33,7 @@ def load(name: str, roles: Sequence[str] | None = None, device: str | None = Non
             raise BadInputError(f"no such folder: {folder}")
         model = load_repo(folder, registry, roles=roles)
     else:
-        entry = registry.model(name) if name in registry.models else None
-        if entry is None:
-            raise UnknownNameError("model", name, registry.models)
+        entry = registry.model(name)
         if not entry.published:
             raise GenzooError(f"{name} has no published weights yet (`genzoo info {name}`)")
         paths = cached_files(entry)
