@@ -166,6 +166,8 @@ def test_sampling_is_seeded_and_validates_its_arguments():
     assert torch.equal(same_label, generator.sample(3, labels=[7, 7, 7], seed=0))
     with pytest.raises(BadInputError, match="n must be >= 0"):
         generator.sample(-3)
+    with pytest.raises(BadInputError, match="batch_size must be >= 1, got 0"):
+        generator.sample(3, batch_size=0)
     with pytest.raises(BadInputError, match=r"labels must lie in \[0, 9\]"):
         generator.sample(2, labels=[0, 10])
     with pytest.raises(BadInputError, match="got 2 labels for 3 images"):

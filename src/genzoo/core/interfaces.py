@@ -65,6 +65,8 @@ class Generator(nn.Module, abc.ABC):
         """
         if n < 0:
             raise BadInputError(f"cannot sample {n} images: n must be >= 0")
+        if batch_size < 1:
+            raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
         rng = None if seed is None else torch.Generator().manual_seed(seed)
         device = torch.device(device) if device is not None else _device_of(self)
         z = self.sample_latent(n, rng)

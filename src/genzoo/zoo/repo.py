@@ -11,10 +11,11 @@ repo's own declaration) before it is opened.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,11 +97,12 @@ def write_repo(model: ZooModel, folder: Path) -> RepoConfig:
     for role, module in model.items():
         path = folder / weights_file(role)
         metadata = {"format": "pt", "genzoo.architecture": model.architecture, "genzoo.role": role}
-        _atomic(path, lambda tmp, m=module, meta=metadata: save_model(m, str(tmp), meta))
+        with _atomic(path) as tmp:
+            save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)
     repo = RepoConfig(model.architecture, model.config, digests, model.name)
-    text = json.dumps(repo.to_json(), indent=2) + "\n"
-    _atomic(folder / CONFIG_FILE, lambda tmp: tmp.write_text(text))
+    with _atomic(folder / CONFIG_FILE) as tmp:
+        tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")
     return repo
 
 
@@ -187,11 +189,12 @@ def _weights_path(folder: Path, role: str) -> Path:
     return path
 
 
-def _atomic(path: Path, write: Any) -> None:
-    """Write through a temporary sibling so that `path` is never left half-written."""
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling to write; it replaces `path` only once fully written."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        write(tmp)
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
