@@ -37,7 +37,13 @@ def repo(tmp_path: Path) -> Path:
 
 def test_write_then_load_round_trips_every_component(repo: Path):
     files = sorted(p.name for p in repo.iterdir())
-    assert files == ["config.json", "discriminator.safetensors", "generator.safetensors"]
+    assert files == [
+        "README.md",
+        "config.json",
+        "discriminator.safetensors",
+        "generator.safetensors",
+        "samples.png",
+    ]
     config = json.loads((repo / "config.json").read_text())
     assert config["architecture"] == "dcgan" and config["library"] == "genzoo"
     assert config["config"]["base_channels"] == 8

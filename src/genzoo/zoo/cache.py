@@ -31,9 +31,14 @@ def hub_cache() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
+def repo_folder(repo_id: str, cache: Path | None = None) -> Path:
+    """Where huggingface_hub caches the model repo `repo_id`."""
+    return (cache or hub_cache()) / ("models--" + repo_id.replace("/", "--"))
+
+
 def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path | None:
     """The cached snapshot folder of `repo_id` at `revision`, or None if never fetched."""
-    repo = (cache or hub_cache()) / ("models--" + repo_id.replace("/", "--"))
+    repo = repo_folder(repo_id, cache)
     if _COMMIT.match(revision):
         commit = revision
     else:

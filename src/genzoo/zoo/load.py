@@ -11,8 +11,9 @@ import torch
 from genzoo.core import BadInputError, GenzooError
 from genzoo.core.model import ZooModel
 from genzoo.plugins import installed
-from genzoo.zoo.cache import cached_files, hub_cache, snapshot_dir
+from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import load_repo
+from genzoo.zoo.source import resolve
 
 
 def is_folder_name(name: str) -> bool:
@@ -21,10 +22,11 @@ def is_folder_name(name: str) -> bool:
 
 
 def load(name: str, roles: Sequence[str] | None = None, device: str | None = None) -> ZooModel:
-    """Load a pretrained model by registered name (from the HF cache) or from a repo folder.
+    """Load a pretrained model: a registered name, `hf-hub:org/repo@rev`, or a repo folder.
 
-    Every weights file is checked against its sha256 before it is read; the model
-    is returned in eval mode on `device` (default: the best available).
+    Names are pulled into the HF cache first when needed. Every weights file is
+    checked against its sha256 before it is read; the model is returned in eval
+    mode on `device` (default: the best available).
     """
     registry = installed().registry
     if is_folder_name(name):
@@ -33,18 +35,8 @@ def load(name: str, roles: Sequence[str] | None = None, device: str | None = Non
             raise BadInputError(f"no such folder: {folder}")
         model = load_repo(folder, registry, roles=roles)
     else:
-        entry = registry.model(name)
-        if not entry.published:
-            raise GenzooError(f"{name} has no published weights yet (`genzoo info {name}`)")
-        paths = cached_files(entry)
-        if missing := sorted(role for role, path in paths.items() if path is None):
-            raise GenzooError(
-                f"the weights of {name} ({', '.join(missing)}) are not in the "
-                f"Hugging Face cache at {hub_cache()}"
-            )
-        snapshot = snapshot_dir(entry.repo_id, entry.revision)
-        assert snapshot is not None  # cached files imply a snapshot
-        model = load_repo(snapshot, registry, roles=roles, pins=entry.sha256)
+        pulled = pull(resolve(name, registry), roles)
+        model = load_repo(pulled.snapshot, registry, roles=roles, pins=pulled.ref.pins)
         model.name = name
     return model.to(pick_device(device)).eval()
 

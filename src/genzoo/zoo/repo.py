@@ -3,6 +3,12 @@
     config.json         {"library": "genzoo", "name", "architecture", "config", "sha256"}
                         (sha256 maps each role to the hex digest of its weights file)
     <role>.safetensors  one file per component; its metadata names the architecture and role
+    README.md           the model card (Hub YAML metadata + how it was made), see `card`
+    samples.png         a preview grid, when the model can draw one
+
+`write_repo` writes a folder, `load_repo` reads one back; `check_repo` says what
+is wrong with one before it is published. The module imports no torch at the
+top: `genzoo pull` hashes and checks files without it.
 
 Only safetensors are ever loaded: pickle-based formats run arbitrary code when
 read. Every file is checked against a sha256 (the registry's pin, else the
@@ -15,20 +21,23 @@ import contextlib
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_model
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from genzoo.core import GenzooError, Registry
-from genzoo.core.model import ZooModel
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
+
+    from genzoo.core.model import ZooModel
+    from genzoo.zoo.card import CardInfo
 
 CONFIG_FILE = "config.json"
+CARD_FILE = "README.md"
+SAMPLES_FILE = "samples.png"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 _PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch.save's zip archive; a raw pickle stream
 _SHOWN = 5  # how many offending keys an error lists
@@ -90,20 +99,102 @@ def read_config(folder: Path) -> RepoConfig:
     )
 
 
-def write_repo(model: ZooModel, folder: Path) -> RepoConfig:
-    """Write each component as `<role>.safetensors` and a config.json that pins them."""
+def write_repo(
+    model: ZooModel,
+    folder: Path,
+    card: CardInfo | None = None,
+    samples: Tensor | None = None,
+) -> RepoConfig:
+    """Write a complete repo: weights, config.json pinning them, README.md card, samples.png.
+
+    `samples` are the preview images; by default the model draws 64 itself
+    (seed 0) when it has a generator or decoder.
+    """
+    from safetensors.torch import save_model
+
+    from genzoo.core.images import save_grid
+    from genzoo.zoo.card import CardInfo, render_card
+
     folder.mkdir(parents=True, exist_ok=True)
     digests = {}
     for role, module in model.items():
         path = folder / weights_file(role)
         metadata = {"format": "pt", "genzoo.architecture": model.architecture, "genzoo.role": role}
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)
     repo = RepoConfig(model.architecture, model.config, digests, model.name)
-    with _atomic(folder / CONFIG_FILE) as tmp:
+    with atomic_path(folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")
+    images = samples if samples is not None else preview_images(model)
+    if images is not None:
+        with atomic_path(folder / SAMPLES_FILE) as tmp:
+            save_grid(images, tmp)
+    text = render_card(
+        model.name, model.architecture, digests, card or CardInfo(), images is not None
+    )
+    with atomic_path(folder / CARD_FILE) as tmp:
+        tmp.write_text(text)
     return repo
+
+
+def preview_images(model: ZooModel, n: int = 64, seed: int = 0) -> Tensor | None:
+    """Images that show what the model makes: generator samples, else decoded prior draws."""
+    import torch
+
+    from genzoo.core.interfaces import Decoder, Generator
+
+    components = dict(model.items())  # nn.ModuleDict has no .get
+    generator, decoder = components.get("generator"), components.get("decoder")
+    if isinstance(generator, Generator):
+        return generator.sample(n, seed=seed)
+    if isinstance(decoder, Decoder):
+        z = torch.randn(n, decoder.latent_dim, generator=torch.Generator().manual_seed(seed))
+        with torch.inference_mode():
+            return decoder.eval()(z.to(next(decoder.parameters()).device))
+    return None
+
+
+def check_repo(folder: Path) -> list[str]:
+    """Everything that makes `folder` unfit to publish (empty when it is fit).
+
+    The files must match config.json (every pinned file present with its hash,
+    no unpinned weights, no pickles) and the card (library_name genzoo, the
+    architecture among its tags, each pinned hash in its file table).
+    """
+    from genzoo.zoo.card import card_metadata
+
+    try:
+        repo = read_config(folder)
+    except GenzooError as err:
+        return [str(err)]
+    problems = []
+    for role, expected in repo.sha256.items():
+        try:
+            verify(_weights_path(folder, role), expected)
+        except GenzooError as err:
+            problems.append(str(err))
+    for path in sorted(folder.iterdir()):
+        if path.suffix in PICKLE_SUFFIXES:
+            problems.append(
+                f"{path.name} is a pickle-based file; genzoo publishes only safetensors"
+            )
+        elif path.suffix == ".safetensors" and path.stem not in repo.sha256:
+            problems.append(f"{path.name} is not pinned in {CONFIG_FILE}")
+    card_path = folder / CARD_FILE
+    if not card_path.is_file():
+        return [*problems, f"{CARD_FILE} (the model card) is missing"]
+    text = card_path.read_text()
+    metadata = card_metadata(text)
+    if metadata.get("library_name") != "genzoo":
+        problems.append(f"{CARD_FILE} does not declare library_name: genzoo")
+    tags = metadata.get("tags")
+    if not isinstance(tags, list) or repo.architecture not in tags:
+        problems.append(f"{CARD_FILE} does not tag the architecture {repo.architecture!r}")
+    for role, digest in repo.sha256.items():
+        if digest not in text:
+            problems.append(f"{CARD_FILE} does not list the sha256 of {weights_file(role)}")
+    return problems
 
 
 def load_repo(
@@ -118,21 +209,27 @@ def load_repo(
     """
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
-    roles = list(pins) if roles is None else list(roles)
-    paths = {}
-    for role in roles:
-        if role not in pins:
-            raise GenzooError(f"{folder / CONFIG_FILE} pins no {role} (it pins {sorted(pins)})")
-        paths[role] = _weights_path(folder, role)
-        verify(paths[role], pins[role])
+    paths = {role: _weights_path(folder, role) for role in _roles(folder, pins, roles)}
+    for role, path in paths.items():
+        verify(path, pins[role])
     architecture = registry.architecture(repo.architecture)
-    model = architecture.build(repo.config, roles=roles, name=repo.name or folder.name)
+    model = architecture.build(repo.config, roles=list(paths), name=repo.name or folder.name)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
 
 
+def _roles(folder: Path, pins: Mapping[str, str], roles: Sequence[str] | None) -> list[str]:
+    if roles is None:
+        return list(pins)
+    for role in roles:
+        if role not in pins:
+            raise GenzooError(f"{folder / CONFIG_FILE} pins no {role} (it pins {sorted(pins)})")
+    return list(roles)
+
+
 def verify(path: Path, expected: str) -> None:
+    """Raise IntegrityError, naming both hashes, unless `path` hashes to `expected`."""
     actual = file_sha256(path)
     if actual != expected:
         raise IntegrityError(
@@ -143,6 +240,10 @@ def verify(path: Path, expected: str) -> None:
 
 def load_weights(module: nn.Module, path: Path) -> None:
     """Load a safetensors file into `module`, naming every key or shape that does not fit."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     try:
         state = load_file(path)
     except SafetensorError as err:
@@ -190,9 +291,12 @@ def _weights_path(folder: Path, role: str) -> Path:
 
 
 @contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling to write; it replaces `path` only once fully written."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling to write; it replaces `path` only once fully written.
+
+    The name is unique per writer, so concurrent writers never share a half-written file.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         yield tmp
         os.replace(tmp, path)

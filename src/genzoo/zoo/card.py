@@ -1,0 +1,109 @@
+"""The model card (README.md of a Hub repo): Hub YAML metadata plus what a user must know.
+
+The metadata is huggingface_hub's `ModelCardData` (library_name genzoo, licence,
+datasets, tags, `EvalResult` metrics), so the Hub indexes it like any other
+library's. The body is plain Markdown written here: what the model is, how it
+was trained, what it scored and how that was measured, and the sha256 of every
+weights file, which `check_repo` compares with config.json before a push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One measured figure and the protocol that produced it."""
+
+    name: str  # e.g. "frechet_distance"
+    value: float
+    protocol: str  # how it was measured: features, sample count, seed, split
+    split: str = "test"
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What a card says beyond config.json. Everything is optional but the honest defaults."""
+
+    description: str = ""
+    dataset: str = ""
+    license: str = "mit"
+    paper: str = ""
+    family: str = ""
+    parameters: int | None = None
+    task: str = "unconditional-image-generation"
+    metrics: Sequence[Metric] = ()
+    training: Mapping[str, str] = field(default_factory=dict)  # command, seed, data, hardware, time
+    intended_use: str = "Research and teaching: sampling, evaluation baselines, plugin examples."
+    limitations: str = "Small images at low resolution; not suited to any decision about people."
+    tags: Sequence[str] = ()
+
+
+def render_card(
+    name: str, architecture: str, sha256: Mapping[str, str], info: CardInfo, samples: bool
+) -> str:
+    """The full README.md text: YAML front matter, then the Markdown body."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    results = [
+        EvalResult(
+            task_type=info.task,
+            dataset_type=info.dataset or "unknown",
+            dataset_name=info.dataset or "unknown",
+            dataset_split=metric.split,
+            metric_type=metric.name,
+            metric_value=metric.value,
+            metric_name=f"{metric.name} ({metric.protocol})",
+        )
+        for metric in info.metrics
+    ]
+    data = ModelCardData(
+        library_name="genzoo",
+        license=info.license or None,
+        datasets=[info.dataset] if info.dataset else None,
+        tags=_unique(["genzoo", architecture, info.family, *info.tags]),
+        model_name=name,
+        eval_results=results or None,
+    )
+    body = [f"# {name}", "", info.description or f"A genzoo `{architecture}` model.", ""]
+    if samples:
+        body += ["![samples](samples.png)", ""]
+    body += ["## Use", "", "```bash", "pip install genzoo", f"genzoo pull {name}"]
+    body += [f"genzoo sample {name} -n 64 --seed 0 -o grid.png", "```", ""]
+    body += ["## Model", "", f"- architecture: `{architecture}`"]
+    if info.parameters is not None:
+        body.append(f"- parameters: {info.parameters:,}")
+    if info.paper:
+        body.append(f"- paper: {info.paper}")
+    body += [f"- licence: {info.license or 'unspecified'}", ""]
+    body += _section("Training", [f"- {key}: {value}" for key, value in info.training.items()])
+    metric_rows = ["Not evaluated yet."]
+    if info.metrics:
+        metric_rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
+        metric_rows += [
+            f"| {m.name} | {m.value:.4g} | {m.split} | {m.protocol} |" for m in info.metrics
+        ]
+    body += _section("Evaluation", metric_rows)
+    body += _section("Intended use", [info.intended_use])
+    body += _section("Limitations", [info.limitations])
+    files = ["| file | sha256 |", "| --- | --- |"]
+    files += [f"| {role}.safetensors | `{digest}` |" for role, digest in sorted(sha256.items())]
+    body += _section("Files", files)
+    return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
+
+
+def card_metadata(text: str) -> dict[str, object]:
+    """The YAML metadata of a card text ({} when it has none)."""
+    from huggingface_hub import ModelCard
+
+    return ModelCard(text, ignore_metadata_errors=True).data.to_dict()
+
+
+def _section(title: str, lines: Sequence[str]) -> list[str]:
+    return [f"## {title}", "", *lines, ""] if lines else []
+
+
+def _unique(tags: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(tag for tag in tags if tag))

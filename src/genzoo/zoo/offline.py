@@ -1,0 +1,105 @@
+"""Air-gapped use: pull from a folder of repos, and export cached repos as such a folder.
+
+A folder of repos is laid out like the Hub, `DIR/<org>/<name>/` holding the
+files of repo `<org>/<name>` (this project's `hub/` is one; a `git clone` of
+Hub repos side by side is another). Importing writes huggingface_hub's cache
+layout (blobs, a snapshot of links, a ref), so that afterwards every tool,
+genzoo's and huggingface_hub's own with HF_HUB_OFFLINE=1, finds the files as if
+they had been downloaded. The snapshot of an import is named by a digest of its
+files, since a plain folder has no git commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from genzoo.core import GenzooError
+from genzoo.zoo.cache import hub_cache, repo_folder
+from genzoo.zoo.pull import Pulled
+from genzoo.zoo.repo import (
+    CARD_FILE,
+    CONFIG_FILE,
+    SAMPLES_FILE,
+    atomic_path,
+    file_sha256,
+    read_config,
+    verify,
+    weights_file,
+)
+from genzoo.zoo.source import RepoRef
+
+_COMMIT_LENGTH = 40
+
+
+def find_repo(source: Path, ref: RepoRef) -> Path:
+    """`source/<org>/<name>`, or `source` itself when it is the repo folder."""
+    for folder in (source / ref.repo_id, source):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise GenzooError(
+        f"{source} holds no repo {ref.repo_id}: looked for {source / ref.repo_id / CONFIG_FILE}"
+    )
+
+
+def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) -> Pulled:
+    """Copy `ref`'s files from a folder of repos into the HF cache, verified before copying."""
+    folder = find_repo(source, ref)
+    repo = read_config(folder)
+    ref.check_architecture(repo.architecture, folder / CONFIG_FILE)
+    pins = ref.needed(repo.sha256, roles)
+    for role, digest in pins.items():
+        verify(folder / weights_file(role), digest)  # a corrupt source never reaches the cache
+    names = [CONFIG_FILE, *(weights_file(role) for role in pins)]
+    names += [name for name in (CARD_FILE, SAMPLES_FILE) if (folder / name).is_file()]
+    digests = {name: file_sha256(folder / name) for name in names}
+    cache = repo_folder(ref.repo_id, hub_cache())
+    commit = ref.revision if _is_commit(ref.revision) else _import_commit(digests)
+    snapshot = cache / "snapshots" / commit
+    snapshot.mkdir(parents=True, exist_ok=True)
+    (cache / "blobs").mkdir(exist_ok=True)
+    files = []
+    for name, digest in digests.items():
+        blob = cache / "blobs" / digest
+        if not blob.is_file() or file_sha256(blob) != digest:
+            with atomic_path(blob) as tmp:
+                shutil.copyfile(folder / name, tmp)
+        _link(snapshot / name, blob)
+        files.append(snapshot / name)
+    if not _is_commit(ref.revision):
+        (cache / "refs").mkdir(exist_ok=True)
+        with atomic_path(cache / "refs" / ref.revision) as tmp:
+            tmp.write_text(commit)
+    return Pulled(ref, snapshot, tuple(files), downloaded=True)
+
+
+def export_repo(pulled: Pulled, destination: Path) -> Path:
+    """Copy a verified cached repo to `destination/<org>/<name>/`; returns that folder."""
+    folder = destination / pulled.ref.repo_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in pulled.files:
+        with atomic_path(folder / path.name) as tmp:
+            shutil.copyfile(path, tmp)  # follows the snapshot link to the blob
+    return folder
+
+
+def _import_commit(digests: dict[str, str]) -> str:
+    """A stable 40-hex snapshot name for a set of files: the same files, the same snapshot."""
+    listing = "".join(f"{name} {digest}\n" for name, digest in sorted(digests.items()))
+    return hashlib.sha1(listing.encode(), usedforsecurity=False).hexdigest()
+
+
+def _is_commit(revision: str) -> bool:
+    return len(revision) == _COMMIT_LENGTH and all(c in "0123456789abcdef" for c in revision)
+
+
+def _link(link: Path, blob: Path) -> None:
+    """Point a snapshot entry at its blob: a relative symlink, or a copy where links fail."""
+    with atomic_path(link) as tmp:
+        try:
+            tmp.symlink_to(os.path.relpath(blob, link.parent))
+        except OSError:  # e.g. Windows without developer mode, as huggingface_hub does
+            shutil.copyfile(blob, tmp)

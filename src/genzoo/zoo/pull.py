@@ -1,0 +1,192 @@
+"""Fetching a model's repo into the shared Hugging Face cache, verified file by file.
+
+Downloads, locking, resumption and the cache layout are huggingface_hub's
+(`hf_hub_download`, which honours HF_ENDPOINT, HF_HUB_OFFLINE, HF_HOME and
+HF_TOKEN). What genzoo adds: every weights file is hashed against its pin
+before anyone may use it; a mismatch is fetched once more, and a file that
+still does not match is removed from the cache and reported.
+
+A model already complete in the cache is verified and returned without
+importing huggingface_hub's download machinery or torch: a cached pull is fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from genzoo.core import GenzooError
+from genzoo.zoo.cache import hub_cache, snapshot_dir
+from genzoo.zoo.repo import (
+    CARD_FILE,
+    CONFIG_FILE,
+    SAMPLES_FILE,
+    IntegrityError,
+    file_sha256,
+    read_config,
+    weights_file,
+)
+from genzoo.zoo.source import RepoRef
+
+
+class NotCachedError(GenzooError):
+    """The files are not in the cache and cannot be downloaded now."""
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A verified snapshot folder and the files of it that were asked for."""
+
+    ref: RepoRef
+    snapshot: Path
+    files: tuple[Path, ...]
+    downloaded: bool  # False when everything was already cached
+
+
+def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
+    """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
+    cached = _cached(ref, roles)
+    if cached is not None:
+        return cached
+    config = _download(ref, CONFIG_FILE)
+    repo = read_config(config.parent)
+    ref.check_architecture(repo.architecture, config)
+    pins = ref.needed(repo.sha256, roles)
+    files = [config] + [_fetch_verified(ref, role, digest) for role, digest in pins.items()]
+    for extra in (CARD_FILE, SAMPLES_FILE):  # part of the format, but never needed to load
+        path = _download(ref, extra, optional=True)
+        if path is not None:
+            files.append(path)
+    return Pulled(ref, config.parent, tuple(files), downloaded=True)
+
+
+def pins_for(ref: RepoRef, roles: Sequence[str] | None = None) -> dict[str, str]:
+    """The sha256 each needed weights file must have; its cached config.json must exist
+    when the ref carries no pins of its own."""
+    snapshot = snapshot_dir(ref.repo_id, ref.revision)
+    declared = read_config(snapshot).sha256 if snapshot and not ref.registered else {}
+    return ref.needed(declared, roles)
+
+
+def _cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
+    """The verified cached snapshot, or None if anything needed is missing or corrupt."""
+    snapshot = snapshot_dir(ref.repo_id, ref.revision)
+    if snapshot is None or not (snapshot / CONFIG_FILE).is_file():
+        return None
+    repo = read_config(snapshot)
+    ref.check_architecture(repo.architecture, snapshot / CONFIG_FILE)
+    pins = ref.needed(repo.sha256, roles)
+    paths = [snapshot / weights_file(role) for role in pins]
+    if not all(path.is_file() for path in paths):
+        return None
+    for path, expected in zip(paths, pins.values(), strict=True):
+        if file_sha256(path) != expected:
+            return None  # the download path fetches it again and reports what it finds
+    extras = [snapshot / name for name in (CARD_FILE, SAMPLES_FILE) if (snapshot / name).is_file()]
+    return Pulled(ref, snapshot, (snapshot / CONFIG_FILE, *paths, *extras), downloaded=False)
+
+
+def _fetch_verified(ref: RepoRef, role: str, expected: str) -> Path:
+    """Download a weights file; a hash mismatch is fetched once more, then evicted and reported."""
+    from huggingface_hub import constants
+
+    filename = weights_file(role)
+    path = _download(ref, filename)
+    actual = file_sha256(path)
+    if actual != expected and not constants.HF_HUB_OFFLINE:
+        path = _download(ref, filename, force=True)
+        actual = file_sha256(path)
+    if actual == expected:
+        return path
+    _evict(path)  # never leave bytes in the cache that are not the pinned ones
+    if constants.HF_HUB_OFFLINE:
+        raise IntegrityError(
+            f"{path} has sha256 {actual}, expected {expected}: the cached file is corrupt and "
+            f"was removed. HF_HUB_OFFLINE is set, so it cannot be fetched again now: run "
+            f"`genzoo pull {ref.name}` online, or `genzoo pull {ref.name} --from DIR`"
+        )
+    raise IntegrityError(
+        f"{filename} of {ref.repo_id}@{ref.revision} has sha256 {actual}, expected "
+        f"{expected}, also after downloading it again; it was removed from the cache. "
+        "The server does not hold the pinned file."
+    )
+
+
+def _download(
+    ref: RepoRef, filename: str, force: bool = False, optional: bool = False
+) -> Path | None:
+    """One file through hf_hub_download; its failures become one-line genzoo errors."""
+    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    import genzoo
+
+    endpoint = constants.ENDPOINT
+    try:
+        path = hf_hub_download(
+            ref.repo_id,
+            filename,
+            revision=ref.revision,
+            library_name="genzoo",
+            library_version=genzoo.__version__,
+            force_download=force,
+        )
+    except (OfflineModeIsEnabled, LocalEntryNotFoundError):
+        # huggingface_hub reports an unreachable server this way too, when nothing is cached
+        if optional:
+            return None
+        reason = (
+            "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else f"{endpoint} cannot be reached"
+        )
+        raise NotCachedError(_not_cached(ref, filename, reason)) from None
+    except RepositoryNotFoundError:
+        token = " (HF_TOKEN is set)" if os.environ.get("HF_TOKEN") else " (set HF_TOKEN if private)"
+        raise GenzooError(f"{endpoint} has no repo {ref.repo_id}{token}") from None
+    except RevisionNotFoundError:
+        raise GenzooError(f"{ref.repo_id} has no revision {ref.revision!r} on {endpoint}") from None
+    except EntryNotFoundError:
+        if optional:
+            return None
+        raise GenzooError(f"{ref.repo_id}@{ref.revision} on {endpoint} has no {filename}") from None
+    except HfHubHTTPError as err:
+        status = err.response.status_code if err.response is not None else "an error"
+        raise GenzooError(
+            f"{endpoint} answered {status} for {filename} of {ref.repo_id}; try again later"
+        ) from None
+    except Exception as err:
+        # a connection lost for good mid-download (huggingface_hub retried and resumed first)
+        if not type(err).__module__.startswith(("httpx", "httpcore")) and not isinstance(
+            err, OSError
+        ):
+            raise
+        if optional:
+            return None
+        reason = f"the download from {endpoint} failed ({type(err).__name__}: {err})"
+        raise NotCachedError(_not_cached(ref, filename, reason)) from None
+    return Path(path)
+
+
+def _not_cached(ref: RepoRef, filename: str, reason: str) -> str:
+    return (
+        f"{filename} of {ref.name} is not in the Hugging Face cache ({hub_cache()}) and {reason}. "
+        f"Either download it: `genzoo pull {ref.name}` with network access (unset "
+        "HF_HUB_OFFLINE; HF_ENDPOINT may point at a mirror), or bring it from another "
+        f"machine: `genzoo cache export DIR` there, then `genzoo pull {ref.name} --from DIR` here"
+    )
+
+
+def _evict(path: Path) -> None:
+    """Remove a snapshot file and the blob it links to, so no corrupt bytes stay cached."""
+    blob = path.resolve()
+    path.unlink(missing_ok=True)
+    if blob != path:
+        blob.unlink(missing_ok=True)
