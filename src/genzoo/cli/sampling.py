@@ -1,31 +1,43 @@
-"""`genzoo sample`: images from a generator, as a PNG grid."""
+"""`genzoo sample` and `genzoo interpolate`: images from a generator, as a PNG grid or a GIF."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from genzoo.cli.output import console
 from genzoo.core import BadInputError, GenzooError
 
+if TYPE_CHECKING:
+    from genzoo.core.interfaces import Generator
+
+NameArgument = Annotated[
+    str,
+    typer.Argument(help="A pretrained model, hf-hub:org/repo[@rev], or a repo folder."),
+]
+SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same images.")]
+DeviceOption = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
+LabelOption = Annotated[
+    str | None,
+    typer.Option(help="Conditional models: one class for all images, by name or index."),
+]
+
 
 def sample_command(
-    name: Annotated[
-        str, typer.Argument(help="A pretrained model, or a folder in genzoo's repo format.")
-    ],
+    name: NameArgument,
     n: Annotated[int, typer.Option("-n", "--num", min=1, help="How many images.")] = 64,
-    seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed gives the same images.")
-    ] = 0,
+    seed: SeedOption = 0,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the PNG grid.")
     ] = Path("samples.png"),
     columns: Annotated[
         int | None, typer.Option(min=1, help="Grid width (default: square).")
     ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    label: LabelOption = None,
+    device: DeviceOption = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 256,
 ) -> None:
     """Sample images from a model's generator and save them as a PNG grid.
@@ -34,24 +46,75 @@ def sample_command(
 
         genzoo sample dcgan-fashion-mnist -n 64 --seed 0 -o grid.png
 
+        genzoo sample cdcgan-fashion-mnist --label sneaker -n 16 -o sneakers.png
+
         genzoo sample runs/dcgan-fmnist -n 10000 --columns 100 -o big.png
     """
     from genzoo.core.images import save_grid
+
+    _check_writable(output)
+    generator, model_name = _generator(name, device)
+    labels = None if label is None else generator.label_index(label)
+    images = generator.sample(n, labels=labels, seed=seed, batch_size=batch_size)
+    _write(output, lambda: save_grid(images, output, columns))
+    console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
+
+
+def interpolate_command(
+    name: NameArgument,
+    steps: Annotated[int, typer.Option(min=1, help="Frames between two waypoints.")] = 16,
+    points: Annotated[int, typer.Option(min=2, help="Random waypoints per walk (it loops).")] = 4,
+    n: Annotated[int, typer.Option("-n", "--num", min=1, help="Walks side by side.")] = 8,
+    seed: SeedOption = 0,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The GIF to write.")] = Path(
+        "walk.gif"
+    ),
+    fps: Annotated[int, typer.Option(min=1, max=100, help="Frames per second.")] = 12,
+    columns: Annotated[int | None, typer.Option(min=1, help="Walks per row.")] = None,
+    label: LabelOption = None,
+    device: DeviceOption = "auto",
+) -> None:
+    """Walk the latent space (spherical interpolation between random codes) as a looping GIF.
+
+    Examples:
+
+        genzoo interpolate dcgan-fashion-mnist --steps 16 -o walk.gif
+
+        genzoo interpolate dcgan-fashion-mnist -n 16 --points 6 --fps 24 -o long.gif
+    """
+    from genzoo.core.images import save_gif
+
+    _check_writable(output)
+    generator, model_name = _generator(name, device)
+    labels = None if label is None else generator.label_index(label)
+    frames = generator.interpolate(n, steps, points, seed=seed, labels=labels)
+    _write(output, lambda: save_gif(frames, output, columns or n, fps))
+    console.print(f"wrote {output} ({len(frames)} frames of {n} walks from {model_name})")
+
+
+def _check_writable(output: Path) -> None:
+    """Fail before the model is loaded and run, not after."""
+    if not output.parent.is_dir():
+        raise BadInputError(f"cannot write {output}: {output.parent} is not a folder")
+
+
+def _generator(name: str, device: str) -> tuple[Generator, str]:
     from genzoo.core.interfaces import Generator
     from genzoo.zoo.load import load
 
-    if not output.parent.is_dir():  # fail before sampling, not after
-        raise BadInputError(f"cannot write {output}: {output.parent} is not a folder")
     model = load(name, roles=["generator"], device=device)
     generator = model["generator"]
     assert isinstance(generator, Generator)  # build checked the class against the interface
-    images = generator.sample(n, seed=seed, batch_size=batch_size)
+    return generator, model.name
+
+
+def _write(output: Path, save: Callable[[], None]) -> None:
     try:
-        save_grid(images, output, columns)
+        save()
     except OSError as err:
         raise GenzooError(f"cannot write {output}: {err.strerror or err}") from err
-    console.print(f"wrote {output} ({n} images from {model.name}, seed {seed})")
 
 
 def register(app: typer.Typer) -> None:
     app.command("sample")(sample_command)
+    app.command("interpolate")(interpolate_command)

@@ -44,3 +44,16 @@ def grid(images: Tensor, columns: int | None = None, padding: int = 2) -> Image.
 
 def save_grid(images: Tensor, path: Path, columns: int | None = None) -> None:
     grid(images, columns).save(path, format="PNG")
+
+
+def save_gif(frames: Tensor, path: Path, columns: int | None = None, fps: int = 12) -> None:
+    """(T, N, C, H, W) frames -> a looping GIF whose every frame is a grid of the N images."""
+    pictures = [grid(frame, columns) for frame in frames]
+    pictures[0].save(
+        path,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=round(1000 / fps),
+        loop=0,
+    )

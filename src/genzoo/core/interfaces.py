@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genzoo.core.errors import BadInputError
@@ -37,11 +38,31 @@ class Generator(nn.Module, abc.ABC):
 
     latent_dim: int
     num_classes: int = 0  # 0 when unconditional
+    class_names: tuple[str, ...] = ()  # names of the label indices, when known
     image_shape: ImageShape
 
     @abc.abstractmethod
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         """(N, latent_dim) codes [+ (N,) int64 labels] -> (N, C, H, W) images in [-1, 1]."""
+
+    def label_index(self, label: str | int) -> int:
+        """A class given by index ('3', 3) or by name ('sneaker', case-insensitive)."""
+        if not self.num_classes:
+            raise BadInputError("this generator is unconditional: it takes no labels")
+        text = str(label).strip()
+        if text.lstrip("-").isdigit():
+            index = int(text)
+            if not 0 <= index < self.num_classes:
+                raise BadInputError(f"label {index} is out of range 0..{self.num_classes - 1}")
+            return index
+        folded = [name.casefold() for name in self.class_names]
+        if text.casefold() in folded:
+            return folded.index(text.casefold())
+        known = ", ".join(self.class_names) if self.class_names else "none"
+        raise BadInputError(
+            f"unknown label {text!r}: give an index 0..{self.num_classes - 1} or a class name "
+            f"(known names: {known})"
+        )
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """(n, latent_dim) standard normal codes, drawn on the CPU so seeds agree across devices."""
@@ -84,6 +105,39 @@ class Generator(nn.Module, abc.ABC):
         finally:
             self.train(was_training)
         return torch.cat(batches) if batches else torch.empty(0, *self.image_shape, device=device)
+
+    @torch.inference_mode()
+    def interpolate(
+        self,
+        n: int,
+        steps: int,
+        points: int = 2,
+        seed: int | None = None,
+        labels: Sequence[int] | Tensor | None = None,
+        device: Device = None,
+    ) -> Tensor:
+        """A looping latent walk: (points * steps, n, C, H, W) frames for `n` parallel walks.
+
+        Each walk visits `points` random codes and returns to the first, moving along
+        great circles (slerp), which keeps Gaussian codes at a typical norm.
+        """
+        if n < 1 or steps < 1 or points < 2:
+            raise BadInputError("interpolate needs n >= 1, steps >= 1 and points >= 2")
+        rng = None if seed is None else torch.Generator().manual_seed(seed)
+        device = torch.device(device) if device is not None else _device_of(self)
+        keys = self.sample_latent(n * points, rng).view(points, n, self.latent_dim)
+        y = self._labels(n, labels, rng)
+        t = torch.arange(steps, dtype=torch.float32) / steps
+        codes = torch.cat(
+            [_slerp(keys[i], keys[(i + 1) % points], t) for i in range(points)]
+        )  # (points * steps, n, latent_dim)
+        was_training = self.training
+        self.eval()
+        try:
+            frames = [self(z.to(device), None if y is None else y.to(device)) for z in codes]
+        finally:
+            self.train(was_training)
+        return torch.stack(frames)
 
     def _labels(
         self, n: int, labels: Sequence[int] | Tensor | None, rng: torch.Generator | None
@@ -164,6 +218,14 @@ INTERFACES: dict[str, type[nn.Module]] = {
     "decoder": Decoder,
     "classifier": Classifier,
 }
+
+
+def _slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation of rows of `a` (N, D) towards `b` at fractions `t` -> (T, N, D)."""
+    unit_a, unit_b = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    omega = torch.acos((unit_a * unit_b).sum(1).clamp(-1 + 1e-7, 1 - 1e-7))[None, :, None]
+    t = t[:, None, None]
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
 def _device_of(module: nn.Module) -> torch.device:

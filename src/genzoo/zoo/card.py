@@ -70,7 +70,8 @@ def render_card(
     body = [f"# {name}", "", info.description or f"A genzoo `{architecture}` model.", ""]
     if samples:
         body += ["![samples](samples.png)", ""]
-    body += ["## Use", "", "```bash", "pip install genzoo", f"genzoo pull {name}"]
+    body += ["## Use", "", "```bash", "pip install genzoo"]
+    body += [f"genzoo pull {name}   # or hf-hub:<org>/<repo> when no plugin registers {name}"]
     body += [f"genzoo sample {name} -n 64 --seed 0 -o grid.png", "```", ""]
     body += ["## Model", "", f"- architecture: `{architecture}`"]
     if info.parameters is not None:

@@ -13,11 +13,14 @@ from genzoo.core.model import ZooModel
 from genzoo.plugins import installed
 from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import load_repo
-from genzoo.zoo.source import resolve
+from genzoo.zoo.source import is_hub_name, resolve
 
 
 def is_folder_name(name: str) -> bool:
-    """Registered names never contain a path separator or start with '.' or '~'."""
+    """Registered names never contain a path separator or start with '.' or '~';
+    `hf-hub:org/repo` names are Hub repos, not folders."""
+    if is_hub_name(name):
+        return False
     return os.sep in name or "/" in name or name.startswith((".", "~")) or Path(name).is_dir()
 
 

@@ -47,9 +47,9 @@ class Pulled:
 
 def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
     """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
-    cached = _cached(ref, roles)
-    if cached is not None:
-        return cached
+    found = cached(ref, roles)
+    if found is not None:
+        return found
     config = _download(ref, CONFIG_FILE)
     repo = read_config(config.parent)
     ref.check_architecture(repo.architecture, config)
@@ -70,7 +70,7 @@ def pins_for(ref: RepoRef, roles: Sequence[str] | None = None) -> dict[str, str]
     return ref.needed(declared, roles)
 
 
-def _cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
+def cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
     """The verified cached snapshot, or None if anything needed is missing or corrupt."""
     snapshot = snapshot_dir(ref.repo_id, ref.revision)
     if snapshot is None or not (snapshot / CONFIG_FILE).is_file():

@@ -67,6 +67,7 @@ class RepoConfig:
     config: Mapping[str, Any]
     sha256: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
+    golden: Mapping[str, list[float]] = field(default_factory=dict)  # see `golden`
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class RepoConfig:
             "architecture": self.architecture,
             "config": dict(self.config),
             "sha256": dict(self.sha256),
+            "golden": dict(self.golden),
         }
 
 
@@ -94,8 +96,13 @@ def read_config(folder: Path) -> RepoConfig:
         and isinstance(data.get("sha256", {}), dict)
     ):
         raise GenzooError(f"{path} must hold an object with 'architecture', 'config' and 'sha256'")
+    golden = data.get("golden", {})
     return RepoConfig(
-        data["architecture"], data.get("config", {}), data.get("sha256", {}), data.get("name", "")
+        data["architecture"],
+        data.get("config", {}),
+        data.get("sha256", {}),
+        data.get("name", ""),
+        golden if isinstance(golden, dict) else {},
     )
 
 
@@ -113,6 +120,7 @@ def write_repo(
     from safetensors.torch import save_model
 
     from genzoo.core.images import save_grid
+    from genzoo.zoo import golden
     from genzoo.zoo.card import CardInfo, render_card
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +131,8 @@ def write_repo(
         with atomic_path(path) as tmp:
             save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)
-    repo = RepoConfig(model.architecture, model.config, digests, model.name)
+    probes = {role: golden.probe(module) for role, module in model.items()}
+    repo = RepoConfig(model.architecture, model.config, digests, model.name, probes)
     with atomic_path(folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")
     images = samples if samples is not None else preview_images(model)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from genzoo.core import BadInputError, GenzooError, Registry
 
 HF_PREFIX = "hf-hub:"
-_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def parse_hub_name(name: str) -> RepoRef:
     """`hf-hub:org/repo[@revision]` -> RepoRef without pins."""
     spec = name[len(HF_PREFIX) :]
     repo_id, _, revision = spec.partition("@")
-    if not _REPO_ID.match(repo_id) or "@" in revision:
+    if not REPO_ID.match(repo_id) or "@" in revision:
         raise BadInputError(f"{name!r} is not of the form hf-hub:org/repo or hf-hub:org/repo@rev")
     return RepoRef(name, repo_id, revision or "main")
 

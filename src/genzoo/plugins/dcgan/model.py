@@ -57,9 +57,13 @@ class DCGANGenerator(Generator):
         image_shape: Sequence[int] = (1, 28, 28),
         base_channels: int = 64,
         num_classes: int = 0,
+        class_names: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        if class_names and len(class_names) != num_classes:
+            raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
         self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.class_names = tuple(class_names)
         self.image_shape = _square(image_shape)
         channels, size, _ = self.image_shape
         stages = _stages(size)

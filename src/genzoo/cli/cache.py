@@ -1,0 +1,181 @@
+"""`genzoo cache ls | rm | export`: the genzoo repos in the shared Hugging Face cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from genzoo.cli.output import JsonFlag, console, human_count, plugins_of, print_json, table
+from genzoo.core import BadInputError, GenzooError, Registry
+
+if TYPE_CHECKING:
+    from huggingface_hub import CachedRepoInfo
+
+cache_app = typer.Typer(
+    help="The genzoo models in the Hugging Face cache: list, remove, export for another machine.",
+    no_args_is_help=True,
+)
+
+
+def genzoo_repos() -> list[CachedRepoInfo]:
+    """Cached model repos with at least one snapshot in genzoo's format."""
+    from huggingface_hub import scan_cache_dir
+
+    from genzoo.zoo.cache import hub_cache
+    from genzoo.zoo.repo import CONFIG_FILE, read_config
+
+    if not hub_cache().is_dir():
+        return []
+
+    def is_genzoo(snapshot: Path) -> bool:
+        try:
+            return (snapshot / CONFIG_FILE).is_file() and bool(read_config(snapshot).architecture)
+        except GenzooError:
+            return False
+
+    return sorted(
+        (
+            repo
+            for repo in scan_cache_dir(hub_cache()).repos
+            if repo.repo_type == "model"
+            and any(is_genzoo(rev.snapshot_path) for rev in repo.revisions)
+        ),
+        key=lambda repo: repo.repo_id,
+    )
+
+
+def _names_by_repo(registry: Registry) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for model in registry.find_models():
+        names.setdefault(model.repo_id, []).append(model.name)
+    return names
+
+
+@cache_app.command("ls")
+def ls_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the cached genzoo repos: registered names, revisions, size.
+
+    Example:
+
+        genzoo cache ls --json
+    """
+    from genzoo.zoo.cache import hub_cache
+
+    names = _names_by_repo(plugins_of(ctx).registry)
+    repos = genzoo_repos()
+    rows = [
+        {
+            "repo_id": repo.repo_id,
+            "names": names.get(repo.repo_id, []),
+            "revisions": sorted(ref for rev in repo.revisions for ref in rev.refs)
+            or sorted(rev.commit_hash for rev in repo.revisions),
+            "size": repo.size_on_disk,
+            "files": repo.nb_files,
+            "path": str(repo.repo_path),
+        }
+        for repo in repos
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"no genzoo models in the cache at {hub_cache()}")
+        return
+    grid = table("repo", "name", "revisions", "size", "files")
+    for row in rows:
+        grid.add_row(
+            row["repo_id"],
+            ", ".join(row["names"]) or "-",
+            ", ".join(rev[:12] for rev in row["revisions"]),
+            f"{human_count(row['size'])}B",
+            str(row["files"]),
+        )
+    console.print(grid)
+    console.print(f"cache: {hub_cache()}")
+
+
+def _repo_ids(names: list[str], registry: Registry) -> list[str]:
+    """Registered names, hf-hub: names or bare org/name repo ids -> repo ids."""
+    from genzoo.zoo.source import REPO_ID, is_hub_name, parse_hub_name
+
+    ids = []
+    for name in names:
+        if is_hub_name(name):
+            ids.append(parse_hub_name(name).repo_id)
+        elif REPO_ID.match(name):
+            ids.append(name)
+        else:
+            ids.append(registry.model(name).repo_id)
+    return ids
+
+
+@cache_app.command("rm")
+def rm_command(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str], typer.Argument(help="Registered names, hf-hub: names or org/name.")
+    ],
+) -> None:
+    """Remove models from the cache (every cached revision), through huggingface_hub.
+
+    Example:
+
+        genzoo cache rm dcgan-fashion-mnist
+    """
+    repos = {repo.repo_id: repo for repo in genzoo_repos()}
+    wanted = _repo_ids(names, plugins_of(ctx).registry)
+    if missing := [repo_id for repo_id in wanted if repo_id not in repos]:
+        raise BadInputError(f"not in the cache: {', '.join(missing)} (see `genzoo cache ls`)")
+    from huggingface_hub import scan_cache_dir
+
+    from genzoo.zoo.cache import hub_cache
+
+    commits = [rev.commit_hash for repo_id in wanted for rev in repos[repo_id].revisions]
+    strategy = scan_cache_dir(hub_cache()).delete_revisions(*commits)
+    strategy.execute()
+    console.print(f"removed {', '.join(wanted)} ({human_count(strategy.expected_freed_size)}B)")
+
+
+@cache_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    destination: Annotated[Path, typer.Argument(help="Folder to write DIR/org/name/ repos into.")],
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Models to export (default: every cached one).")
+    ] = None,
+) -> None:
+    """Copy cached models, verified, into a folder of repos for a machine without network.
+
+    There, `genzoo pull NAME --from DIR` puts them into its own cache.
+
+    Example:
+
+        genzoo cache export /media/usb/genzoo-repos dcgan-fashion-mnist
+    """
+    from genzoo.zoo.offline import export_repo
+    from genzoo.zoo.pull import cached
+    from genzoo.zoo.source import RepoRef, resolve
+
+    registry = plugins_of(ctx).registry
+    if names:
+        refs = [resolve(name, registry) for name in names]
+    else:
+        refs = [
+            RepoRef(f"hf-hub:{repo.repo_id}@{rev.commit_hash}", repo.repo_id, rev.commit_hash)
+            for repo in genzoo_repos()
+            for rev in repo.revisions
+        ]
+    if not refs:
+        raise GenzooError("no genzoo models in the cache to export")
+    for ref in refs:
+        pulled = cached(ref, None)
+        if pulled is None:
+            raise GenzooError(f"{ref.name} is not complete and intact in the cache; pull it first")
+        folder = export_repo(pulled, destination)
+        console.print(f"{ref.name}: {len(pulled.files)} files -> {folder}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(cache_app, name="cache")

@@ -1,0 +1,144 @@
+"""`genzoo pull`, `verify` and `push`: moving verified repos between the Hub and this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from genzoo.cli.output import console, errors, human_count, plugins_of, table
+from genzoo.core import BadInputError, GenzooError
+
+NameArgument = Annotated[
+    str,
+    typer.Argument(help="A registered model, hf-hub:org/repo[@revision], or (verify) a folder."),
+]
+
+
+def pull_command(
+    ctx: typer.Context,
+    name: NameArgument,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Fetch only this component (repeatable): generator, ..."),
+    ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Copy from a folder of repos (DIR/org/name/, e.g. this project's hub/ "
+            "or `genzoo cache export`) instead of downloading.",
+        ),
+    ] = None,
+) -> None:
+    """Fetch a model's weights into the Hugging Face cache, checking every file's sha256.
+
+    Downloads go to HF_ENDPOINT (default huggingface.co) into HF_HOME's cache;
+    with HF_HUB_OFFLINE=1 only the cache (or --from) is used. A cached model is
+    verified and returned at once.
+
+    Examples:
+
+        genzoo pull dcgan-fashion-mnist
+
+        genzoo pull dcgan-fashion-mnist --only generator
+
+        genzoo pull hf-hub:someone/their-gan@main
+
+        genzoo pull dcgan-fashion-mnist --from hub/
+    """
+    from genzoo.zoo.pull import pull
+    from genzoo.zoo.source import resolve
+
+    ref = resolve(name, plugins_of(ctx).registry)
+    if source is not None:
+        from genzoo.zoo.offline import import_repo
+
+        if not source.is_dir():
+            raise BadInputError(f"--from {source}: no such folder")
+        pulled = import_repo(ref, source, only)
+    else:
+        pulled = pull(ref, only)
+    how = f"copied from {source}" if source else "downloaded" if pulled.downloaded else "cached"
+    console.print(f"{name}: {how}, verified, in {pulled.snapshot}")
+    for path in pulled.files:
+        console.print(f"  {path.name:<28} {human_count(path.stat().st_size)}B")
+
+
+def verify_command(ctx: typer.Context, name: NameArgument) -> None:
+    """Check a cached model (or a repo folder): every file's sha256, then a fixed-seed golden
+    sample against the one recorded when it was published.
+
+    Nothing is downloaded: a model must be pulled first. Exits 1 if any check fails.
+
+    Examples:
+
+        genzoo verify dcgan-fashion-mnist
+
+        genzoo verify runs/dcgan-fmnist
+    """
+    from genzoo.zoo.cache import snapshot_dir
+    from genzoo.zoo.load import is_folder_name
+    from genzoo.zoo.source import resolve
+    from genzoo.zoo.verify import verify_folder
+
+    registry = plugins_of(ctx).registry
+    if is_folder_name(name):
+        folder, pins = Path(name).expanduser(), None
+        if not folder.is_dir():
+            raise BadInputError(f"no such folder: {folder}")
+    else:
+        ref = resolve(name, registry)
+        found = snapshot_dir(ref.repo_id, ref.revision)
+        if found is None:
+            raise GenzooError(f"{name} is not in the cache; `genzoo pull {name}` first")
+        folder, pins = found, ref.pins
+    checks = verify_folder(folder, registry, pins)
+    rows = table("check", "result", "detail")
+    for check in checks:
+        rows.add_row(check.what, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
+    console.print(rows)
+    if not all(check.ok for check in checks):
+        errors.print(f"error: {name} failed verification", style="red", markup=False)
+        raise typer.Exit(1)
+
+
+def push_command(
+    folder: Annotated[Path, typer.Argument(help="A repo folder, e.g. the --out of genzoo train.")],
+    repo: Annotated[str, typer.Option("--repo", help="The Hub repo to publish to: org/name.")],
+    revision: Annotated[str, typer.Option(help="Branch to commit to.")] = "main",
+    private: Annotated[bool, typer.Option(help="Create the repo as private.")] = False,
+    message: Annotated[str, typer.Option("-m", "--message", help="Commit message.")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the folder and list what would be uploaded.")
+    ] = False,
+) -> None:
+    """Publish a repo folder: create the Hub repo if needed and upload it in one commit.
+
+    The folder must be consistent: every file pinned in config.json present with
+    its sha256, no pickles, and a model card (README.md) that declares
+    library_name genzoo and lists the same hashes. Uses HF_TOKEN and HF_ENDPOINT.
+
+    Examples:
+
+        genzoo push runs/dcgan-fmnist --repo myorg/dcgan-fashion-mnist --dry-run
+
+        genzoo push runs/dcgan-fmnist --repo myorg/dcgan-fashion-mnist
+    """
+    from genzoo.zoo.push import check_publishable, push
+
+    if dry_run:
+        files = check_publishable(folder, repo)
+        console.print(f"{folder} is consistent; would upload to {repo}@{revision}:")
+        for name in files:
+            console.print(f"  {name:<28} {human_count((folder / name).stat().st_size)}B")
+        return
+    url = push(folder, repo, revision, private, message)
+    console.print(f"pushed {folder} to {repo}@{revision}: {url}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pull")(pull_command)
+    app.command("verify")(verify_command)
+    app.command("push")(push_command)

@@ -1,0 +1,50 @@
+"""Publishing a repo folder to the Hub (or the endpoint HF_ENDPOINT names) with HfApi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from genzoo.core import BadInputError, GenzooError
+from genzoo.zoo.repo import CARD_FILE, CONFIG_FILE, SAMPLES_FILE, check_repo, read_config
+from genzoo.zoo.source import REPO_ID
+
+
+def publishable_files(folder: Path) -> list[str]:
+    """The files of the format that `push` uploads; anything else in the folder stays local."""
+    names = [CONFIG_FILE, CARD_FILE, SAMPLES_FILE]
+    names += [f"{role}.safetensors" for role in read_config(folder).sha256]
+    return sorted(name for name in names if (folder / name).is_file())
+
+
+def check_publishable(folder: Path, repo_id: str) -> list[str]:
+    """The files to upload, after refusing a folder that is not a consistent genzoo repo."""
+    if not REPO_ID.match(repo_id):
+        raise BadInputError(f"--repo must look like org/name, got {repo_id!r}")
+    if not folder.is_dir():
+        raise BadInputError(f"no such folder: {folder}")
+    if problems := check_repo(folder):
+        raise GenzooError(f"{folder} is not fit to publish: " + "; ".join(problems))
+    return publishable_files(folder)
+
+
+def push(
+    folder: Path, repo_id: str, revision: str = "main", private: bool = False, message: str = ""
+) -> str:
+    """Create `repo_id` if needed and upload the folder's files in one commit; the commit URL."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    files = check_publishable(folder, repo_id)
+    api = HfApi(library_name="genzoo")
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=folder,
+            revision=revision,
+            allow_patterns=files,
+            commit_message=message or f"Upload {read_config(folder).name or folder.name}",
+        )
+    except HfHubHTTPError as err:
+        raise GenzooError(f"{api.endpoint} refused the upload: {err}") from None
+    return str(commit.commit_url)

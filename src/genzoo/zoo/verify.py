@@ -1,0 +1,49 @@
+"""`genzoo verify`: are these the published bytes, and do they still make the published outputs?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from genzoo.core import GenzooError, Registry
+from genzoo.zoo.repo import file_sha256, load_repo, read_config, weights_file
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    detail: str
+
+
+def verify_folder(
+    folder: Path, registry: Registry, pins: Mapping[str, str] | None = None
+) -> list[Check]:
+    """Hash every pinned file (the registry's `pins`, else config.json's), then rebuild the
+    model and compare each component's golden probe with the one recorded at publication."""
+    from genzoo.zoo import golden
+
+    repo = read_config(folder)
+    pins = dict(pins or repo.sha256)
+    checks = []
+    for role, expected in pins.items():
+        path = folder / weights_file(role)
+        actual = file_sha256(path) if path.is_file() else "missing"
+        detail = "sha256 matches" if actual == expected else f"sha256 {actual}, expected {expected}"
+        checks.append(Check(path.name, actual == expected, detail))
+    if not all(check.ok for check in checks):
+        return checks
+    try:
+        model = load_repo(folder, registry, pins=pins)
+    except GenzooError as err:
+        return [*checks, Check("load", False, str(err))]
+    for role, module in model.items():
+        recorded = repo.golden.get(role)
+        if recorded is None:
+            checks.append(Check(f"{role} golden sample", True, "none recorded; skipped"))
+            continue
+        deviation = golden.deviation(module, recorded)
+        detail = f"seed {golden.SEED}, max relative deviation {deviation:.1e}"
+        checks.append(Check(f"{role} golden sample", deviation <= golden.TOLERANCE, detail))
+    return checks
