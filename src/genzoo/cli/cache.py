@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -65,7 +65,7 @@ def ls_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     names = _names_by_repo(plugins_of(ctx).registry)
     repos = genzoo_repos()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "repo_id": repo.repo_id,
             "names": names.get(repo.repo_id, []),

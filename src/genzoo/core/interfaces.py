@@ -72,7 +72,7 @@ class Generator(nn.Module, abc.ABC):
     def sample(
         self,
         n: int,
-        labels: Sequence[int] | Tensor | None = None,
+        labels: int | Sequence[int] | Tensor | None = None,
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
@@ -113,7 +113,7 @@ class Generator(nn.Module, abc.ABC):
         steps: int,
         points: int = 2,
         seed: int | None = None,
-        labels: Sequence[int] | Tensor | None = None,
+        labels: int | Sequence[int] | Tensor | None = None,
         device: Device = None,
     ) -> Tensor:
         """A looping latent walk: (points * steps, n, C, H, W) frames for `n` parallel walks.
@@ -140,7 +140,7 @@ class Generator(nn.Module, abc.ABC):
         return torch.stack(frames)
 
     def _labels(
-        self, n: int, labels: Sequence[int] | Tensor | None, rng: torch.Generator | None
+        self, n: int, labels: int | Sequence[int] | Tensor | None, rng: torch.Generator | None
     ) -> Tensor | None:
         if not self.num_classes:
             if labels is not None:

@@ -16,7 +16,7 @@ import copy
 import torch
 from torch import Tensor, nn
 
-from genzoo.core.interfaces import Decoder, Generator, LatentDistribution
+from genzoo.core.interfaces import Decoder, Discriminator, Generator, LatentDistribution
 
 SEED = 0
 SAMPLES = 4
@@ -36,7 +36,10 @@ def probe(module: nn.Module) -> list[float]:
     else:
         shape = tuple(getattr(module, "image_shape", ()))
         images = torch.rand(SAMPLES, *shape, generator=rng) * 2 - 1
-        output = module(images)
+        if isinstance(module, Discriminator) and module.num_classes:
+            output = module(images, torch.arange(SAMPLES) % module.num_classes)
+        else:
+            output = module(images)
     if isinstance(output, LatentDistribution):
         output = output.mean
     return _summary(output)

@@ -56,7 +56,7 @@ def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
     pins = ref.needed(repo.sha256, roles)
     files = [config] + [_fetch_verified(ref, role, digest) for role, digest in pins.items()]
     for extra in (CARD_FILE, SAMPLES_FILE):  # part of the format, but never needed to load
-        path = _download(ref, extra, optional=True)
+        path = _optional(ref, extra)
         if path is not None:
             files.append(path)
     return Pulled(ref, config.parent, tuple(files), downloaded=True)
@@ -114,23 +114,22 @@ def _fetch_verified(ref: RepoRef, role: str, expected: str) -> Path:
     )
 
 
-def _download(
-    ref: RepoRef, filename: str, force: bool = False, optional: bool = False
-) -> Path | None:
+def _optional(ref: RepoRef, filename: str) -> Path | None:
+    """A file that loading never needs (the card, the preview): None when it cannot be had."""
+    try:
+        return _download(ref, filename)
+    except _Fatal:
+        raise
+    except GenzooError:
+        return None
+
+
+def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
     """One file through hf_hub_download; its failures become one-line genzoo errors."""
-    from huggingface_hub import constants, hf_hub_download
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    from huggingface_hub import hf_hub_download
 
     import genzoo
 
-    endpoint = constants.ENDPOINT
     try:
         path = hf_hub_download(
             ref.repo_id,
@@ -140,39 +139,57 @@ def _download(
             library_version=genzoo.__version__,
             force_download=force,
         )
-    except (OfflineModeIsEnabled, LocalEntryNotFoundError):
-        # huggingface_hub reports an unreachable server this way too, when nothing is cached
-        if optional:
-            return None
-        reason = (
-            "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else f"{endpoint} cannot be reached"
-        )
-        raise NotCachedError(_not_cached(ref, filename, reason)) from None
-    except RepositoryNotFoundError:
-        token = " (HF_TOKEN is set)" if os.environ.get("HF_TOKEN") else " (set HF_TOKEN if private)"
-        raise GenzooError(f"{endpoint} has no repo {ref.repo_id}{token}") from None
-    except RevisionNotFoundError:
-        raise GenzooError(f"{ref.repo_id} has no revision {ref.revision!r} on {endpoint}") from None
-    except EntryNotFoundError:
-        if optional:
-            return None
-        raise GenzooError(f"{ref.repo_id}@{ref.revision} on {endpoint} has no {filename}") from None
-    except HfHubHTTPError as err:
-        status = err.response.status_code if err.response is not None else "an error"
-        raise GenzooError(
-            f"{endpoint} answered {status} for {filename} of {ref.repo_id}; try again later"
-        ) from None
     except Exception as err:
-        # a connection lost for good mid-download (huggingface_hub retried and resumed first)
-        if not type(err).__module__.startswith(("httpx", "httpcore")) and not isinstance(
-            err, OSError
-        ):
+        problem = _explain(err, ref, filename)
+        if problem is None:
             raise
-        if optional:
-            return None
-        reason = f"the download from {endpoint} failed ({type(err).__name__}: {err})"
-        raise NotCachedError(_not_cached(ref, filename, reason)) from None
+        raise problem from None
     return Path(path)
+
+
+class _Fatal(GenzooError):
+    """A failure that an optional file must not hide either (no repo, no revision)."""
+
+
+def _explain(err: Exception, ref: RepoRef, filename: str) -> GenzooError | None:
+    """The one-line error for a failed download, or None for an exception that is a bug."""
+    from huggingface_hub import constants
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    endpoint = constants.ENDPOINT
+    if isinstance(err, LocalEntryNotFoundError) and isinstance(err.__cause__, HfHubHTTPError):
+        err = err.__cause__  # the server answered, with an error; say which
+    if isinstance(err, RepositoryNotFoundError):
+        token = " (HF_TOKEN is set)" if os.environ.get("HF_TOKEN") else " (set HF_TOKEN if private)"
+        return _Fatal(f"{endpoint} has no repo {ref.repo_id}{token}")
+    if isinstance(err, RevisionNotFoundError):
+        return _Fatal(f"{ref.repo_id} has no revision {ref.revision!r} on {endpoint}")
+    if isinstance(err, EntryNotFoundError) and not isinstance(err, LocalEntryNotFoundError):
+        return GenzooError(f"{ref.repo_id}@{ref.revision} on {endpoint} has no {filename}")
+    if isinstance(err, HfHubHTTPError):
+        status = err.response.status_code if err.response is not None else "an error"
+        if status == 404:
+            return GenzooError(f"{ref.repo_id}@{ref.revision} on {endpoint} has no {filename}")
+        return GenzooError(
+            f"{endpoint} answered {status} for {filename} of {ref.repo_id}; try again later"
+        )
+    if isinstance(err, (OfflineModeIsEnabled, LocalEntryNotFoundError)):
+        # huggingface_hub also reports an unreachable server this way when nothing is cached
+        offline = constants.HF_HUB_OFFLINE
+        reason = "HF_HUB_OFFLINE is set" if offline else f"{endpoint} cannot be reached"
+        return NotCachedError(_not_cached(ref, filename, reason))
+    if isinstance(err, OSError) or type(err).__module__.startswith(("httpx", "httpcore")):
+        # a connection lost for good mid-download (huggingface_hub retried and resumed first)
+        reason = f"the download from {endpoint} failed ({type(err).__name__}: {err})"
+        return NotCachedError(_not_cached(ref, filename, reason))
+    return None
 
 
 def _not_cached(ref: RepoRef, filename: str, reason: str) -> str:

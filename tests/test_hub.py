@@ -1,0 +1,388 @@
+"""The real download path: `genzoo` processes pulling from olah (a self-hosted Hub mirror) on
+127.0.0.1, with the faults a network and a disk can throw; pushing to an upload fixture."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+import genzoo
+from conftest import PluginDists
+from genzoo.zoo.repo import file_sha256, read_config, write_repo
+from hub_servers import Mirror, UploadServer, stop
+
+TINY = {"latent_dim": 8, "image_shape": [1, 8, 8], "base_channels": 4}
+CLASSES = ["t-shirt", "trouser", "sneaker"]
+REPO = "genzoo-test/tiny-dcgan"
+
+
+def tiny_repo(folder: Path, **config: object) -> Path:
+    torch.manual_seed(0)
+    model = genzoo.build("dcgan", **{**TINY, **config})
+    model.name = folder.name
+    write_repo(model, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repos")
+    tiny_repo(root / "tiny-dcgan")
+    tiny_repo(root / "tiny-cdcgan", num_classes=3, class_names=CLASSES)
+    return root
+
+
+@pytest.fixture(scope="module")
+def mirror(repos: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
+    server = Mirror(tmp_path_factory.mktemp("olah"))
+    server.publish(repos / "tiny-dcgan", REPO)
+    server.publish(repos / "tiny-cdcgan", "genzoo-test/tiny-cdcgan")
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def clean_proxy(mirror: Mirror) -> None:
+    mirror.proxy.faults.clear()
+    mirror.proxy.requests.clear()
+
+
+def registered(plugin_dists: PluginDists, repos: Path, pins: dict[str, str] | None = None) -> None:
+    """A plugin registering `tiny-dcgan` with the mirror repo's pins (or the given ones)."""
+    pins = pins or dict(read_config(repos / "tiny-dcgan").sha256)
+    plugin_dists.add(
+        "genzoo-tiny",
+        {
+            "tiny_plugin": f"""
+        from genzoo import PretrainedModel, hookimpl
+        @hookimpl
+        def register_models(register):
+            register(PretrainedModel(name="tiny-dcgan", architecture="dcgan",
+                                     repo_id={REPO!r}, sha256={pins!r}))
+    """
+        },
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, mirror: Mirror, plugin_dists: PluginDists) -> dict[str, str]:
+    """A fresh HF cache, the mirror as HF_ENDPOINT, and online."""
+    return {
+        **plugin_dists.env,
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_ENDPOINT": mirror.endpoint,
+        "HF_HUB_OFFLINE": "0",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "GENZOO_LOAD_PLUGINS": "tiny_plugin",
+    }
+
+
+def genzoo_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "genzoo", *args], env=env, capture_output=True, text=True
+    )
+
+
+def snapshot(env: dict[str, str], repo_id: str = REPO) -> Path:
+    (folder,) = (Path(env["HF_HOME"]) / "hub" / f"models--{repo_id.replace('/', '--')}").glob(
+        "snapshots/*"
+    )
+    return folder
+
+
+def test_pull_sample_verify_through_the_mirror(env, repos: Path, plugin_dists, mirror, tmp_path):
+    registered(plugin_dists, repos)
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert "tiny-dcgan: downloaded, verified" in result.stdout
+    assert "generator.safetensors" in result.stdout and "README.md" in result.stdout
+    cached = snapshot(env)
+    for name in ("config.json", "generator.safetensors", "discriminator.safetensors"):
+        assert (cached / name).read_bytes() == (repos / "tiny-dcgan" / name).read_bytes()
+
+    offline = {**env, "HF_HUB_OFFLINE": "1"}
+    again = genzoo_cli(offline, "pull", "tiny-dcgan")
+    assert again.returncode == 0 and "tiny-dcgan: cached, verified" in again.stdout
+    for seed_run in range(2):
+        out = tmp_path / f"grid{seed_run}.png"
+        result = genzoo_cli(
+            offline, "sample", "tiny-dcgan", "-n", "9", "--seed", "3", "-o", str(out)
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "grid0.png").read_bytes() == (tmp_path / "grid1.png").read_bytes()
+    result = genzoo_cli(offline, "verify", "tiny-dcgan")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(" ok ") == 4  # two hashes, two golden samples
+
+
+def test_only_fetches_the_asked_component(env, repos: Path, plugin_dists, mirror):
+    registered(plugin_dists, repos)
+    result = genzoo_cli(env, "pull", "tiny-dcgan", "--only", "generator")
+    assert result.returncode == 0, result.stderr
+    assert (snapshot(env) / "generator.safetensors").is_file()
+    assert not (snapshot(env) / "discriminator.safetensors").exists()
+    assert mirror.proxy.gets("discriminator.safetensors") == 0
+
+
+def test_hf_hub_names_use_the_repos_own_hashes_and_python_loads_them(env, tmp_path):
+    script = (
+        "import genzoo; m = genzoo.load('hf-hub:genzoo-test/tiny-cdcgan@main', device='cpu');"
+        "g = m.generator; print(g.class_names, g.label_index('Sneaker'))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"{tuple(CLASSES)} 2" in result.stdout
+    out = tmp_path / "sneakers.png"
+    args = ("sample", "hf-hub:genzoo-test/tiny-cdcgan", "--label", "sneaker", "-o", str(out))
+    assert genzoo_cli({**env, "HF_HUB_OFFLINE": "1"}, *args).returncode == 0
+    result = genzoo_cli(env, "sample", "hf-hub:genzoo-test/tiny-cdcgan", "--label", "sandal")
+    assert result.returncode == 2
+    assert "unknown label 'sandal'" in result.stderr and "sneaker" in result.stderr
+
+
+def test_a_cached_pull_imports_no_torch(env, repos: Path, plugin_dists):
+    registered(plugin_dists, repos)
+    assert genzoo_cli(env, "pull", "tiny-dcgan").returncode == 0
+    script = (
+        "import sys\nfrom genzoo.cli.app import main\nsys.argv = ['genzoo', 'pull', 'tiny-dcgan']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('torch' in sys.modules, 'huggingface_hub.file_download' in sys.modules)"
+    )
+    offline = {**env, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=offline, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False False")
+
+
+@pytest.mark.parametrize("offline", ["1", "0"])
+def test_nothing_cached_and_no_server_names_both_ways_out(env, repos, plugin_dists, offline):
+    registered(plugin_dists, repos)
+    unreachable = {**env, "HF_HUB_OFFLINE": offline, "HF_ENDPOINT": "http://127.0.0.1:9"}
+    result = genzoo_cli(unreachable, "sample", "tiny-dcgan")
+    assert result.returncode == 1
+    reason = "HF_HUB_OFFLINE is set" if offline == "1" else "cannot be reached"
+    assert reason in result.stderr
+    assert "genzoo pull tiny-dcgan" in result.stderr and "--from DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_damaged_cached_file_is_fetched_again(env, repos, plugin_dists, mirror, damage):
+    registered(plugin_dists, repos)
+    assert genzoo_cli(env, "pull", "tiny-dcgan").returncode == 0
+    blob = (snapshot(env) / "generator.safetensors").resolve()
+    data = bytearray(blob.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0x01
+    else:
+        data = data[: len(data) // 3]
+    blob.write_bytes(bytes(data))
+    offline = genzoo_cli({**env, "HF_HUB_OFFLINE": "1"}, "sample", "tiny-dcgan")
+    assert (
+        offline.returncode == 1 and "the cached file is corrupt and was removed" in offline.stderr
+    )
+    assert not blob.exists()  # nothing corrupt stays in the cache
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
+
+
+def test_a_server_with_other_bytes_is_refused_and_nothing_corrupt_is_kept(
+    env, repos, plugin_dists, mirror
+):
+    pins = dict(read_config(repos / "tiny-dcgan").sha256)
+    pins["generator"] = "0" * 64
+    registered(plugin_dists, repos, pins)
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 1
+    assert "generator.safetensors" in result.stderr and "expected " + "0" * 64 in result.stderr
+    assert "also after downloading it again" in result.stderr
+    assert mirror.proxy.gets("generator.safetensors") == 2  # fetched once more, then refused
+    assert not (snapshot(env) / "generator.safetensors").exists()
+
+
+def test_a_dropped_connection_resumes_and_leaves_no_partial_file(env, repos, plugin_dists, mirror):
+    registered(plugin_dists, repos)
+    mirror.proxy.faults["generator.safetensors"] = "drop-once"
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert mirror.proxy.gets("generator.safetensors") == 2  # the cut, then the resumed rest
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
+    assert not list(Path(env["HF_HOME"]).rglob("*.incomplete"))
+
+
+def test_a_connection_that_always_drops_fails_cleanly(env, repos, plugin_dists, mirror):
+    registered(plugin_dists, repos)
+    mirror.proxy.faults["generator.safetensors"] = "drop"
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the download from" in result.stderr
+    cache = Path(env["HF_HOME"]) / "hub" / f"models--{REPO.replace('/', '--')}"
+    assert not list(cache.glob("snapshots/*/generator.safetensors"))
+
+
+@pytest.mark.parametrize(
+    ("status", "message"), [(404, "has no generator.safetensors"), (500, "answered 500")]
+)
+def test_server_errors_are_one_line(env, repos, plugin_dists, mirror, status, message):
+    registered(plugin_dists, repos)
+    mirror.proxy.faults["generator.safetensors"] = status
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_repo_is_named(env):
+    result = genzoo_cli(env, "pull", "hf-hub:genzoo-test/nothing-here")
+    assert result.returncode == 1
+    assert "has no repo genzoo-test/nothing-here" in result.stderr
+
+
+def test_a_pickle_in_place_of_safetensors_is_refused(env, repos, mirror, tmp_path):
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "pickled")
+    torch.save({"weights": torch.zeros(2)}, folder / "generator.safetensors")
+    config = json.loads((folder / "config.json").read_text())
+    config["sha256"]["generator"] = file_sha256(folder / "generator.safetensors")
+    (folder / "config.json").write_text(json.dumps(config))
+    mirror.publish(folder, "genzoo-test/pickled")
+    result = genzoo_cli(env, "sample", "hf-hub:genzoo-test/pickled")
+    assert result.returncode == 1
+    assert "holds a pickle" in result.stderr and "arbitrary code" in result.stderr
+
+
+def test_two_processes_pulling_at_once_share_one_download(env, repos, plugin_dists, mirror):
+    registered(plugin_dists, repos)
+    command = [sys.executable, "-m", "genzoo", "pull", "tiny-dcgan"]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr.decode()
+    assert mirror.proxy.gets("generator.safetensors") == 1
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
+
+
+def test_export_then_pull_from_the_folder_on_an_offline_machine(env, repos, plugin_dists, tmp_path):
+    registered(plugin_dists, repos)
+    assert genzoo_cli(env, "pull", "tiny-dcgan").returncode == 0
+    carried = tmp_path / "usb"
+    result = genzoo_cli(env, "cache", "export", str(carried))
+    assert result.returncode == 0, result.stderr
+    assert (carried / REPO / "generator.safetensors").is_file()
+
+    other = {**env, "HF_HOME": str(tmp_path / "other-hf"), "HF_HUB_OFFLINE": "1"}
+    result = genzoo_cli(other, "pull", "tiny-dcgan", "--from", str(carried))
+    assert result.returncode == 0 and "copied from" in result.stdout, result.stderr
+    assert genzoo_cli(other, "verify", "tiny-dcgan").returncode == 0
+    listed = json.loads(genzoo_cli(other, "cache", "ls", "--json").stdout)
+    assert [(row["repo_id"], row["names"]) for row in listed] == [(REPO, ["tiny-dcgan"])]
+    assert genzoo_cli(other, "cache", "rm", "tiny-dcgan").returncode == 0
+    assert json.loads(genzoo_cli(other, "cache", "ls", "--json").stdout) == []
+
+
+def test_a_corrupt_folder_never_reaches_the_cache(env, repos, plugin_dists, tmp_path):
+    registered(plugin_dists, repos)
+    carried = shutil.copytree(repos / "tiny-dcgan", tmp_path / "usb" / REPO)
+    with (carried / "generator.safetensors").open("r+b") as stream:
+        stream.seek(200)
+        stream.write(b"\x00\x01")
+    result = genzoo_cli(
+        {**env, "HF_HUB_OFFLINE": "1"}, "pull", "tiny-dcgan", "--from", str(tmp_path / "usb")
+    )
+    assert result.returncode == 1 and "sha256 is" in result.stderr
+    assert not (Path(env["HF_HOME"]) / "hub").exists() or not list(
+        Path(env["HF_HOME"]).rglob("*.safetensors")
+    )
+
+
+def test_verify_catches_a_changed_golden_sample(env, repos, tmp_path):
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "edited")
+    config = json.loads((folder / "config.json").read_text())
+    config["golden"]["generator"][0] += 0.5
+    (folder / "config.json").write_text(json.dumps(config))
+    result = genzoo_cli(env, "verify", str(folder))
+    assert result.returncode == 1
+    assert "FAILED" in result.stdout and "generator golden sample" in result.stdout
+
+
+@pytest.fixture
+def upload(env: dict[str, str]) -> Iterator[tuple[UploadServer, dict[str, str]]]:
+    server = UploadServer()
+    yield server, {**env, "HF_ENDPOINT": server.endpoint, "HF_TOKEN": "hf_fixture"}
+    stop(server.server)
+
+
+def test_push_creates_the_repo_and_uploads_the_folder(upload, repos: Path):
+    server, env = upload
+    folder = repos / "tiny-dcgan"
+    dry = genzoo_cli(env, "push", str(folder), "--repo", "me/tiny", "--dry-run")
+    assert dry.returncode == 0 and "would upload" in dry.stdout and not server.created
+    result = genzoo_cli(env, "push", str(folder), "--repo", "me/tiny")
+    assert result.returncode == 0, result.stderr
+    assert [call for call in server.unknown if call.startswith("POST")] == []  # every write known
+    assert server.created[0]["name"] == "tiny" and server.created[0]["organization"] == "me"
+    sent = server.files["me/tiny"]
+    assert sorted(sent) == sorted(p.name for p in folder.iterdir())
+    assert all(sent[name] == (folder / name).read_bytes() for name in sent)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("weights", "sha256 is"),
+        ("card", "README.md (the model card) is missing"),
+        ("pickle", "extra.pt is a pickle-based file"),
+        ("library", "does not declare library_name: genzoo"),
+    ],
+)
+def test_push_refuses_an_inconsistent_folder(upload, repos: Path, tmp_path, damage, message):
+    server, env = upload
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "bad")
+    if damage == "weights":
+        (folder / "generator.safetensors").write_bytes(b"\x00" * 64)
+    elif damage == "card":
+        (folder / "README.md").unlink()
+    elif damage == "pickle":
+        (folder / "extra.pt").write_bytes(b"\x80\x04")
+    else:
+        card = folder / "README.md"
+        card.write_text(card.read_text().replace("library_name: genzoo", "library_name: other"))
+    for args in ([], ["--dry-run"]):
+        result = genzoo_cli(env, "push", str(folder), "--repo", "me/bad", *args)
+        assert result.returncode == 1 and message in result.stderr
+    assert not server.created and not server.files
+
+
+def test_interpolate_writes_a_looping_gif(repos: Path, tmp_path: Path):
+    from PIL import Image
+
+    out = tmp_path / "walk.gif"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    args = ("interpolate", str(repos / "tiny-dcgan"), "-n", "3", "--steps", "4", "--points", "3")
+    result = genzoo_cli(env, *args, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    with Image.open(out) as gif:
+        assert gif.n_frames == 12 and gif.info["loop"] == 0
+
+
+def test_sample_to_an_unwritable_path_is_one_line(repos: Path, tmp_path: Path):
+    target = tmp_path / "taken"
+    target.mkdir()  # a folder where the PNG should go: writing it fails even as root
+    result = genzoo_cli(dict(os.environ), "sample", str(repos / "tiny-dcgan"), "-o", str(target))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: cannot write {target}")
