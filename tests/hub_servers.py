@@ -117,6 +117,7 @@ class Mirror:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.mirrors = root / "mirrors"
         self.proxy = FaultProxy()
         port = free_port()

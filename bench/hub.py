@@ -1,0 +1,143 @@
+"""Pulling and first sampling, each beside a baseline measured in the same run.
+
+    python bench/hub.py [--runs 5] [--json results.json]
+
+Starts olah (the Hub mirror the tests use) on 127.0.0.1 with one DCGAN repo
+(the zoo's 28x28 configuration, random weights: speed does not depend on them)
+and a large repo (base_channels 256) for throughput, then times, in fresh processes:
+
+1. `genzoo pull` into an empty cache vs `curl` fetching the same files from the
+   same mirror (throughput, MB/s);
+2. `genzoo pull` of a model already cached (target: under 0.3 s, no torch);
+3. `genzoo sample -n 64` of the cached model vs a minimal hand-written script that
+   imports torch, loads the same safetensors and writes the same PNG (target:
+   genzoo within 15% of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+import genzoo
+from genzoo.zoo.repo import CARD_FILE, CONFIG_FILE, SAMPLES_FILE, read_config, write_repo
+from timing import report, wall_times, write_json
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from hub_servers import Mirror
+
+GENZOO = str(Path(sys.executable).with_name("genzoo"))
+
+HAND_WRITTEN = """
+import sys, torch
+from PIL import Image
+from safetensors.torch import load_file
+from genzoo.plugins.dcgan.model import DCGANGenerator
+generator = DCGANGenerator(latent_dim=100, image_shape=(1, 28, 28), base_channels=64)
+generator.load_state_dict(load_file(sys.argv[1]))
+generator.eval()
+with torch.inference_mode():
+    z = torch.randn(64, 100, generator=torch.Generator().manual_seed(0))
+    images = generator(z)
+pixels = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[:, 0]
+canvas = torch.zeros(8 * 30 + 2, 8 * 30 + 2, dtype=torch.uint8)
+for i, image in enumerate(pixels):
+    top, left = 2 + (i // 8) * 30, 2 + (i % 8) * 30
+    canvas[top : top + 28, left : left + 28] = image
+Image.fromarray(canvas.numpy()).save(sys.argv[2])
+"""
+
+
+def make_repo(folder: Path, name: str, **config: object) -> Path:
+    torch.manual_seed(0)
+    model = genzoo.build("dcgan", **config)
+    model.name = name
+    write_repo(model, folder)
+    return folder
+
+
+def files_of(folder: Path) -> list[str]:
+    weights = [f"{role}.safetensors" for role in read_config(folder).sha256]
+    return [CONFIG_FILE, *weights, CARD_FILE, SAMPLES_FILE]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="genzoo-bench-hub-"))
+    mirror = Mirror(root / "olah")
+    try:
+        small = make_repo(root / "dcgan", "dcgan-bench")
+        large = make_repo(root / "large", "dcgan-large", base_channels=256)
+        mirror.publish(small, "bench/dcgan")
+        mirror.publish(large, "bench/large")
+        hf_home = root / "hf"
+        env = {
+            "HF_HOME": str(hf_home),
+            "HF_ENDPOINT": mirror.endpoint,
+            "HF_HUB_OFFLINE": "0",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        }
+
+        def empty_cache() -> None:
+            shutil.rmtree(hf_home, ignore_errors=True)
+
+        size = sum((large / name).stat().st_size for name in files_of(large)) / 1e6
+        curl = ["curl", "-sSf"]
+        for name in files_of(large):
+            curl += [
+                "-o",
+                str(root / "curl" / name),
+                f"{mirror.endpoint}/bench/large/resolve/main/{name}",
+            ]
+        (root / "curl").mkdir()
+        pulling = {
+            f"genzoo pull, empty cache ({size:.0f} MB)": wall_times(
+                [GENZOO, "pull", "hf-hub:bench/large"], args.runs, env, empty_cache
+            ),
+            f"curl of the same files ({size:.0f} MB)": wall_times(curl, args.runs, env),
+        }
+        small_pull = [GENZOO, "pull", "hf-hub:bench/dcgan"]
+        subprocess.run(small_pull, check=True, capture_output=True, env={**os.environ, **env})
+        cached = {**env, "HF_HUB_OFFLINE": "1"}
+        grid = str(root / "grid.png")
+        first_sample = {
+            "genzoo sample -n 64, cached": wall_times(
+                [GENZOO, "sample", "hf-hub:bench/dcgan", "-n", "64", "-o", grid, "--device", "cpu"],
+                args.runs,
+                cached,
+            ),
+            "hand-written script, same PNG": wall_times(
+                [sys.executable, "-c", HAND_WRITTEN, str(small / "generator.safetensors"), grid],
+                args.runs,
+            ),
+            "genzoo pull, cached (target < 0.3 s)": wall_times(small_pull, args.runs, cached),
+        }
+        report(pulling, versus=next(iter(pulling)), json_path=None)
+        print()
+        report(first_sample, versus="hand-written script, same PNG", json_path=None)
+        genzoo_s, curl_s = (statistics.median(times) for times in pulling.values())
+        print(
+            f"\nthroughput, process start included: genzoo pull {size / genzoo_s:.1f} MB/s, "
+            f"curl {size / curl_s:.1f} MB/s"
+        )
+        if args.json:
+            write_json({**pulling, **first_sample}, args.json)
+    finally:
+        mirror.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
