@@ -45,6 +45,9 @@ class Architecture:
     ``{"generator": "genzoo.plugins.dcgan.model:DCGANGenerator"}``.
     `config` is the reference constructor configuration: `genzoo.build(name)` uses it,
     and every component receives the keys its constructor accepts.
+    `trainer` lazily names the `genzoo.train.Trainer` subclass for its objective
+    (shared by every architecture of a family) and `training` overrides that
+    trainer's default hyperparameters for this architecture.
     """
 
     name: str
@@ -53,6 +56,8 @@ class Architecture:
     config: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     paper: str = ""
+    trainer: str = ""
+    training: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""  # filled in by the registry: the plugin that registered it
 
     def __post_init__(self) -> None:
@@ -71,8 +76,14 @@ class Architecture:
                     f"architecture {self.name!r}: {role} must be a lazy reference "
                     f"'package.module:Class', got {ref!r}"
                 )
+        if self.trainer and not is_ref(self.trainer):
+            raise RegistrationError(
+                f"architecture {self.name!r}: trainer must be 'package.module:Class', "
+                f"got {self.trainer!r}"
+            )
         object.__setattr__(self, "components", _frozen(self.components))
         object.__setattr__(self, "config", _frozen(self.config))
+        object.__setattr__(self, "training", _frozen(self.training))
 
     def build(
         self,
@@ -92,6 +103,8 @@ class PretrainedModel:
 
     `sha256` pins each component file (`<role>.safetensors` in the Hub repo
     `repo_id` at `revision`); an empty mapping means the weights are not yet published.
+    `recipe` holds the training settings that made (or will make) the weights:
+    `genzoo train <name>` trains `architecture` with `config` on `dataset` with them.
     """
 
     name: str
@@ -106,6 +119,7 @@ class PretrainedModel:
     description: str = ""
     parameters: int | None = None  # total over all components, as built from `config`
     metrics: Mapping[str, float] = field(default_factory=dict)
+    recipe: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -124,6 +138,7 @@ class PretrainedModel:
         object.__setattr__(self, "config", _frozen(self.config))
         object.__setattr__(self, "sha256", _frozen(self.sha256))
         object.__setattr__(self, "metrics", _frozen(self.metrics))
+        object.__setattr__(self, "recipe", _frozen(self.recipe))
 
     @property
     def published(self) -> bool:
@@ -133,22 +148,29 @@ class PretrainedModel:
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """A dataset a plugin can read; `loader` lazily names the callable that opens it."""
+    """A dataset a plugin can read.
+
+    `loader` lazily names `load(data_dir: Path | None, split: str) -> ImageData`
+    (`genzoo.data.images`); `locate`, optionally, a torch-free
+    `locate(data_dir) -> Path | None` saying where the files are without reading them.
+    """
 
     name: str
     loader: str
     description: str = ""
     license: str = ""
     homepage: str = ""
+    locate: str = ""
+    how_to_get: str = ""  # one line: what to install or download when it is missing
     plugin: str = ""
 
     def __post_init__(self) -> None:
         _check_name("dataset", self.name)
-        if not isinstance(self.loader, str) or not is_ref(self.loader):
-            raise RegistrationError(
-                f"dataset {self.name!r}: loader must be 'package.module:function', "
-                f"got {self.loader!r}"
-            )
+        for what, ref in (("loader", self.loader), ("locate", self.locate)):
+            if (what == "loader" or ref) and (not isinstance(ref, str) or not is_ref(ref)):
+                raise RegistrationError(
+                    f"dataset {self.name!r}: {what} must be 'package.module:function', got {ref!r}"
+                )
 
 
 Entry = Architecture | PretrainedModel | DatasetEntry

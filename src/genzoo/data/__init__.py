@@ -1,0 +1,1 @@
+"""genzoo.data: datasets read from disk (IDX files, image folders), never downloaded."""

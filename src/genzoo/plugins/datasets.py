@@ -1,0 +1,92 @@
+"""The built-in datasets: Fashion-MNIST, MNIST (from files you provide), and image folders.
+
+Registration only; the readers in `genzoo.data.images` load lazily. No dataset
+is ever downloaded: they are read from disk (--data, $GENZOO_DATA, or the
+system location of a Debian package).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from genzoo.core.entries import DatasetEntry
+from genzoo.plugins.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from genzoo.data.images import ImageData
+
+HERE = "genzoo.plugins.datasets"
+
+FASHION_MNIST_SYSTEM = (Path("/usr/share/datasets/fashion-mnist"),)
+FASHION_MNIST_HOW = (
+    "Install it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put "
+    "the four IDX files from https://github.com/zalandoresearch/fashion-mnist in a folder "
+    "and pass --data DIR or set GENZOO_DATA."
+)
+MNIST_HOW = (
+    "MNIST is not packaged here: put its four IDX files (train-images-idx3-ubyte, ...; "
+    ".gz is fine) in a folder and pass --data DIR or set GENZOO_DATA."
+)
+
+
+def locate_fashion_mnist(data_dir: Path | None) -> Path | None:
+    from genzoo.data.locate import find_idx
+
+    return find_idx("fashion-mnist", data_dir, FASHION_MNIST_SYSTEM)
+
+
+def locate_mnist(data_dir: Path | None) -> Path | None:
+    from genzoo.data.locate import find_idx
+
+    return find_idx("mnist", data_dir)
+
+
+def load_fashion_mnist(data_dir: Path | None, split: str) -> ImageData:
+    from genzoo.data.images import FASHION_MNIST_CLASSES, load_idx_dataset
+
+    return load_idx_dataset(
+        "fashion-mnist", data_dir, split, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM,
+        FASHION_MNIST_HOW,
+    )  # fmt: skip
+
+
+def load_mnist(data_dir: Path | None, split: str) -> ImageData:
+    from genzoo.data.images import MNIST_CLASSES, load_idx_dataset
+
+    return load_idx_dataset("mnist", data_dir, split, MNIST_CLASSES, (), MNIST_HOW)
+
+
+@hookimpl
+def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
+    register(
+        DatasetEntry(
+            name="fashion-mnist",
+            loader=f"{HERE}:load_fashion_mnist",
+            locate=f"{HERE}:locate_fashion_mnist",
+            how_to_get=FASHION_MNIST_HOW,
+            description="Zalando's 70,000 28x28 grayscale fashion images in 10 classes",
+            license="mit",
+            homepage="https://github.com/zalandoresearch/fashion-mnist",
+        )
+    )
+    register(
+        DatasetEntry(
+            name="mnist",
+            loader=f"{HERE}:load_mnist",
+            locate=f"{HERE}:locate_mnist",
+            how_to_get=MNIST_HOW,
+            description="LeCun's 70,000 28x28 handwritten digits; read from IDX files you provide",
+            license="cc-by-sa-3.0",
+            homepage="http://yann.lecun.com/exdb/mnist/",
+        )
+    )
+    register(
+        DatasetEntry(
+            name="image-folder",
+            loader="genzoo.data.images:load_image_folder",
+            description="your own images: --data DIR with one subfolder per class",
+            how_to_get="pass --data DIR, a folder with one subfolder of images per class",
+        )
+    )
