@@ -85,3 +85,9 @@ def _component_class(architecture: Architecture, role: str) -> type[nn.Module]:
 def _parameters(cls: type) -> set[str]:
     params = inspect.signature(cls).parameters.values()
     return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def accepted_keys(architecture: Architecture) -> set[str]:
+    """Every config key some component of `architecture` accepts."""
+    classes = [_component_class(architecture, role) for role in architecture.components]
+    return set().union(*(_parameters(cls) for cls in classes))

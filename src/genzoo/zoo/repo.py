@@ -2,7 +2,8 @@
 
     config.json         {"library": "genzoo", "name", "architecture", "config", "sha256"}
                         (sha256 maps each role to the hex digest of its weights file)
-    <role>.safetensors  one file per component; its metadata names the architecture and role
+    <role>.safetensors  one file per component; its metadata key "genzoo" holds
+                        {"architecture", "role"} as JSON
     README.md           the model card (Hub YAML metadata + how it was made), see `card`
     samples.png         a preview grid, when the model can draw one
 
@@ -127,7 +128,9 @@ def write_repo(
     digests = {}
     for role, module in model.items():
         path = folder / weights_file(role)
-        metadata = {"format": "pt", "genzoo.architecture": model.architecture, "genzoo.role": role}
+        # One metadata key: safetensors writes several in random order, which would make
+        # identical weights hash differently from run to run.
+        metadata = {"genzoo": json.dumps({"architecture": model.architecture, "role": role})}
         with atomic_path(path) as tmp:
             save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)

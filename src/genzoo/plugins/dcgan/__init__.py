@@ -26,6 +26,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
             description="Deep convolutional GAN: transposed-conv generator, strided-conv "
             "discriminator, batch norm; any square image size, optional class labels",
             paper=PAPER,
+            trainer="genzoo.train.adversarial:AdversarialTrainer",
         )
     )
 
@@ -45,5 +46,6 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 paper=PAPER,
                 description=f"DCGAN trained on {dataset} (28x28 grayscale)",
                 parameters=898_370,
+                recipe={"epochs": 20, "batch_size": 128, "seed": 0},
             )
         )

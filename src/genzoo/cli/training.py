@@ -1,0 +1,160 @@
+"""`genzoo datasets` and `genzoo train`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from genzoo.cli.output import JsonFlag, console, plugins_of, print_json, table
+from genzoo.core import BadInputError
+from genzoo.core.lazy import resolve
+
+if TYPE_CHECKING:
+    from genzoo.data.images import ImageData
+
+
+def datasets_command(
+    ctx: typer.Context,
+    data: Annotated[Path | None, typer.Option(help="Also look in this folder.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the datasets the plugins can read, and where each was found on this machine.
+
+    Nothing is downloaded: each is looked for in --data, $GENZOO_DATA and its
+    system location.
+    """
+    rows = []
+    registry = plugins_of(ctx).registry
+    for entry in sorted(registry.datasets.values(), key=lambda entry: entry.name):
+        locate: Callable[[Path | None], Path | None] | None = (
+            resolve(entry.locate) if entry.locate else None  # type: ignore[assignment]
+        )
+        found = locate(data) if locate else None
+        rows.append(
+            {
+                "name": entry.name,
+                "found": str(found) if found else None,
+                "description": entry.description,
+                "license": entry.license,
+                "plugin": entry.plugin,
+                "how_to_get": entry.how_to_get,
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    grid = table("name", "found", "description", "license")
+    for row in rows:
+        where = row["found"] or "[yellow]not found[/]"
+        grid.add_row(row["name"], where, row["description"], row["license"] or "-")
+    console.print(grid)
+    for row in rows:
+        if row["found"] is None and row["how_to_get"]:
+            console.print(f"[yellow]{row['name']}[/]: {row['how_to_get']}")
+
+
+def _parse_sets(values: list[str]) -> dict[str, Any]:
+    parsed = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise BadInputError(f"--set {item!r}: use key=value, e.g. --set lr=1e-4")
+        try:
+            parsed[key] = json.loads(raw)
+        except ValueError:
+            parsed[key] = raw  # a bare word is a string
+    return parsed
+
+
+def train_command(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="An architecture (with --dataset) or a model's recipe, e.g. dcgan-mnist."
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset to train on (genzoo datasets).")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder holding the dataset's files.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default runs/NAME).")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Passes over the data.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Images per step.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of weights, batch order and noise.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many steps.")
+    ] = None,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="Steps between checkpoints.")] = 500,
+    sample_every: Annotated[int, typer.Option(min=1, help="Steps between sample grids.")] = 500,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Config key or hyperparameter: --set lr=1e-4 (repeatable)."),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run in this folder from its checkpoint.")
+    ] = None,
+) -> None:
+    """Train a model; the output folder becomes a Hub repo (weights, config, card, samples).
+
+    Checkpoints go to OUT/training/ every --checkpoint-every steps; after Ctrl-C
+    or a crash, --resume OUT continues exactly where it stopped. Launched by
+    torchrun, it trains data-parallel.
+
+    Examples:
+
+        genzoo train dcgan --dataset fashion-mnist --epochs 20 --seed 0 --out runs/dcgan-fmnist
+
+        genzoo train dcgan-mnist --data ~/data/mnist
+
+        genzoo train --resume runs/dcgan-fmnist
+
+        torchrun --nproc-per-node 2 -m genzoo train dcgan-fashion-mnist --device cpu
+    """
+    from genzoo.train.loop import RunSettings, load_run, train
+    from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
+
+    registry = plugins_of(ctx).registry
+    if resume is not None:
+        run = load_run(resume)
+        recipe = restore_recipe(run["recipe"], registry)
+        settings = RunSettings.from_json(run["settings"], out=resume)
+    else:
+        if name is None:
+            raise BadInputError("name what to train (an architecture or a model), or give --resume")
+        recipe = make_recipe(name, registry, dataset, _parse_sets(set_ or []))
+        defaults = RunSettings(out=Path("runs") / recipe.name)
+
+        def pick(key: str, given: int | None) -> int:  # the command line, the recipe, the default
+            return given if given is not None else int(recipe.run.get(key, getattr(defaults, key)))
+
+        settings = RunSettings(
+            out=out or defaults.out,
+            epochs=pick("epochs", epochs),
+            batch_size=pick("batch_size", batch_size),
+            seed=pick("seed", seed),
+            device=device,
+            max_steps=max_steps,
+            checkpoint_every=checkpoint_every,
+            sample_every=sample_every,
+            data_dir=data,
+        )
+    loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
+        registry.dataset(recipe.dataset).loader
+    )
+    images = loader(settings.data_dir, "train")
+    recipe = fit_to_data(recipe, images.image_shape, images.class_names)
+    done = train(recipe, images, settings, resume=resume is not None)
+    console.print(f"wrote {done}: a Hub repo (genzoo push {done} --repo ORG/NAME)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("datasets")(datasets_command)
+    app.command("train")(train_command)

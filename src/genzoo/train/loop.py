@@ -1,0 +1,317 @@
+"""The training loop: data on the device, seeds, progress, checkpoints, resume, output repo.
+
+Determinism: the batch order of epoch e comes from a generator seeded with
+(seed, e), and all of a trainer's randomness from one generator whose state is
+checkpointed; so a run resumed from a checkpoint continues exactly as if it had
+not stopped (tested on the CPU). Checkpoints are written atomically to
+`OUT/training/checkpoint.pt` (tensors and numbers only, read back with
+`weights_only=True`); OUT itself becomes a complete Hub repo at the end.
+
+Data-parallel: launched by torchrun (WORLD_SIZE > 1), each process trains on its
+share of every batch through DistributedDataParallel (gloo on the CPU, NCCL on
+GPUs); only rank 0 writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from genzoo.core import BadInputError
+from genzoo.core.images import save_grid
+from genzoo.core.model import ZooModel
+from genzoo.data.images import ImageData, to_float
+from genzoo.train.recipe import Recipe
+from genzoo.train.trainer import Trainer
+from genzoo.zoo.card import CardInfo
+from genzoo.zoo.repo import atomic_path, write_repo
+
+TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
+CHECKPOINT = "checkpoint.pt"
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    out: Path
+    epochs: int = 20
+    batch_size: int = 128
+    seed: int = 0
+    device: str = "auto"
+    max_steps: int | None = None  # stop early (tests, smoke runs)
+    checkpoint_every: int = 500
+    sample_every: int = 500
+    log_every: int = 50
+    data_dir: Path | None = None
+    progress: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["out"], data["data_dir"] = str(self.out), self.data_dir and str(self.data_dir)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], out: Path) -> RunSettings:
+        data_dir = Path(data["data_dir"]) if data.get("data_dir") else None
+        return cls(**{**data, "out": out, "data_dir": data_dir})
+
+
+@dataclass
+class Position:
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # within the epoch
+    seconds: float = 0.0  # training time so far, over every resumed part
+
+
+def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool = False) -> Path:
+    """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT."""
+    from genzoo.zoo.load import pick_device
+
+    world = _World.from_env()
+    device = pick_device(settings.device) if world.size == 1 else world.device
+    if settings.batch_size % world.size:
+        raise BadInputError(f"--batch-size {settings.batch_size} must divide by {world.size}")
+    steps_per_epoch = len(data) // settings.batch_size
+    if steps_per_epoch == 0:
+        raise BadInputError(f"{len(data)} images are fewer than one batch of {settings.batch_size}")
+    total = settings.epochs * steps_per_epoch
+    total = min(total, settings.max_steps) if settings.max_steps else total
+
+    torch.manual_seed(settings.seed)  # initial weights
+    model = recipe.architecture.build(recipe.config, name=recipe.name).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    trainer: Trainer = recipe.trainer_class(model, recipe.hparams, world.wrap)
+    rng = torch.Generator(device).manual_seed(settings.seed + world.rank)
+    position = Position()
+    folder = settings.out / TRAINING_DIR
+    if resume:
+        position = _restore(folder / CHECKPOINT, trainer, rng)
+    elif world.rank == 0:
+        folder.mkdir(parents=True, exist_ok=True)
+        run = {"recipe": recipe.to_json(), "settings": settings.to_json(), "command": _command()}
+        (folder / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+
+    images = data.images.to(device)
+    labels = data.labels.to(device)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    )
+    started, trained, before = time.perf_counter(), 0, position.seconds
+    with _progress(settings.progress and world.rank == 0, total, position.step) as advance:
+        while position.step < total:
+            order = _epoch_order(len(data), settings.seed, position.epoch, device)
+            while position.batch < steps_per_epoch and position.step < total:
+                begin = position.batch * settings.batch_size
+                index = order[begin : begin + settings.batch_size][world.rank :: world.size]
+                batch = to_float(images[index])
+                if device.type == "cuda":
+                    batch = batch.contiguous(memory_format=torch.channels_last)
+                with autocast:
+                    losses = trainer.step(batch, labels[index], rng)
+                position.step += 1
+                position.batch += 1
+                position.seconds = before + time.perf_counter() - started
+                trained += settings.batch_size
+                if world.rank == 0:
+                    _log(folder, settings, position, losses, trained, started, advance)
+                    _checkpoint(folder, settings, position, trainer, rng, total)
+                    if position.step % settings.sample_every == 0:
+                        _preview(trainer.result(), folder / f"samples-{position.step:07d}.png")
+            if position.batch >= steps_per_epoch:
+                position.epoch, position.batch = position.epoch + 1, 0
+    if world.rank == 0:
+        _finish(recipe, data, settings, trainer, position, device)
+    world.close()
+    return settings.out
+
+
+def load_run(out: Path) -> dict[str, Any]:
+    """The recipe and settings a run in OUT was started with (for --resume)."""
+    path = out / TRAINING_DIR / RUN_FILE
+    if not (out / TRAINING_DIR / CHECKPOINT).is_file() or not path.is_file():
+        raise BadInputError(f"{out} holds no checkpoint to resume ({path.parent}/{CHECKPOINT})")
+    run: dict[str, Any] = json.loads(path.read_text())
+    return run
+
+
+def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
+    """The batch order of an epoch: a function of (seed, epoch) only, so resuming reproduces it."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    return order.to(device)
+
+
+def _log(
+    folder: Path,
+    settings: RunSettings,
+    position: Position,
+    losses: Mapping[str, Tensor],
+    trained: int,
+    started: float,
+    advance: Any,
+) -> None:
+    if position.step % settings.log_every and position.step > 1:
+        advance(None)
+        return
+    rate = trained / max(time.perf_counter() - started, 1e-9)
+    values = {name: round(float(value), 4) for name, value in losses.items()}  # waits for device
+    record = {"step": position.step, "epoch": position.epoch, **values, "images_per_s": rate}
+    with (folder / "log.jsonl").open("a") as log:
+        log.write(json.dumps(record) + "\n")
+    advance(" ".join(f"{k} {v:.3f}" for k, v in values.items()) + f" | {rate:,.0f} img/s")
+
+
+def _checkpoint(
+    folder: Path,
+    settings: RunSettings,
+    position: Position,
+    trainer: Trainer,
+    rng: torch.Generator,
+    total: int,
+) -> None:
+    if position.step % settings.checkpoint_every and position.step != total:
+        return
+    state = {"position": asdict(position), "trainer": trainer.state_dict(), "rng": rng.get_state()}
+    with atomic_path(folder / CHECKPOINT) as tmp:
+        torch.save(state, tmp)
+
+
+def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
+    state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
+    trainer.load_state_dict(state["trainer"])
+    rng.set_state(state["rng"])
+    return Position(**state["position"])
+
+
+def _preview(model: ZooModel, path: Path) -> None:
+    from genzoo.zoo.repo import preview_images
+
+    images = preview_images(model)
+    if images is not None:
+        save_grid(images, path)
+
+
+def _finish(
+    recipe: Recipe,
+    data: ImageData,
+    settings: RunSettings,
+    trainer: Trainer,
+    position: Position,
+    device: torch.device,
+) -> None:
+    model = trainer.result()
+    entry = recipe.entry
+    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
+    run = json.loads((settings.out / TRAINING_DIR / RUN_FILE).read_text())
+    card = CardInfo(
+        description=(entry.description if entry else "")
+        or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",
+        dataset=recipe.dataset,
+        license=entry.license if entry and entry.license else "mit",
+        paper=recipe.architecture.paper,
+        family=recipe.architecture.family,
+        parameters=sum(p.numel() for p in model.parameters()),
+        training={
+            "command": f"`{run['command']}`",
+            "seed": str(settings.seed),
+            "data": f"{recipe.dataset}, train split, {len(data):,} images ({data.source})",
+            "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
+            f"({position.step * settings.batch_size / len(data):.1f} epochs)",
+            "hyperparameters": ", ".join(f"{k}={v}" for k, v in sorted(recipe.hparams.items())),
+            "hardware": f"{device.type}: {hardware or platform.machine()}, "
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+            "time": f"{position.seconds / 60:.1f} min of training",
+        },
+    )
+    model.name = recipe.name
+    write_repo(model.to("cpu").float(), settings.out, card)
+
+
+def _command() -> str:
+    return "genzoo " + shlex.join(sys.argv[1:]) if sys.argv else "genzoo train"
+
+
+@contextmanager
+def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
+    """A rich progress bar; yields `advance(text | None)`."""
+    if not enabled:
+        yield lambda text: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("train", total=total, completed=done, status="")
+
+        def advance(text: str | None) -> None:
+            if text:
+                bar.update(task, advance=1, status=text)
+            else:
+                bar.update(task, advance=1)
+
+        yield advance
+
+
+@dataclass(frozen=True)
+class _World:
+    """This process's place in a torchrun launch (size 1 when run alone)."""
+
+    size: int = 1
+    rank: int = 0
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @classmethod
+    def from_env(cls) -> _World:
+        size = int(os.environ.get("WORLD_SIZE", "1"))
+        if size == 1:
+            return cls()
+        import torch.distributed as dist
+
+        rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+        cuda = torch.cuda.is_available()
+        device = torch.device("cuda", local) if cuda else torch.device("cpu")
+        if cuda:
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if cuda else "gloo")
+        return cls(size, rank, device)
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        if self.size == 1:
+            return module
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
+
+    def close(self) -> None:
+        if self.size > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+            dist.destroy_process_group()

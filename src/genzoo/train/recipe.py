@@ -1,0 +1,141 @@
+"""What to train: an architecture, its config, a dataset and hyperparameters, from a name.
+
+`genzoo train dcgan --dataset fashion-mnist` starts from the architecture's
+reference config and its trainer's defaults; `genzoo train dcgan-fashion-mnist`
+uses the named model's recipe (its config, dataset and `recipe` settings), the
+one that made (or will make) its published weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from genzoo.core import Architecture, BadInputError, GenzooError, PretrainedModel, Registry
+from genzoo.core.lazy import resolve
+
+#: Settings of the run rather than of the objective; a recipe may fix them too.
+RUN_KEYS = ("epochs", "batch_size", "seed")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str  # of the model it makes
+    architecture: Architecture
+    dataset: str
+    config: Mapping[str, Any]
+    hparams: Mapping[str, Any] = field(default_factory=dict)
+    run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed
+    entry: PretrainedModel | None = None  # the named model, when trained from one
+
+    @property
+    def trainer_class(self) -> type:
+        if not self.architecture.trainer:
+            raise GenzooError(f"architecture {self.architecture.name!r} declares no trainer")
+        trainer: type = resolve(self.architecture.trainer)  # type: ignore[assignment]
+        return trainer
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "architecture": self.architecture.name,
+            "dataset": self.dataset,
+            "config": dict(self.config),
+            "hparams": dict(self.hparams),
+            "run": dict(self.run),
+            "entry": self.entry.name if self.entry else None,
+        }
+
+
+def make_recipe(
+    name: str,
+    registry: Registry,
+    dataset: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Recipe:
+    """The recipe behind `name` (architecture or pretrained model), with `overrides`
+    (config keys or hyperparameters, e.g. from --set) applied."""
+    found = registry.lookup(name)
+    if isinstance(found, PretrainedModel):
+        architecture = registry.architecture(found.architecture)
+        if dataset and dataset != found.dataset:
+            raise BadInputError(
+                f"{name} is trained on {found.dataset}; for another dataset train the "
+                f"architecture: genzoo train {architecture.name} --dataset {dataset}"
+            )
+        settings = dict(found.recipe)
+        run = {key: settings.pop(key) for key in RUN_KEYS if key in settings}
+        recipe = Recipe(
+            name,
+            architecture,
+            found.dataset,
+            dict(found.config or architecture.config),
+            {**architecture.training, **settings},
+            run,
+            found,
+        )
+    else:
+        if not dataset:
+            raise BadInputError(
+                f"training the architecture {name} needs --dataset (see `genzoo datasets`)"
+            )
+        registry.dataset(dataset)  # an unknown name fails here, with suggestions
+        recipe = Recipe(
+            f"{name}-{dataset}", found, dataset, dict(found.config), dict(found.training)
+        )
+    return apply(recipe, overrides or {})
+
+
+def restore_recipe(saved: Mapping[str, Any], registry: Registry) -> Recipe:
+    """The recipe of a run from its saved `Recipe.to_json()` (for --resume)."""
+    entry = registry.models.get(saved["entry"]) if saved.get("entry") else None
+    return Recipe(
+        saved["name"],
+        registry.architecture(saved["architecture"]),
+        saved["dataset"],
+        saved["config"],
+        saved["hparams"],
+        saved["run"],
+        entry,
+    )
+
+
+def apply(recipe: Recipe, overrides: Mapping[str, Any]) -> Recipe:
+    """Send each override to the config or the hyperparameters, whichever knows the key."""
+    from genzoo.core.model import accepted_keys
+
+    config_keys = accepted_keys(recipe.architecture)
+    hparam_keys = set(getattr(recipe.trainer_class, "defaults", {}))
+    config, hparams = dict(recipe.config), dict(recipe.hparams)
+    for key, value in overrides.items():
+        if key in config_keys:
+            config[key] = value
+        elif key in hparam_keys:
+            hparams[key] = value
+        else:
+            raise BadInputError(
+                f"--set {key}: not a config key ({', '.join(sorted(config_keys))}) nor a "
+                f"hyperparameter ({', '.join(sorted(hparam_keys))}) of {recipe.architecture.name}"
+            )
+    return replace(recipe, config=config, hparams=hparams)
+
+
+def fit_to_data(
+    recipe: Recipe, image_shape: tuple[int, int, int], class_names: tuple[str, ...]
+) -> Recipe:
+    """Size the config to the data: its image shape, and its class names when conditional."""
+    from genzoo.core.model import accepted_keys
+
+    keys = accepted_keys(recipe.architecture)
+    config = dict(recipe.config)
+    if "image_shape" in keys:
+        config["image_shape"] = list(image_shape)
+    classes = int(config.get("num_classes", 0) or 0)
+    if classes and classes != len(class_names):
+        raise BadInputError(
+            f"the config has num_classes={classes} but {recipe.dataset} has {len(class_names)}"
+        )
+    if classes and "class_names" in keys:
+        config["class_names"] = list(class_names)
+    return replace(recipe, config=config)

@@ -1,0 +1,87 @@
+"""The trainer contract: one subclass per objective, shared by every architecture using it.
+
+The loop (`genzoo.train.loop`) owns data, devices, progress, checkpoints and
+output; a trainer owns its model's optimizers and knows one thing: how to take
+a step on a batch. Architectures name their trainer lazily
+(`Architecture.trainer`), so there is no if/elif on model names anywhere.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from genzoo.core import BadInputError
+from genzoo.core.model import ZooModel
+
+Wrap = Callable[[nn.Module], nn.Module]  # e.g. DistributedDataParallel for data-parallel runs
+
+
+class Trainer(abc.ABC):
+    """Optimizes a ZooModel with one objective. Subclasses set `defaults` and `step`."""
+
+    #: Every hyperparameter the trainer reads, with its default.
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
+        if unknown := sorted(set(hparams) - set(self.defaults)):
+            raise BadInputError(
+                f"{type(self).__name__} has no hyperparameter {', '.join(unknown)}; "
+                f"it takes {', '.join(sorted(self.defaults))}"
+            )
+        self.model = model
+        self.hparams = {**self.defaults, **hparams}
+        self.wrap: Wrap = wrap or (lambda module: module)
+
+    @abc.abstractmethod
+    def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
+        """One optimization step on a batch ((N, C, H, W) in [-1, 1], (N,) labels).
+
+        Returns the losses as 0-d tensors (read them only when logging: `.item()`
+        waits for the device). `rng` is the only source of randomness allowed.
+        """
+
+    @abc.abstractmethod
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: weights, optimizer and EMA state."""
+
+    @abc.abstractmethod
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+    def result(self) -> ZooModel:
+        """The model to publish (a subclass may swap in averaged weights)."""
+        return self.model
+
+
+class EMA:
+    """An exponential moving average of a module's weights (and copies of its buffers).
+
+    The decay ramps up from 0 as (1 + t) / (10 + t) so that early, random weights
+    fade quickly; `decay` is the ceiling.
+    """
+
+    def __init__(self, module: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.steps = 0
+        self.average = copy.deepcopy(module).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, module: nn.Module) -> None:
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for mine, theirs in zip(self.average.parameters(), module.parameters(), strict=True):
+            mine.lerp_(theirs.detach(), 1 - decay)
+        for own, other in zip(self.average.buffers(), module.buffers(), strict=True):
+            own.copy_(other)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"steps": self.steps, "average": self.average.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.steps = int(state["steps"])
+        self.average.load_state_dict(state["average"])

@@ -1,0 +1,173 @@
+"""Datasets read from IDX files the tests write, and short training runs end to end."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core import GenzooError
+from genzoo.data.idx import IdxError, read_idx, write_idx
+from genzoo.plugins import installed
+from genzoo.plugins.datasets import load_fashion_mnist
+from genzoo.train.loop import RunSettings, train
+from genzoo.train.recipe import fit_to_data, make_recipe
+from genzoo.zoo.repo import check_repo
+
+TINY = ["--set", "latent_dim=8", "--set", "base_channels=4"]
+
+
+def blobs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n 8x8 images: a bright square whose corner depends on the label (4 classes)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, n).astype(np.uint8)
+    images = rng.integers(0, 40, (n, 8, 8)).astype(np.uint8)
+    for image, label in zip(images, labels, strict=True):
+        top, left = divmod(int(label), 2)
+        image[top * 4 : top * 4 + 4, left * 4 : left * 4 + 4] = 220
+    return images, labels
+
+
+@pytest.fixture
+def idx_dir(tmp_path: Path) -> Path:
+    """A Fashion-MNIST-shaped folder of IDX files (8x8 images, labels 0..3), some gzipped."""
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for split, n in (("train", 256), ("t10k", 64)):
+        images, labels = blobs(n, seed=len(split))
+        write_idx(images, folder / f"{split}-images-idx3-ubyte.gz")
+        write_idx(labels, folder / f"{split}-labels-idx1-ubyte")
+    return folder
+
+
+def test_idx_round_trip_plain_and_gzipped(tmp_path: Path):
+    array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    for name in ("a-idx3-ubyte", "a-idx3-ubyte.gz"):
+        write_idx(array, tmp_path / name)
+        np.testing.assert_array_equal(read_idx(tmp_path / name), array)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: b"\x00\x00\x99\x03" + data[4:], "wrong magic number"),
+        (lambda data: data[:-5], "truncated"),
+        (lambda data: data[:9], "truncated"),
+        (lambda data: b"", "wrong magic number"),
+    ],
+)
+def test_corrupt_idx_files_are_named(tmp_path: Path, damage, message):
+    path = tmp_path / "x-idx3-ubyte"
+    write_idx(np.zeros((2, 3, 3), dtype=np.uint8), path)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(IdxError, match=message):
+        read_idx(path)
+
+
+def test_a_cut_gzip_file_is_a_clean_error(tmp_path: Path):
+    path = tmp_path / "x-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05abcde")[:-6])
+    with pytest.raises(IdxError, match="cannot read"):
+        read_idx(path)
+
+
+def test_fashion_mnist_reads_from_data_dir_and_env(idx_dir: Path, monkeypatch):
+    data = load_fashion_mnist(idx_dir, "test")
+    assert data.images.shape == (64, 1, 8, 8) and data.images.dtype == torch.uint8
+    assert data.labels.dtype == torch.long and data.class_names[7] == "sneaker"
+    monkeypatch.setenv("GENZOO_DATA", str(idx_dir))
+    assert load_fashion_mnist(None, "train").source == idx_dir
+
+
+def test_a_missing_dataset_says_where_it_looked_and_how_to_get_it(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("GENZOO_DATA", raising=False)
+    monkeypatch.setattr("genzoo.plugins.datasets.FASHION_MNIST_SYSTEM", (tmp_path / "none",))
+    with pytest.raises(GenzooError, match=r"looked for its four IDX files in .*apt-get install"):
+        load_fashion_mnist(tmp_path / "empty", "train")
+
+
+def test_datasets_command_lists_where_each_was_found(idx_dir: Path):
+    result = CliRunner().invoke(
+        make_app(installed()), ["datasets", "--data", str(idx_dir), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["fashion-mnist"]["found"] == str(idx_dir)
+    assert set(rows) >= {"fashion-mnist", "mnist", "image-folder"}
+
+
+def run_training(out: Path, idx_dir: Path, max_steps: int, conditional: bool = False) -> Path:
+    registry = installed().registry
+    overrides = {"latent_dim": 8, "base_channels": 4, "num_classes": 4 if conditional else 0}
+    recipe = make_recipe("dcgan", registry, "fashion-mnist", overrides)
+    data = load_fashion_mnist(idx_dir, "train")
+    # the tiny files carry 4 of Fashion-MNIST's 10 class names
+    recipe = fit_to_data(recipe, data.image_shape, data.class_names[:4] if conditional else ())
+    settings = RunSettings(
+        out, epochs=1, batch_size=32, seed=0, device="cpu", max_steps=max_steps,
+        checkpoint_every=4, sample_every=4, log_every=1, data_dir=idx_dir, progress=False,
+    )  # fmt: skip
+    return train(recipe, data, settings)
+
+
+def test_a_short_run_moves_the_losses_and_writes_a_loadable_repo(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "run", idx_dir, max_steps=8, conditional=True)
+    log = [json.loads(line) for line in (out / "training" / "log.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in log] == list(range(1, 9))
+    assert log[0]["d_loss"] != log[-1]["d_loss"] and log[0]["g_loss"] != log[-1]["g_loss"]
+    assert check_repo(out) == []  # ready for genzoo push
+    model = genzoo.load(str(out), device="cpu")
+    assert model.generator.class_names == ("t-shirt/top", "trouser", "pullover", "dress")
+    assert model.generator.sample(4, labels=1, seed=0).shape == (4, 1, 8, 8)
+    card = (out / "README.md").read_text()
+    assert "- seed: 0" in card and "fashion-mnist, train split, 256 images" in card
+
+
+def test_resume_continues_exactly(tmp_path: Path, idx_dir: Path):
+    straight = run_training(tmp_path / "straight", idx_dir, max_steps=12)
+    run_training(tmp_path / "stopped", idx_dir, max_steps=4)  # as if stopped after step 4
+    registry = installed().registry
+    recipe = make_recipe("dcgan", registry, "fashion-mnist", {"latent_dim": 8, "base_channels": 4})
+    data = load_fashion_mnist(idx_dir, "train")
+    recipe = fit_to_data(recipe, data.image_shape, ())
+    settings = RunSettings(
+        tmp_path / "stopped", epochs=1, batch_size=32, seed=0, device="cpu", max_steps=12,
+        checkpoint_every=4, sample_every=100, log_every=1, progress=False,
+    )  # fmt: skip
+    train(recipe, data, settings, resume=True)
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        assert (tmp_path / "stopped" / name).read_bytes() == (straight / name).read_bytes()
+
+
+def test_train_cli_trains_then_resumes(tmp_path: Path, idx_dir: Path):
+    app, runner = make_app(installed()), CliRunner()
+    out = tmp_path / "cli-run"
+    args = [
+        "train",
+        "dcgan",
+        "--dataset",
+        "fashion-mnist",
+        "--data",
+        str(idx_dir),
+        "--out",
+        str(out),
+    ]
+    result = runner.invoke(
+        app, [*args, *TINY, "--max-steps", "3", "--batch-size", "64", "--device", "cpu"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "generator.safetensors").is_file()
+    run = json.loads((out / "training" / "run.json").read_text())
+    assert run["recipe"]["config"]["latent_dim"] == 8 and run["settings"]["max_steps"] == 3
+    assert runner.invoke(app, ["train", "--resume", str(out)]).exit_code == 0
+    bad = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "lr"])
+    assert bad.exit_code == 2 and "use key=value" in bad.output
+    unknown = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "x=1"])
+    assert unknown.exit_code == 2 and "not a config key" in unknown.output
