@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +174,19 @@ def test_train_cli_trains_then_resumes(tmp_path: Path, idx_dir: Path):
     assert bad.exit_code == 2 and "use key=value" in bad.output
     unknown = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "x=1"])
     assert unknown.exit_code == 2 and "not a config key" in unknown.output
+
+
+def test_data_parallel_training_with_two_gloo_processes(tmp_path: Path, idx_dir: Path):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    out = tmp_path / "ddp"
+    command = [
+        str(torchrun), "--nproc-per-node", "2", "-m", "genzoo", "train", "dcgan",
+        "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out", str(out), *TINY,
+        "--max-steps", "4", "--batch-size", "32", "--device", "cpu",
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("wrote ") == 1  # rank 0 alone writes and reports
+    assert check_repo(out) == []
+    assert genzoo.load(str(out), device="cpu").generator.sample(2, seed=0).shape == (2, 1, 8, 8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -152,7 +153,8 @@ def train_command(
     images = loader(settings.data_dir, "train")
     recipe = fit_to_data(recipe, images.image_shape, images.class_names)
     done = train(recipe, images, settings, resume=resume is not None)
-    console.print(f"wrote {done}: a Hub repo (genzoo push {done} --repo ORG/NAME)")
+    if os.environ.get("RANK", "0") == "0":  # one line from a torchrun launch, not one per process
+        console.print(f"wrote {done}: a Hub repo (genzoo push {done} --repo ORG/NAME)")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ GPUs); only rank 0 writes.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import platform
@@ -307,7 +308,14 @@ class _World:
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.device.index] if self.device.type == "cuda" else None
-        return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
+        # Batch-norm statistics stay per process, as in single-process training of each
+        # shard; newer torch spells this forward_sync_buffers.
+        option = (
+            "forward_sync_buffers"
+            if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
+            else "broadcast_buffers"
+        )
+        return DistributedDataParallel(module, device_ids=ids, **{option: False})
 
     def close(self) -> None:
         if self.size > 1:
