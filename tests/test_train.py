@@ -28,19 +28,19 @@ TINY = ["--set", "latent_dim=8", "--set", "base_channels=4"]
 
 
 def blobs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """n 8x8 images: a bright square whose corner depends on the label (4 classes)."""
+    """n 12x12 images: a bright square whose corner depends on the label (4 classes)."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 4, n).astype(np.uint8)
-    images = rng.integers(0, 40, (n, 8, 8)).astype(np.uint8)
+    images = rng.integers(0, 40, (n, 12, 12)).astype(np.uint8)
     for image, label in zip(images, labels, strict=True):
         top, left = divmod(int(label), 2)
-        image[top * 4 : top * 4 + 4, left * 4 : left * 4 + 4] = 220
+        image[top * 6 : top * 6 + 6, left * 6 : left * 6 + 6] = 220
     return images, labels
 
 
 @pytest.fixture
 def idx_dir(tmp_path: Path) -> Path:
-    """A Fashion-MNIST-shaped folder of IDX files (8x8 images, labels 0..3), some gzipped."""
+    """A Fashion-MNIST-shaped folder of IDX files (12x12 images, labels 0..3), some gzipped."""
     folder = tmp_path / "idx"
     folder.mkdir()
     for split, n in (("train", 256), ("t10k", 64)):
@@ -83,7 +83,7 @@ def test_a_cut_gzip_file_is_a_clean_error(tmp_path: Path):
 
 def test_fashion_mnist_reads_from_data_dir_and_env(idx_dir: Path, monkeypatch):
     data = load_fashion_mnist(idx_dir, "test")
-    assert data.images.shape == (64, 1, 8, 8) and data.images.dtype == torch.uint8
+    assert data.images.shape == (64, 1, 12, 12) and data.images.dtype == torch.uint8
     assert data.labels.dtype == torch.long and data.class_names[7] == "sneaker"
     monkeypatch.setenv("GENZOO_DATA", str(idx_dir))
     assert load_fashion_mnist(None, "train").source == idx_dir
@@ -128,7 +128,7 @@ def test_a_short_run_moves_the_losses_and_writes_a_loadable_repo(tmp_path: Path,
     assert check_repo(out) == []  # ready for genzoo push
     model = genzoo.load(str(out), device="cpu")
     assert model.generator.class_names == ("t-shirt/top", "trouser", "pullover", "dress")
-    assert model.generator.sample(4, labels=1, seed=0).shape == (4, 1, 8, 8)
+    assert model.generator.sample(4, labels=1, seed=0).shape == (4, 1, 12, 12)
     card = (out / "README.md").read_text()
     assert "- seed: 0" in card and "fashion-mnist, train split, 256 images" in card
 
@@ -189,4 +189,4 @@ def test_data_parallel_training_with_two_gloo_processes(tmp_path: Path, idx_dir:
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("wrote ") == 1  # rank 0 alone writes and reports
     assert check_repo(out) == []
-    assert genzoo.load(str(out), device="cpu").generator.sample(2, seed=0).shape == (2, 1, 8, 8)
+    assert genzoo.load(str(out), device="cpu").generator.sample(2, seed=0).shape == (2, 1, 12, 12)

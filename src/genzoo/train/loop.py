@@ -128,7 +128,7 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
                 position.seconds = before + time.perf_counter() - started
                 trained += settings.batch_size
                 if world.rank == 0:
-                    _log(folder, settings, position, losses, trained, started, advance)
+                    _log(folder, settings, position, losses, trained, started, advance, total)
                     _checkpoint(folder, settings, position, trainer, rng, total)
                     if position.step % settings.sample_every == 0:
                         _preview(trainer.result(), folder / f"samples-{position.step:07d}.png")
@@ -163,8 +163,9 @@ def _log(
     trained: int,
     started: float,
     advance: Any,
+    total: int,
 ) -> None:
-    if position.step % settings.log_every and position.step > 1:
+    if position.step % settings.log_every and position.step not in (1, total):
         advance(None)
         return
     rate = trained / max(time.perf_counter() - started, 1e-9)
@@ -315,7 +316,8 @@ class _World:
             if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
             else "broadcast_buffers"
         )
-        return DistributedDataParallel(module, device_ids=ids, **{option: False})
+        options: dict[str, Any] = {option: False}
+        return DistributedDataParallel(module, device_ids=ids, **options)
 
     def close(self) -> None:
         if self.size > 1:

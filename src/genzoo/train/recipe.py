@@ -131,11 +131,13 @@ def fit_to_data(
     config = dict(recipe.config)
     if "image_shape" in keys:
         config["image_shape"] = list(image_shape)
+    # A conditional generator (num_classes > 0) or a classifier (no num_classes key: its
+    # classes are its class names) takes the dataset's classes.
     classes = int(config.get("num_classes", 0) or 0)
     if classes and classes != len(class_names):
         raise BadInputError(
             f"the config has num_classes={classes} but {recipe.dataset} has {len(class_names)}"
         )
-    if classes and "class_names" in keys:
+    if "class_names" in keys and (classes or "num_classes" not in keys):
         config["class_names"] = list(class_names)
     return replace(recipe, config=config)

@@ -9,8 +9,13 @@ weights file, which `check_repo` compares with config.json before a push.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from huggingface_hub import EvalResult
 
 
 @dataclass(frozen=True)
@@ -45,20 +50,9 @@ def render_card(
     name: str, architecture: str, sha256: Mapping[str, str], info: CardInfo, samples: bool
 ) -> str:
     """The full README.md text: YAML front matter, then the Markdown body."""
-    from huggingface_hub import EvalResult, ModelCardData
+    from huggingface_hub import ModelCardData
 
-    results = [
-        EvalResult(
-            task_type=info.task,
-            dataset_type=info.dataset or "unknown",
-            dataset_name=info.dataset or "unknown",
-            dataset_split=metric.split,
-            metric_type=metric.name,
-            metric_value=metric.value,
-            metric_name=f"{metric.name} ({metric.protocol})",
-        )
-        for metric in info.metrics
-    ]
+    results = _eval_results(info.metrics, info.dataset, info.task)
     data = ModelCardData(
         library_name="genzoo",
         license=info.license or None,
@@ -80,19 +74,52 @@ def render_card(
         body.append(f"- paper: {info.paper}")
     body += [f"- licence: {info.license or 'unspecified'}", ""]
     body += _section("Training", [f"- {key}: {value}" for key, value in info.training.items()])
-    metric_rows = ["Not evaluated yet."]
-    if info.metrics:
-        metric_rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
-        metric_rows += [
-            f"| {m.name} | {m.value:.4g} | {m.split} | {m.protocol} |" for m in info.metrics
-        ]
-    body += _section("Evaluation", metric_rows)
+    body += _section("Evaluation", _metric_rows(info.metrics))
     body += _section("Intended use", [info.intended_use])
     body += _section("Limitations", [info.limitations])
     files = ["| file | sha256 |", "| --- | --- |"]
     files += [f"| {role}.safetensors | `{digest}` |" for role, digest in sorted(sha256.items())]
     body += _section("Files", files)
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
+
+
+def with_metrics(text: str, metrics: Sequence[Metric], dataset: str, task: str) -> str:
+    """The card `text` with its Hub eval results and its Evaluation section replaced."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    card = ModelCard(text, ignore_metadata_errors=True)
+    data = card.data
+    assert isinstance(data, ModelCardData)
+    data.eval_results = _eval_results(metrics, dataset, task) or None
+    data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
+    section = "## Evaluation\n\n" + "\n".join(_metric_rows(metrics)) + "\n\n"
+    body = re.sub(r"## Evaluation\n.*?(?=^## |\Z)", section, card.text, flags=re.S | re.M)
+    card.text = body if "## Evaluation" in card.text else card.text + "\n" + section
+    return str(card)
+
+
+def _eval_results(metrics: Sequence[Metric], dataset: str, task: str) -> list[EvalResult]:
+    from huggingface_hub import EvalResult
+
+    return [
+        EvalResult(
+            task_type=task,
+            dataset_type=dataset or "unknown",
+            dataset_name=dataset or "unknown",
+            dataset_split=metric.split,
+            metric_type=metric.name,
+            metric_value=metric.value,
+            metric_name=f"{metric.name} ({metric.protocol})",
+        )
+        for metric in metrics
+    ]
+
+
+def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
+    if not metrics:
+        return ["Not evaluated yet."]
+    rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
+    return rows + [f"| {m.name} | {m.value:.4g} | {m.split} | {m.protocol} |" for m in metrics]
 
 
 def card_metadata(text: str) -> dict[str, object]:

@@ -71,8 +71,8 @@ def resolve(name: str, registry: Registry) -> RepoRef:
         return parse_hub_name(name)
     entry = registry.model(name)
     if not entry.published:
+        data = f" (it reads {entry.dataset}; see `genzoo datasets`)" if entry.dataset else ""
         raise GenzooError(
-            f"{name} has no published weights yet: its entry pins no files "
-            f"(see `genzoo info {name}` for how it is trained)"
+            f"{name} has no published weights yet; `genzoo train {name}` makes them{data}"
         )
     return RepoRef(name, entry.repo_id, entry.revision, dict(entry.sha256), entry.architecture)

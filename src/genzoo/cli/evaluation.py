@@ -1,0 +1,108 @@
+"""`genzoo evaluate`: metrics with their protocol, printed, and stored in a repo's card."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+from genzoo.core import BadInputError, Registry
+from genzoo.core.lazy import resolve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from genzoo.data.images import ImageData
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A pretrained model, hf-hub: name, or repo folder.")],
+    samples: Annotated[int, typer.Option(min=100, help="Generated images to compare.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the samples and of the real subsets.")] = 0,
+    dataset: Annotated[
+        str | None, typer.Option(help="Test data (default: the model's own dataset).")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder holding the dataset's files.")] = None,
+    evaluator: Annotated[
+        str, typer.Option(help="Classifier whose features generative metrics compare.")
+    ] = "lenet5-fashion-mnist",
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    write: Annotated[
+        bool, typer.Option(help="Store the metrics in the folder's card (folders only).")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Measure a model on its dataset's test split and say exactly how.
+
+    Generators: Fréchet distance, Inception-Score-style score, precision/recall
+    (k=3) on the evaluator's 128-d features, each beside its floor (train vs
+    test images); conditional ones also the classification accuracy score.
+    Classifiers: test accuracy. For a repo folder the metrics go into its card.
+
+    Examples:
+
+        genzoo evaluate dcgan-fashion-mnist
+
+        genzoo evaluate runs/dcgan-fmnist --samples 10000 --seed 0
+    """
+    from genzoo.metrics.evaluate import evaluate, load_evaluator
+    from genzoo.zoo.load import is_folder_name, load
+    from genzoo.zoo.repo import CARD_FILE, read_config
+
+    registry = plugins_of(ctx).registry
+    folder = Path(name).expanduser() if is_folder_name(name) else None
+    model = load(name, device=device)
+    dataset = dataset or _dataset_of(name, folder, registry)
+    loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
+        registry.dataset(dataset).loader
+    )
+    train, test = loader(data, "train"), loader(data, "test")
+    judge = load_evaluator(evaluator, device) if "generator" in model else None
+
+    def say(text: str) -> None:
+        errors.print(f"[dim]{text}[/]")
+
+    metrics = evaluate(model, train, test, judge, samples, seed, say)
+    if as_json:
+        print_json(
+            [
+                {"name": m.name, "value": m.value, "split": m.split, "protocol": m.protocol}
+                for m in metrics
+            ]
+        )
+    else:
+        grid = table("metric", "value", "protocol")
+        for metric in metrics:
+            grid.add_row(metric.name, f"{metric.value:.4g}", metric.protocol)
+        console.print(grid)
+    if folder is not None and write:
+        from genzoo.zoo.card import with_metrics
+
+        task = "image-classification" if "classifier" in model else "unconditional-image-generation"
+        card = folder / CARD_FILE
+        card.write_text(with_metrics(card.read_text(), metrics, dataset, task))
+        (folder / "training").mkdir(exist_ok=True)
+        record = [m.__dict__ for m in metrics]
+        (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+        where = errors if as_json else console  # keep stdout pure JSON
+        where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
+
+
+def _dataset_of(name: str, folder: Path | None, registry: Registry) -> str:
+    if folder is not None:
+        run = folder / "training" / "run.json"
+        if run.is_file():
+            return str(json.loads(run.read_text())["recipe"]["dataset"])
+        raise BadInputError(f"{folder} does not say its dataset: pass --dataset")
+    entry = registry.models.get(name)
+    if entry is None or not entry.dataset:
+        raise BadInputError(f"{name} does not say its dataset: pass --dataset")
+    return str(entry.dataset)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate_command)

@@ -1,0 +1,148 @@
+"""`genzoo evaluate`: a model's metrics on a dataset's test split, with their protocol.
+
+Generators: Fréchet distance, Inception-Score-style score and precision/recall
+on the evaluator's features of `samples` generated images vs the test split,
+each read beside its floor (the same metric between train and test images);
+conditional generators also get the classification accuracy score (how often
+the evaluator recognises the asked class). Classifiers: test accuracy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from genzoo.core import GenzooError
+from genzoo.core.interfaces import Classifier, Generator
+from genzoo.core.model import ZooModel
+from genzoo.data.images import ImageData, to_float
+from genzoo.metrics.distances import frechet_distance, inception_score, precision_recall
+from genzoo.zoo.card import Metric
+
+DEFAULT_EVALUATOR = "lenet5-fashion-mnist"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """A classifier whose features and logits the metrics compare, and what names it."""
+
+    classifier: Classifier
+    description: str  # e.g. "lenet5-fashion-mnist features (sha256 1a2b3c4d...)"
+
+    @torch.inference_mode()
+    def embed(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """(features, logits) of float images in [-1, 1], batched on the classifier's device."""
+        device = next(self.classifier.parameters()).device
+        self.classifier.eval()
+        features, logits = [], []
+        for start in range(0, len(images), BATCH):
+            batch = images[start : start + BATCH].to(device)
+            feats = self.classifier.features(batch)
+            features.append(feats.float().cpu())
+            logits.append(self.classifier(batch).float().cpu())
+        return torch.cat(features), torch.cat(logits)
+
+
+def evaluate(
+    model: ZooModel,
+    train: ImageData,
+    test: ImageData,
+    evaluator: Evaluator | None,
+    samples: int = 10_000,
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda text: None,
+) -> list[Metric]:
+    """The metrics that fit the model's components."""
+    metrics: list[Metric] = []
+    if "classifier" in model:
+        classifier = model["classifier"]
+        assert isinstance(classifier, Classifier)
+        progress("classifying the test split")
+        own = Evaluator(classifier, model.name)
+        _, logits = own.embed(to_float(test.images))
+        accuracy = float((logits.argmax(1) == test.labels).double().mean())
+        protocol = f"top-1 on all {len(test):,} test images"
+        metrics.append(Metric("accuracy", accuracy, protocol))
+    if "generator" in model:
+        if evaluator is None:
+            raise GenzooError("evaluating a generator needs an evaluator classifier")
+        generator = model["generator"]
+        assert isinstance(generator, Generator)
+        metrics += _generator_metrics(generator, train, test, evaluator, samples, seed, progress)
+    if not metrics:
+        raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
+    return metrics
+
+
+def _generator_metrics(
+    generator: Generator,
+    train: ImageData,
+    test: ImageData,
+    evaluator: Evaluator,
+    samples: int,
+    seed: int,
+    progress: Callable[[str], None],
+) -> list[Metric]:
+    n = min(samples, len(test))
+    progress(f"embedding {n:,} test and {n:,} train images")
+    rng = torch.Generator().manual_seed(seed)
+    test_idx = torch.randperm(len(test), generator=rng)[:n]
+    train_idx = torch.randperm(len(train), generator=rng)[:n]
+    real, _ = evaluator.embed(to_float(test.images[test_idx]))
+    floor, floor_logits = evaluator.embed(to_float(train.images[train_idx]))
+    progress(f"generating {samples:,} images (seed {seed})")
+    labels = None
+    if generator.num_classes:
+        labels = torch.arange(samples) % generator.num_classes  # balanced classes
+    images = generator.sample(samples, labels=labels, seed=seed).cpu()
+    progress("embedding the generated images")
+    fake, fake_logits = evaluator.embed(images)
+    where = f"{evaluator.description}; {samples:,} samples, seed {seed}, vs {n:,} test images"
+    fd, fd_floor = frechet_distance(fake, real), frechet_distance(floor, real)
+    score, spread = inception_score(fake_logits)
+    floor_score, _ = inception_score(floor_logits)
+    precision, recall = precision_recall(real, fake)
+    floor_precision, floor_recall = precision_recall(real, floor)
+    metrics = [
+        Metric("frechet_distance", fd, f"{where}; floor (train vs test) {fd_floor:.3g}"),
+        Metric(
+            "inception_score",
+            score,
+            f"{where}; ±{spread:.2f} over 10 splits; train images {floor_score:.3g}",
+        ),
+        Metric("precision", precision, f"{where}; k=3; floor {floor_precision:.3f}"),
+        Metric("recall", recall, f"{where}; k=3; floor {floor_recall:.3f}"),
+    ]
+    if labels is not None:
+        accuracy = float((fake_logits.argmax(1) == labels).double().mean())
+        metrics.append(
+            Metric(
+                "classification_accuracy_score",
+                accuracy,
+                f"{where}; the evaluator's top-1 on the asked class",
+            )
+        )
+    return metrics
+
+
+def load_evaluator(name: str, device: str | None = None) -> Evaluator:
+    """A classifier by registered name or repo folder, described by its weights' sha256."""
+    from genzoo.zoo.load import is_folder_name, load
+    from genzoo.zoo.repo import read_config
+
+    model = load(name, roles=["classifier"], device=device)
+    classifier = model["classifier"]
+    assert isinstance(classifier, Classifier)
+    digest = ""
+    if is_folder_name(name):
+        digest = read_config(Path(name)).sha256.get("classifier", "")
+    else:
+        from genzoo.plugins import installed
+
+        digest = installed().registry.model(name).sha256.get("classifier", "")
+    return Evaluator(classifier, f"{name} features (classifier sha256 {digest[:12]})")

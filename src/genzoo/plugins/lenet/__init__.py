@@ -1,0 +1,44 @@
+"""The LeNet plugin: a small CNN classifier, and the evaluator whose features the metrics use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.plugins.hookspecs import hookimpl
+
+PAPER = "http://yann.lecun.com/exdb/publis/pdf/lecun-01a.pdf"  # LeCun et al. 1998
+
+
+@hookimpl
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    register(
+        Architecture(
+            name="lenet5",
+            family="classifier",
+            components={"classifier": "genzoo.plugins.lenet.model:LeNet5"},
+            config={"image_shape": [1, 28, 28], "width": 32, "feature_dim": 128},
+            description="LeNet-style CNN: two conv+pool stages (batch norm), two dense layers; "
+            "its 128-d penultimate features are what genzoo's metrics compare",
+            paper=PAPER,
+            trainer="genzoo.train.supervised:SupervisedTrainer",
+            training={"lr": 2e-3, "weight_decay": 5e-4},
+        )
+    )
+
+
+@hookimpl
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    register(
+        PretrainedModel(
+            name="lenet5-fashion-mnist",
+            architecture="lenet5",
+            repo_id="genzoo/lenet5-fashion-mnist",
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="LeNet-style classifier of Fashion-MNIST; genzoo's evaluator: the "
+            "generative metrics compare its 128-d features",
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+        )
+    )
