@@ -82,9 +82,10 @@ def test_list_json_has_stable_keys_and_honours_filters():
 
 def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
-    assert [r["name"] for r in rows] == ["dcgan"]
+    assert [r["name"] for r in rows] == ["dcgan", "lenet5"]
     assert set(rows[0]) == ARCH_KEYS
     assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist"]
+    assert rows[1]["family"] == "classifier" and rows[1]["models"] == ["lenet5-fashion-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 
 
@@ -241,6 +242,6 @@ def test_a_broken_plugin_is_a_warning_not_a_failure(good_plugin: PluginDists):
 def test_python_api():
     import genzoo
 
-    assert genzoo.list_models("*fashion*") == ["dcgan-fashion-mnist"]
+    assert genzoo.list_models("*fashion*") == ["dcgan-fashion-mnist", "lenet5-fashion-mnist"]
     assert genzoo.list_architectures(family="gan") == ["dcgan"]
     assert load_plugins(entry_points=[]).registry.model("dcgan-mnist").dataset == "mnist"
