@@ -106,10 +106,17 @@ def test_datasets_command_lists_where_each_was_found(idx_dir: Path):
     assert set(rows) >= {"fashion-mnist", "mnist", "image-folder"}
 
 
-def run_training(out: Path, idx_dir: Path, max_steps: int, conditional: bool = False) -> Path:
+def run_training(
+    out: Path,
+    idx_dir: Path,
+    max_steps: int,
+    conditional: bool = False,
+    architecture: str = "dcgan",
+    resume: bool = False,
+) -> Path:
     registry = installed().registry
     overrides = {"latent_dim": 8, "base_channels": 4, "num_classes": 4 if conditional else 0}
-    recipe = make_recipe("dcgan", registry, "fashion-mnist", overrides)
+    recipe = make_recipe(architecture, registry, "fashion-mnist", overrides)
     data = load_fashion_mnist(idx_dir, "train")
     # the tiny files carry 4 of Fashion-MNIST's 10 class names
     recipe = fit_to_data(recipe, data.image_shape, data.class_names[:4] if conditional else ())
@@ -117,7 +124,7 @@ def run_training(out: Path, idx_dir: Path, max_steps: int, conditional: bool = F
         out, epochs=1, batch_size=32, seed=0, device="cpu", max_steps=max_steps,
         checkpoint_every=4, sample_every=4, log_every=1, data_dir=idx_dir, progress=False,
     )  # fmt: skip
-    return train(recipe, data, settings)
+    return train(recipe, data, settings, resume=resume)
 
 
 def test_a_short_run_moves_the_losses_and_writes_a_loadable_repo(tmp_path: Path, idx_dir: Path):
@@ -133,20 +140,25 @@ def test_a_short_run_moves_the_losses_and_writes_a_loadable_repo(tmp_path: Path,
     assert "- seed: 0" in card and "fashion-mnist, train split, 256 images" in card
 
 
-def test_resume_continues_exactly(tmp_path: Path, idx_dir: Path):
-    straight = run_training(tmp_path / "straight", idx_dir, max_steps=12)
-    run_training(tmp_path / "stopped", idx_dir, max_steps=4)  # as if stopped after step 4
-    registry = installed().registry
-    recipe = make_recipe("dcgan", registry, "fashion-mnist", {"latent_dim": 8, "base_channels": 4})
-    data = load_fashion_mnist(idx_dir, "train")
-    recipe = fit_to_data(recipe, data.image_shape, ())
-    settings = RunSettings(
-        tmp_path / "stopped", epochs=1, batch_size=32, seed=0, device="cpu", max_steps=12,
-        checkpoint_every=4, sample_every=100, log_every=1, progress=False,
-    )  # fmt: skip
-    train(recipe, data, settings, resume=True)
+@pytest.mark.parametrize("architecture", ["dcgan", "wgan-gp"])
+def test_resume_continues_exactly(tmp_path: Path, idx_dir: Path, architecture: str):
+    straight = run_training(tmp_path / "straight", idx_dir, 12, architecture=architecture)
+    stopped = tmp_path / "stopped"
+    run_training(stopped, idx_dir, 4, architecture=architecture)  # as if stopped after step 4
+    run_training(stopped, idx_dir, 12, architecture=architecture, resume=True)
     for name in ("generator.safetensors", "discriminator.safetensors"):
-        assert (tmp_path / "stopped" / name).read_bytes() == (straight / name).read_bytes()
+        assert (stopped / name).read_bytes() == (straight / name).read_bytes()
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_wgan_gp_trains_with_a_layer_normalised_critic(tmp_path, idx_dir, conditional):
+    out = run_training(tmp_path / "wgan", idx_dir, 10, conditional, architecture="wgan-gp")
+    log = [json.loads(line) for line in (out / "training" / "log.jsonl").read_text().splitlines()]
+    assert {"wasserstein", "gp", "g_loss"} <= set(log[-1])
+    assert log[0]["g_loss"] == 0 and log[-1]["g_loss"] != 0  # generator steps every 5th step
+    model = genzoo.load(str(out), device="cpu")
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.discriminator.modules())
+    assert check_repo(out) == []
 
 
 def test_train_cli_trains_then_resumes(tmp_path: Path, idx_dir: Path):

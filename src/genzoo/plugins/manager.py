@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     import typer
 
 #: Built-in plugins, loaded before any third-party one so that their names win clashes.
-BUILTIN_PLUGINS = ("genzoo.plugins.dcgan", "genzoo.plugins.lenet", "genzoo.plugins.datasets")
+BUILTIN_PLUGINS = (
+    "genzoo.plugins.dcgan",
+    "genzoo.plugins.wgan_gp",
+    "genzoo.plugins.lenet",
+    "genzoo.plugins.datasets",
+)
 
 ENTRY_POINT_GROUP = "genzoo"
 

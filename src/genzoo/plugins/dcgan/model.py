@@ -9,7 +9,7 @@ discriminator through a projection term (Miyato & Koyama 2018).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -41,11 +41,20 @@ def _square(image_shape: Sequence[int]) -> tuple[int, int, int]:
     return channels, height, width
 
 
+# Normalisation in the discriminator: batch norm (DCGAN), or, for a Wasserstein critic whose
+# gradient penalty is per sample, layer norm over channels and space, or none.
+_NORMS: dict[str, Callable[[int], nn.Module]] = {
+    "batch": nn.BatchNorm2d,
+    "layer": lambda width: nn.GroupNorm(1, width),
+    "none": lambda width: nn.Identity(),
+}
+
+
 def _init_weights(module: nn.Module) -> None:
     """The DCGAN paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
         nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
@@ -100,8 +109,11 @@ class DCGANDiscriminator(Discriminator):
         image_shape: Sequence[int] = (1, 28, 28),
         base_channels: int = 64,
         num_classes: int = 0,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
+        if norm not in _NORMS:
+            raise ValueError(f"norm must be one of {', '.join(_NORMS)}, got {norm!r}")
         self.image_shape = _square(image_shape)
         self.num_classes = num_classes
         channels, size, _ = self.image_shape
@@ -115,8 +127,8 @@ class DCGANDiscriminator(Discriminator):
         for narrow, wide in itertools.pairwise(widths):
             # (N, narrow, s, s) -> (N, wide, s/2, s/2)
             layers += [
-                nn.Conv2d(narrow, wide, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(wide),
+                nn.Conv2d(narrow, wide, 4, 2, 1, bias=norm == "none"),
+                _NORMS[norm](wide),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
         layers.append(nn.Flatten())  # (N, widths[-1] * start * start)

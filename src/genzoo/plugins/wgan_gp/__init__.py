@@ -1,0 +1,53 @@
+"""The WGAN-GP plugin: DCGAN's networks with a layer-normalised critic, trained on the
+Wasserstein objective with gradient penalty. Registration only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.plugins.hookspecs import hookimpl
+
+PAPER = "https://arxiv.org/abs/1704.00028"  # Gulrajani et al. 2017
+_DCGAN = "genzoo.plugins.dcgan.model"
+
+
+@hookimpl
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    register(
+        Architecture(
+            name="wgan-gp",
+            family="gan",
+            components={
+                "generator": f"{_DCGAN}:DCGANGenerator",
+                "discriminator": f"{_DCGAN}:DCGANDiscriminator",
+            },
+            config={
+                "latent_dim": 100,
+                "image_shape": [1, 28, 28],
+                "base_channels": 64,
+                "num_classes": 0,
+                "norm": "layer",
+            },
+            description="Wasserstein GAN with gradient penalty: DCGAN generator, "
+            "layer-normalised critic, 5 critic steps per generator step",
+            paper=PAPER,
+            trainer="genzoo.train.wasserstein:WassersteinGPTrainer",
+        )
+    )
+
+
+@hookimpl
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    register(
+        PretrainedModel(
+            name="wgan-gp-fashion-mnist",
+            architecture="wgan-gp",
+            repo_id="genzoo/wgan-gp-fashion-mnist",
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="WGAN-GP trained on fashion-mnist (28x28 grayscale)",
+            recipe={"epochs": 20, "batch_size": 64, "seed": 0},
+        )
+    )
