@@ -162,6 +162,8 @@ def _model_json(
                 "cached_files": {role: str(p) for role, p in paths.items() if p is not None},
                 "paper": model.paper,
                 "metrics": dict(model.metrics),
+                "recipe": dict(model.recipe),
+                "train": f"genzoo train {model.name}",
             }
         )
     return data
@@ -185,6 +187,8 @@ def _architecture_json(
                 "classes": dict(arch.components),
                 "config": dict(arch.config),
                 "paper": arch.paper,
+                "trainer": arch.trainer,
+                "training": dict(arch.training),
             }
         )
     return data
