@@ -181,7 +181,14 @@ def test_train_cli_trains_then_resumes(tmp_path: Path, idx_dir: Path):
     assert (out / "generator.safetensors").is_file()
     run = json.loads((out / "training" / "run.json").read_text())
     assert run["recipe"]["config"]["latent_dim"] == 8 and run["settings"]["max_steps"] == 3
-    assert runner.invoke(app, ["train", "--resume", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["train", "--resume", str(out)]).exit_code == 0  # nothing left
+    log = (out / "training" / "log.jsonl").read_text().splitlines()
+    assert json.loads(log[-1])["step"] == 3
+    extended = runner.invoke(app, ["train", "--resume", str(out), "--max-steps", "5"])
+    assert extended.exit_code == 0, extended.output
+    log = (out / "training" / "log.jsonl").read_text().splitlines()
+    # logged: the first, the last of the first part, the last: continued, not restarted
+    assert [json.loads(line)["step"] for line in log] == [1, 3, 5]
     bad = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "lr"])
     assert bad.exit_code == 2 and "use key=value" in bad.output
     unknown = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "x=1"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -117,6 +118,8 @@ def train_command(
 
         genzoo train --resume runs/dcgan-fmnist
 
+        genzoo train --resume runs/dcgan-fmnist --epochs 40   # extend a finished run
+
         torchrun --nproc-per-node 2 -m genzoo train dcgan-fashion-mnist --device cpu
     """
     from genzoo.train.loop import RunSettings, load_run, train
@@ -127,6 +130,12 @@ def train_command(
         run = load_run(resume)
         recipe = restore_recipe(run["recipe"], registry)
         settings = RunSettings.from_json(run["settings"], out=resume)
+        # A resumed run may be extended: a longer schedule continues from where it stopped.
+        settings = replace(
+            settings,
+            epochs=epochs or settings.epochs,
+            max_steps=max_steps or settings.max_steps,
+        )
     else:
         if name is None:
             raise BadInputError("name what to train (an architecture or a model), or give --resume")
