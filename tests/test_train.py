@@ -189,6 +189,8 @@ def test_train_cli_trains_then_resumes(tmp_path: Path, idx_dir: Path):
     log = (out / "training" / "log.jsonl").read_text().splitlines()
     # logged: the first, the last of the first part, the last: continued, not restarted
     assert [json.loads(line)["step"] for line in log] == [1, 3, 5]
+    card = (out / "README.md").read_text()
+    assert "; then `" in card and "(from step 3)" in card  # the card tells both commands
     bad = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "lr"])
     assert bad.exit_code == 2 and "use key=value" in bad.output
     unknown = runner.invoke(app, ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "x=1"])

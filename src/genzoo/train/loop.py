@@ -101,6 +101,8 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
     folder = settings.out / TRAINING_DIR
     if resume:
         position = _restore(folder / CHECKPOINT, trainer, rng)
+        if world.rank == 0 and position.step < total:
+            _note_resume(folder, position.step)
     elif world.rank == 0:
         folder.mkdir(parents=True, exist_ok=True)
         run = {"recipe": recipe.to_json(), "settings": settings.to_json(), "command": _command()}
@@ -147,6 +149,17 @@ def load_run(out: Path) -> dict[str, Any]:
         raise BadInputError(f"{out} holds no checkpoint to resume ({path.parent}/{CHECKPOINT})")
     run: dict[str, Any] = json.loads(path.read_text())
     return run
+
+
+def _note_resume(folder: Path, step: int) -> None:
+    """Record the resuming command, and drop log lines of steps redone after the checkpoint."""
+    run = json.loads((folder / RUN_FILE).read_text())
+    run["resumed"] = [*run.get("resumed", []), {"step": step, "command": _command()}]
+    (folder / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+    log = folder / "log.jsonl"
+    if log.is_file():
+        kept = [line for line in log.read_text().splitlines() if json.loads(line)["step"] <= step]
+        log.write_text("".join(line + "\n" for line in kept))
 
 
 def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
@@ -227,7 +240,10 @@ def _finish(
         family=recipe.architecture.family,
         parameters=sum(p.numel() for p in model.parameters()),
         training={
-            "command": f"`{run['command']}`",
+            "command": "; then ".join(
+                [f"`{run['command']}`"]
+                + [f"`{r['command']}` (from step {r['step']:,})" for r in run.get("resumed", [])]
+            ),
             "seed": str(settings.seed),
             "data": f"{recipe.dataset}, train split, {len(data):,} images ({data.source})",
             "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
