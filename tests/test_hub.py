@@ -341,6 +341,22 @@ def test_push_creates_the_repo_and_uploads_the_folder(upload, repos: Path):
     assert all(sent[name] == (folder / name).read_bytes() for name in sent)
 
 
+def test_push_to_a_folder_of_repos_then_pull_from_it(env, repos: Path, tmp_path: Path):
+    hub = tmp_path / "hub"
+    (hub / "me" / "tiny").mkdir(parents=True)
+    (hub / "me" / "tiny" / "old.safetensors").write_bytes(b"stale")
+    result = genzoo_cli(
+        env, "push", str(repos / "tiny-dcgan"), "--repo", "me/tiny", "--to-folder", str(hub)
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (hub / "me" / "tiny").iterdir()) == sorted(
+        p.name for p in (repos / "tiny-dcgan").iterdir()
+    )
+    offline = {**env, "HF_HUB_OFFLINE": "1"}
+    result = genzoo_cli(offline, "pull", "hf-hub:me/tiny", "--from", str(hub))
+    assert result.returncode == 0 and "copied from" in result.stdout, result.stderr
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [

@@ -113,6 +113,13 @@ def push_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the folder and list what would be uploaded.")
     ] = False,
+    to_folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-folder",
+            help="Publish into a folder of repos (DIR/org/name/, e.g. hub/) instead of the Hub.",
+        ),
+    ] = None,
 ) -> None:
     """Publish a repo folder: create the Hub repo if needed and upload it in one commit.
 
@@ -125,14 +132,20 @@ def push_command(
         genzoo push runs/dcgan-fmnist --repo myorg/dcgan-fashion-mnist --dry-run
 
         genzoo push runs/dcgan-fmnist --repo myorg/dcgan-fashion-mnist
+
+        genzoo push runs/dcgan-fmnist --repo genzoo/dcgan-fashion-mnist --to-folder hub
     """
-    from genzoo.zoo.push import check_publishable, push
+    from genzoo.zoo.push import check_publishable, push, push_to_folder
 
     if dry_run:
         files = check_publishable(folder, repo)
         console.print(f"{folder} is consistent; would upload to {repo}@{revision}:")
         for name in files:
             console.print(f"  {name:<28} {human_count((folder / name).stat().st_size)}B")
+        return
+    if to_folder is not None:
+        target = push_to_folder(folder, repo, to_folder)
+        console.print(f"published {folder} as {repo} in {target}")
         return
     url = push(folder, repo, revision, private, message)
     console.print(f"pushed {folder} to {repo}@{revision}: {url}")

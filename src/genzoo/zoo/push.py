@@ -48,3 +48,22 @@ def push(
     except HfHubHTTPError as err:
         raise GenzooError(f"{api.endpoint} refused the upload: {err}") from None
     return str(commit.commit_url)
+
+
+def push_to_folder(folder: Path, repo_id: str, destination: Path) -> Path:
+    """Publish into a folder of repos instead (`destination/<org>/<name>/`, e.g. this
+    project's hub/ or a mirror for machines without network); stale files are removed."""
+    import shutil
+
+    from genzoo.zoo.repo import atomic_path
+
+    files = check_publishable(folder, repo_id)
+    target = destination / repo_id
+    target.mkdir(parents=True, exist_ok=True)
+    for stale in target.iterdir():
+        if stale.is_file() and stale.name not in files:
+            stale.unlink()
+    for name in files:
+        with atomic_path(target / name) as tmp:
+            shutil.copyfile(folder / name, tmp)
+    return target
