@@ -41,8 +41,26 @@ def test_a_shipped_model_pulls_offline_verifies_and_samples(name: str):
     checks = verify_folder(pulled.snapshot, registry, ref.pins)
     assert all(check.ok for check in checks), checks
     model = genzoo.load(name, device="cpu")
+    if "classifier" in model:
+        check_classifier(model.classifier)
+        return
     generator = model.generator
     first, again = generator.sample(8, seed=0), generator.sample(8, seed=0)
     assert torch.equal(first, again)
     assert first.shape == (8, *generator.image_shape)
     assert first.min() >= -1 and first.max() <= 1 and first.std() > 0.1  # not a constant image
+
+
+def check_classifier(classifier: torch.nn.Module) -> None:
+    """The first 200 real test images are classified as well as the card says, roughly."""
+    from genzoo.core import GenzooError
+    from genzoo.data.images import to_float
+    from genzoo.plugins.datasets import load_fashion_mnist
+
+    try:
+        test = load_fashion_mnist(None, "test")
+    except GenzooError as err:
+        pytest.skip(f"Fashion-MNIST is not installed here: {err}")
+    with torch.inference_mode():
+        predicted = classifier(to_float(test.images[:200])).argmax(1)
+    assert (predicted == test.labels[:200]).float().mean() >= 0.85

@@ -229,7 +229,7 @@ def _finish(
 ) -> None:
     model = trainer.result()
     entry = recipe.entry
-    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
+    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
     run = json.loads((settings.out / TRAINING_DIR / RUN_FILE).read_text())
     card = CardInfo(
         description=(entry.description if entry else "")
@@ -248,14 +248,26 @@ def _finish(
             "data": f"{recipe.dataset}, train split, {len(data):,} images ({data.source})",
             "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
             f"({position.step * settings.batch_size / len(data):.1f} epochs)",
-            "hyperparameters": ", ".join(f"{k}={v}" for k, v in sorted(recipe.hparams.items())),
-            "hardware": f"{device.type}: {hardware or platform.machine()}, "
+            "hyperparameters": f"{type(trainer).__name__}: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(trainer.hparams.items())),
+            "hardware": f"{device.type}: {hardware}, "
             f"torch {torch.__version__}, {torch.get_num_threads()} threads",
             "time": f"{position.seconds / 60:.1f} min of training",
         },
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
+
+
+def _cpu_name() -> str:
+    """The CPU's model name where Linux tells it, else the machine type."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
 
 
 def _command() -> str:

@@ -49,6 +49,7 @@ class CardInfo:
 def render_card(
     name: str, architecture: str, sha256: Mapping[str, str], info: CardInfo, samples: bool
 ) -> str:
+    roles = sorted(sha256)
     """The full README.md text: YAML front matter, then the Markdown body."""
     from huggingface_hub import ModelCardData
 
@@ -66,7 +67,10 @@ def render_card(
         body += ["![samples](samples.png)", ""]
     body += ["## Use", "", "```bash", "pip install genzoo"]
     body += [f"genzoo pull {name}   # or hf-hub:<org>/<repo> when no plugin registers {name}"]
-    body += [f"genzoo sample {name} -n 64 --seed 0 -o grid.png", "```", ""]
+    if samples:
+        body += [f"genzoo sample {name} -n 64 --seed 0 -o grid.png"]
+    body += ["```", "", "```python", "import genzoo", f'model = genzoo.load("{name}")']
+    body += [f"# components: {', '.join(roles)}", "```", ""]
     body += ["## Model", "", f"- architecture: `{architecture}`"]
     if info.parameters is not None:
         body.append(f"- parameters: {info.parameters:,}")
