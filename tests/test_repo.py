@@ -15,6 +15,7 @@ import genzoo
 from genzoo import GenzooError
 from genzoo.zoo.repo import (
     IntegrityError,
+    _weights_path,  # the pickle sniffing under test
     file_sha256,
     load_repo,
     load_weights,
@@ -168,3 +169,26 @@ def test_malformed_safetensors_headers_fail_cleanly(tmp_path: Path, header, decl
 
 def test_writes_are_atomic_and_leave_no_temporaries(repo: Path):
     assert not [p for p in repo.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("header_length", [0x0280, 0x0380, 0x0480, 0x0580])
+def test_a_header_length_that_looks_like_a_pickle_is_still_safetensors(
+    tmp_path: Path, header_length
+):
+    """The 8-byte header length can start with the bytes of a pickle; the '{' after it decides."""
+    from safetensors.torch import load_file, save_file
+
+    tensors = {"w": torch.zeros(3)}
+    path = tmp_path / "generator.safetensors"
+    name_length = 1
+    while True:  # pad the metadata until the header has the wanted length
+        save_file(tensors, path, {"pad": "x" * name_length})
+        length = int.from_bytes(path.read_bytes()[:8], "little")
+        if length >= header_length:
+            break
+        name_length += header_length - length
+    assert (
+        length == header_length and path.read_bytes()[:2] == header_length.to_bytes(8, "little")[:2]
+    )
+    assert _weights_path(tmp_path, "generator") == path
+    assert torch.equal(load_file(path)["w"], tensors["w"])

@@ -40,7 +40,8 @@ CONFIG_FILE = "config.json"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch.save's zip archive; a raw pickle stream
+# torch.save's zip archive; a raw pickle stream of protocol 2 to 5
+_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 _SHOWN = 5  # how many offending keys an error lists
 
 
@@ -293,8 +294,10 @@ def _weights_path(folder: Path, role: str) -> Path:
             )
         raise GenzooError(f"{path} is missing")
     with path.open("rb") as stream:
-        head = stream.read(4)
-    if head.startswith(_PICKLE_MAGIC):
+        head = stream.read(9)
+    # A safetensors file starts with its header's length (8 bytes, little-endian) and then
+    # the JSON header's "{"; the length alone can begin with a pickle's bytes (e.g. 0x0380).
+    if head[8:9] != b"{" and head.startswith(_PICKLE_MAGIC):
         raise GenzooError(
             f"{path} holds a pickle (torch.save) despite its name; genzoo loads "
             "only safetensors, because unpickling runs arbitrary code"
