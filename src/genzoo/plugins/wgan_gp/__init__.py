@@ -48,6 +48,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             license="mit",
             paper=PAPER,
             description="WGAN-GP trained on fashion-mnist (28x28 grayscale)",
+            parameters=898_370,
             recipe={"epochs": 20, "batch_size": 64, "seed": 0},
         )
     )
