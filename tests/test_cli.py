@@ -86,7 +86,7 @@ def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
     assert [r["name"] for r in rows] == ["dcgan", "lenet5", "wgan-gp"]
     assert set(rows[0]) == ARCH_KEYS
-    assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist"]
+    assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist"]
     assert rows[1]["family"] == "classifier" and rows[1]["models"] == ["lenet5-fashion-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 

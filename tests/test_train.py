@@ -211,3 +211,19 @@ def test_data_parallel_training_with_two_gloo_processes(tmp_path: Path, idx_dir:
     assert result.stdout.count("wrote ") == 1  # rank 0 alone writes and reports
     assert check_repo(out) == []
     assert genzoo.load(str(out), device="cpu").generator.sample(2, seed=0).shape == (2, 1, 12, 12)
+
+
+def test_the_conditional_recipe_trains_and_samples_by_class_name(tmp_path: Path, idx_dir: Path):
+    app, runner = make_app(installed()), CliRunner()
+    out = tmp_path / "cdcgan"
+    args = ["train", "cdcgan-fashion-mnist", "--data", str(idx_dir), "--out", str(out), *TINY]
+    result = runner.invoke(
+        app, [*args, "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    )
+    assert result.exit_code == 0, result.output
+    grid = tmp_path / "sneakers.png"
+    result = runner.invoke(
+        app, ["sample", str(out), "--label", "Sneaker", "-n", "4", "-o", str(grid)]
+    )
+    assert result.exit_code == 0, result.output
+    assert genzoo.load(str(out), device="cpu").generator.class_names[7] == "sneaker"

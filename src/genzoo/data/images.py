@@ -20,11 +20,6 @@ from genzoo.data.idx import read_idx
 from genzoo.data.locate import IDX_FILES, find_idx, idx_file, search_path
 
 SPLITS = ("train", "test")
-FASHION_MNIST_CLASSES = (
-    "t-shirt/top", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
-)  # fmt: skip
-MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 

@@ -44,7 +44,8 @@ def locate_mnist(data_dir: Path | None) -> Path | None:
 
 
 def load_fashion_mnist(data_dir: Path | None, split: str) -> ImageData:
-    from genzoo.data.images import FASHION_MNIST_CLASSES, load_idx_dataset
+    from genzoo.data.classes import FASHION_MNIST_CLASSES
+    from genzoo.data.images import load_idx_dataset
 
     return load_idx_dataset(
         "fashion-mnist", data_dir, split, FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM,
@@ -53,7 +54,8 @@ def load_fashion_mnist(data_dir: Path | None, split: str) -> ImageData:
 
 
 def load_mnist(data_dir: Path | None, split: str) -> ImageData:
-    from genzoo.data.images import MNIST_CLASSES, load_idx_dataset
+    from genzoo.data.classes import MNIST_CLASSES
+    from genzoo.data.images import load_idx_dataset
 
     return load_idx_dataset("mnist", data_dir, split, MNIST_CLASSES, (), MNIST_HOW)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.data.classes import FASHION_MNIST_CLASSES
 from genzoo.plugins.hookspecs import hookimpl
 
 PAPER = "https://arxiv.org/abs/1511.06434"  # Radford, Metz & Chintala 2016
@@ -69,3 +70,18 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 metrics=_METRICS.get(dataset, {}),
             )
         )
+    register(
+        PretrainedModel(
+            name="cdcgan-fashion-mnist",
+            architecture="dcgan",
+            repo_id="genzoo/cdcgan-fashion-mnist",
+            config={**_CONFIG_28, "num_classes": 10, "class_names": list(FASHION_MNIST_CLASSES)},
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="class-conditional DCGAN on fashion-mnist: sample by class name "
+            "(genzoo sample cdcgan-fashion-mnist --label sneaker)",
+            parameters=1_023_810,
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+        )
+    )
