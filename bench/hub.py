@@ -28,7 +28,8 @@ from pathlib import Path
 import torch
 
 import genzoo
-from genzoo.zoo.repo import CARD_FILE, CONFIG_FILE, SAMPLES_FILE, read_config, write_repo
+from genzoo.zoo.push import publishable_files
+from genzoo.zoo.repo import write_repo
 from timing import report, wall_times, write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -64,11 +65,6 @@ def make_repo(folder: Path, name: str, **config: object) -> Path:
     return folder
 
 
-def files_of(folder: Path) -> list[str]:
-    weights = [f"{role}.safetensors" for role in read_config(folder).sha256]
-    return [CONFIG_FILE, *weights, CARD_FILE, SAMPLES_FILE]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -93,9 +89,9 @@ def main() -> None:
         def empty_cache() -> None:
             shutil.rmtree(hf_home, ignore_errors=True)
 
-        size = sum((large / name).stat().st_size for name in files_of(large)) / 1e6
+        size = sum((large / name).stat().st_size for name in publishable_files(large)) / 1e6
         curl = ["curl", "-sSf"]
-        for name in files_of(large):
+        for name in publishable_files(large):
             curl += [
                 "-o",
                 str(root / "curl" / name),

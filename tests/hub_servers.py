@@ -85,8 +85,9 @@ class FaultProxy:
                 for key, value in response.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                         self.send_header(key, value)
-                length = response.getheader("Content-Length", str(len(data)))
-                self.send_header("Content-Length", length if not body else str(len(data)))
+                # a HEAD answers with the length of the body a GET would send
+                length = str(len(data)) if body else response.getheader("Content-Length", "0")
+                self.send_header("Content-Length", length)
                 self.end_headers()
                 if not body:
                     return

@@ -98,7 +98,8 @@ def ls_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def _repo_ids(names: list[str], registry: Registry) -> list[str]:
     """Registered names, hf-hub: names or bare org/name repo ids -> repo ids."""
-    from genzoo.zoo.source import REPO_ID, is_hub_name, parse_hub_name
+    from genzoo.core.entries import REPO_ID
+    from genzoo.zoo.source import is_hub_name, parse_hub_name
 
     ids = []
     for name in names:

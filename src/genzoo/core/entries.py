@@ -23,7 +23,7 @@ ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")  # org/name, as the Hub spells repo ids
 
 
 def _check_name(kind: str, name: object) -> None:
@@ -125,7 +125,7 @@ class PretrainedModel:
     def __post_init__(self) -> None:
         _check_name("model", self.name)
         _check_name("architecture", self.architecture)
-        if not isinstance(self.repo_id, str) or not _REPO_ID.match(self.repo_id):
+        if not isinstance(self.repo_id, str) or not REPO_ID.match(self.repo_id):
             raise RegistrationError(
                 f"model {self.name!r}: repo_id must look like 'org/name', got {self.repo_id!r}"
             )

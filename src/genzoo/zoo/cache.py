@@ -24,6 +24,11 @@ class WeightsStatus(str, enum.Enum):
     MISSING = "not cached"
 
 
+def is_commit(revision: str) -> bool:
+    """Whether `revision` is a full commit id rather than a branch or tag."""
+    return bool(_COMMIT.match(revision))
+
+
 def hub_cache() -> Path:
     """The HF hub cache folder (honours HF_HOME and HF_HUB_CACHE)."""
     from huggingface_hub import constants  # cheap: environment and paths only
@@ -39,7 +44,7 @@ def repo_folder(repo_id: str, cache: Path | None = None) -> Path:
 def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path | None:
     """The cached snapshot folder of `repo_id` at `revision`, or None if never fetched."""
     repo = repo_folder(repo_id, cache)
-    if _COMMIT.match(revision):
+    if is_commit(revision):
         commit = revision
     else:
         ref = repo / "refs" / revision

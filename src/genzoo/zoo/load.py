@@ -39,7 +39,7 @@ def load(name: str, roles: Sequence[str] | None = None, device: str | None = Non
         model = load_repo(folder, registry, roles=roles)
     else:
         pulled = pull(resolve(name, registry), roles)
-        model = load_repo(pulled.snapshot, registry, roles=roles, pins=pulled.ref.pins)
+        model = load_repo(pulled.snapshot, registry, roles, pulled.ref.pins, hashed=True)
         model.name = name
     return model.to(pick_device(device)).eval()
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from genzoo.core import GenzooError
-from genzoo.zoo.cache import hub_cache, repo_folder
+from genzoo.zoo.cache import hub_cache, is_commit, repo_folder
 from genzoo.zoo.pull import Pulled
 from genzoo.zoo.repo import (
     CARD_FILE,
@@ -31,8 +31,6 @@ from genzoo.zoo.repo import (
     weights_file,
 )
 from genzoo.zoo.source import RepoRef
-
-_COMMIT_LENGTH = 40
 
 
 def find_repo(source: Path, ref: RepoRef) -> Path:
@@ -57,7 +55,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) 
     names += [name for name in (CARD_FILE, SAMPLES_FILE) if (folder / name).is_file()]
     digests = {name: file_sha256(folder / name) for name in names}
     cache = repo_folder(ref.repo_id, hub_cache())
-    commit = ref.revision if _is_commit(ref.revision) else _import_commit(digests)
+    commit = ref.revision if is_commit(ref.revision) else _import_commit(digests)
     snapshot = cache / "snapshots" / commit
     snapshot.mkdir(parents=True, exist_ok=True)
     (cache / "blobs").mkdir(exist_ok=True)
@@ -69,7 +67,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) 
                 shutil.copyfile(folder / name, tmp)
         _link(snapshot / name, blob)
         files.append(snapshot / name)
-    if not _is_commit(ref.revision):
+    if not is_commit(ref.revision):
         (cache / "refs").mkdir(exist_ok=True)
         with atomic_path(cache / "refs" / ref.revision) as tmp:
             tmp.write_text(commit)
@@ -78,11 +76,20 @@ def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) 
 
 def export_repo(pulled: Pulled, destination: Path) -> Path:
     """Copy a verified cached repo to `destination/<org>/<name>/`; returns that folder."""
-    folder = destination / pulled.ref.repo_id
+    return write_into(destination, pulled.ref.repo_id, pulled.files)
+
+
+def write_into(destination: Path, repo_id: str, files: Sequence[Path]) -> Path:
+    """Make `destination/<repo_id>/` hold exactly `files` (copies, links followed)."""
+    folder = destination / repo_id
     folder.mkdir(parents=True, exist_ok=True)
-    for path in pulled.files:
+    names = {path.name for path in files}
+    for stale in folder.iterdir():
+        if stale.is_file() and stale.name not in names:
+            stale.unlink()
+    for path in files:
         with atomic_path(folder / path.name) as tmp:
-            shutil.copyfile(path, tmp)  # follows the snapshot link to the blob
+            shutil.copyfile(path, tmp)  # a snapshot entry links to its blob: copy the bytes
     return folder
 
 
@@ -90,10 +97,6 @@ def _import_commit(digests: dict[str, str]) -> str:
     """A stable 40-hex snapshot name for a set of files: the same files, the same snapshot."""
     listing = "".join(f"{name} {digest}\n" for name, digest in sorted(digests.items()))
     return hashlib.sha1(listing.encode(), usedforsecurity=False).hexdigest()
-
-
-def _is_commit(revision: str) -> bool:
-    return len(revision) == _COMMIT_LENGTH and all(c in "0123456789abcdef" for c in revision)
 
 
 def _link(link: Path, blob: Path) -> None:

@@ -62,14 +62,6 @@ def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
     return Pulled(ref, config.parent, tuple(files), downloaded=True)
 
 
-def pins_for(ref: RepoRef, roles: Sequence[str] | None = None) -> dict[str, str]:
-    """The sha256 each needed weights file must have; its cached config.json must exist
-    when the ref carries no pins of its own."""
-    snapshot = snapshot_dir(ref.repo_id, ref.revision)
-    declared = read_config(snapshot).sha256 if snapshot and not ref.registered else {}
-    return ref.needed(declared, roles)
-
-
 def cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
     """The verified cached snapshot, or None if anything needed is missing or corrupt."""
     snapshot = snapshot_dir(ref.repo_id, ref.revision)

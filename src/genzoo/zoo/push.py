@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from genzoo.core import BadInputError, GenzooError
+from genzoo.core.entries import REPO_ID
 from genzoo.zoo.repo import CARD_FILE, CONFIG_FILE, SAMPLES_FILE, check_repo, read_config
-from genzoo.zoo.source import REPO_ID
 
 
 def publishable_files(folder: Path) -> list[str]:
@@ -53,17 +53,7 @@ def push(
 def push_to_folder(folder: Path, repo_id: str, destination: Path) -> Path:
     """Publish into a folder of repos instead (`destination/<org>/<name>/`, e.g. this
     project's hub/ or a mirror for machines without network); stale files are removed."""
-    import shutil
-
-    from genzoo.zoo.repo import atomic_path
+    from genzoo.zoo.offline import write_into
 
     files = check_publishable(folder, repo_id)
-    target = destination / repo_id
-    target.mkdir(parents=True, exist_ok=True)
-    for stale in target.iterdir():
-        if stale.is_file() and stale.name not in files:
-            stale.unlink()
-    for name in files:
-        with atomic_path(target / name) as tmp:
-            shutil.copyfile(folder / name, tmp)
-    return target
+    return write_into(destination, repo_id, [folder / name for name in files])

@@ -215,16 +215,19 @@ def load_repo(
     registry: Registry,
     roles: Sequence[str] | None = None,
     pins: Mapping[str, str] | None = None,
+    hashed: bool = False,
 ) -> ZooModel:
     """Build the repo's architecture and load its verified weights (all roles, or `roles`).
 
-    `pins` (a registry entry's sha256) take precedence over the repo's own declaration.
+    `pins` (a registry entry's sha256) take precedence over the repo's own declaration;
+    `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice.
     """
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
     paths = {role: _weights_path(folder, role) for role in _roles(folder, pins, roles)}
     for role, path in paths.items():
-        verify(path, pins[role])
+        if not hashed:
+            verify(path, pins[role])
     architecture = registry.architecture(repo.architecture)
     model = architecture.build(repo.config, roles=list(paths), name=repo.name or folder.name)
     for role, path in paths.items():

@@ -7,14 +7,13 @@ A name is either registered by a plugin (its entry pins every file) or written
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from genzoo.core import BadInputError, GenzooError, Registry
+from genzoo.core.entries import REPO_ID
 
 HF_PREFIX = "hf-hub:"
-REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,6 @@ class RepoRef:
     revision: str = "main"
     pins: Mapping[str, str] | None = None  # None: trust the repo's own config.json
     architecture: str | None = None  # the registered architecture the repo must declare
-
-    @property
-    def registered(self) -> bool:
-        return self.pins is not None
 
     def needed(self, declared: Mapping[str, str], roles: Sequence[str] | None) -> dict[str, str]:
         """The sha256 of each weights file to fetch: the registry's pins, else the repo's
