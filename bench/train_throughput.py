@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch.utils.data import DataLoader, TensorDataset
 
 from genzoo.data.images import ImageData
 from genzoo.plugins import installed
@@ -29,39 +27,21 @@ from genzoo.plugins.datasets import load_fashion_mnist
 from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.train.loop import RunSettings, train
 from genzoo.train.recipe import fit_to_data, make_recipe
+from plain_dcgan import plain_steps
 
 WARMUP = 5
 
 
 def plain_loop(images: torch.Tensor, steps: int, batch_size: int, device: str) -> float:
-    """Images/s of the textbook loop: DataLoader batches, two Adam optimizers, BCE losses."""
+    """Images/s of the textbook loop (`plain_dcgan.plain_steps`) after WARMUP steps."""
     torch.manual_seed(0)
     generator, discriminator = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
-    g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    loader = DataLoader(TensorDataset(images), batch_size=batch_size, shuffle=True, drop_last=True)
-    done, start = 0, 0.0
-    while done < steps + WARMUP:
-        for (batch,) in loader:
-            if done == WARMUP:
-                start = time.perf_counter()
-            real = (batch.float() / 127.5 - 1).to(device)
-            z = torch.randn(batch_size, 100, device=device)
-            fake = generator(z)
-            d_loss = (
-                F.softplus(-discriminator(real)).mean()
-                + F.softplus(discriminator(fake.detach())).mean()
-            )
-            d_opt.zero_grad()
-            d_loss.backward()
-            d_opt.step()
-            g_loss = F.softplus(-discriminator(fake)).mean()
-            g_opt.zero_grad()
-            g_loss.backward()
-            g_opt.step()
-            done += 1
-            if done == steps + WARMUP:
-                break
+    loop = plain_steps(generator, discriminator, images, batch_size, device)
+    for _ in range(WARMUP):
+        next(loop)
+    start = time.perf_counter()
+    for _ in range(steps):
+        next(loop)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return steps * batch_size / (time.perf_counter() - start)

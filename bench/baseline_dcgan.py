@@ -1,0 +1,112 @@
+"""Train the plain-loop DCGAN baseline for whole epochs and write it as a repo folder.
+
+    python bench/baseline_dcgan.py --epochs 10 --seed 0 --out runs/baseline-dcgan
+    genzoo evaluate runs/baseline-dcgan          # the same protocol as the zoo's cards
+    python bench/baseline_dcgan.py --report runs/baseline-dcgan
+
+The zoo's generators must beat what the textbook loop makes in the same number of
+epochs (issue 5); `--report` prints each published generator's Fréchet distance
+beside the baseline's and the floor, with the ratio zoo / baseline (lower is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from genzoo.core.model import ZooModel
+from genzoo.plugins import installed
+from genzoo.plugins.datasets import load_fashion_mnist
+from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
+from genzoo.zoo.card import CardInfo, card_metadata
+from genzoo.zoo.repo import CARD_FILE, write_repo
+from plain_dcgan import plain_steps
+
+
+def train_baseline(epochs: int, batch_size: int, seed: int, device: str, out: Path) -> None:
+    data = load_fashion_mnist(None, "train")
+    torch.manual_seed(seed)
+    generator, discriminator = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+    steps = epochs * (len(data) // batch_size)
+    loop = plain_steps(generator, discriminator, data.images, batch_size, device)
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        losses = next(loop)
+        if step % 200 == 0 or step == steps:
+            rate = step * batch_size / (time.perf_counter() - start)
+            shown = ", ".join(f"{k} {v.item():.3f}" for k, v in losses.items())
+            print(f"step {step:,}/{steps:,}: {shown}, {rate:.0f} img/s", file=sys.stderr)
+    minutes = (time.perf_counter() - start) / 60
+    model = ZooModel(
+        "baseline-dcgan-fashion-mnist",
+        "dcgan",
+        dict(installed().registry.architecture("dcgan").config),
+        {"generator": generator.cpu(), "discriminator": discriminator.cpu()},
+    )
+    command = " ".join(["python", *sys.argv])
+    card = CardInfo(
+        description="The plain hand-written PyTorch DCGAN loop (bench/plain_dcgan.py): the "
+        "baseline the zoo's generators are compared with. Not a zoo model.",
+        dataset="fashion-mnist",
+        family="gan",
+        parameters=sum(p.numel() for p in model.parameters()),
+        training={
+            "command": f"`{command}`",
+            "seed": str(seed),
+            "data": f"fashion-mnist, train split, {len(data):,} images ({data.source})",
+            "schedule": f"{steps:,} steps of batch {batch_size} ({epochs} epochs)",
+            "hardware": f"{device}: {platform.processor() or platform.machine()}, "
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+            "time": f"{minutes:.1f} min of training",
+        },
+    )
+    write_repo(model.eval(), out, card)
+    print(f"wrote {out}; next: genzoo evaluate {out}", file=sys.stderr)
+
+
+def report(baseline: Path) -> None:
+    """Each published generator's Fréchet distance beside the baseline's."""
+    fd = _frechet(card_metadata((baseline / CARD_FILE).read_text()))
+    if fd is None:
+        sys.exit(f"{baseline} has no frechet_distance yet: run genzoo evaluate {baseline}")
+    print(f"{'model':28} {'epochs':>6} {'FD':>8} {'/ baseline':>10}")
+    print(f"{'baseline (plain loop)':28} {'':>6} {fd:8.3f} {1:10.2f}")
+    for entry in installed().registry.models.values():
+        value = entry.metrics.get("frechet_distance")
+        if value is not None:
+            epochs = entry.recipe.get("epochs", "")
+            print(f"{entry.name:28} {epochs:>6} {value:8.3f} {value / fd:10.2f}")
+
+
+def _frechet(metadata: dict[str, Any]) -> float | None:
+    for model in metadata.get("model-index") or []:
+        for result in model.get("results", []):
+            for metric in result.get("metrics", []):
+                if metric.get("type") == "frechet_distance":
+                    return float(metric["value"])
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--out", type=Path, default=Path("runs/baseline-dcgan"))
+    parser.add_argument("--report", type=Path, help="print FD ratios against this baseline")
+    args = parser.parse_args()
+    if args.report:
+        report(args.report)
+    else:
+        train_baseline(args.epochs, args.batch_size, args.seed, args.device, args.out)
+
+
+if __name__ == "__main__":
+    main()
