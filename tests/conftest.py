@@ -17,6 +17,9 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="genzoo-test-hf-")
 os.environ.pop("HF_HUB_CACHE", None)
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+import numpy as np
+
+from genzoo.data.idx import write_idx
 from genzoo.plugins import LOAD_ENV, installed
 
 
@@ -112,3 +115,26 @@ def good_plugin(plugin_dists: PluginDists) -> PluginDists:
     """A well-behaved third-party plugin `genzoo-good` (entry point `good_plugin`)."""
     plugin_dists.add("genzoo-good", {"good_plugin": GOOD_PLUGIN}, version="2.3.1")
     return plugin_dists
+
+
+def blobs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n 12x12 images: a bright square whose corner depends on the label (4 classes)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, n).astype(np.uint8)
+    images = rng.integers(0, 40, (n, 12, 12)).astype(np.uint8)
+    for image, label in zip(images, labels, strict=True):
+        top, left = divmod(int(label), 2)
+        image[top * 6 : top * 6 + 6, left * 6 : left * 6 + 6] = 220
+    return images, labels
+
+
+@pytest.fixture
+def idx_dir(tmp_path: Path) -> Path:
+    """A Fashion-MNIST-shaped folder of IDX files (12x12 images, labels 0..3), some gzipped."""
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for split, n in (("train", 256), ("t10k", 64)):
+        images, labels = blobs(n, seed=len(split))
+        write_idx(images, folder / f"{split}-images-idx3-ubyte.gz")
+        write_idx(labels, folder / f"{split}-labels-idx1-ubyte")
+    return folder

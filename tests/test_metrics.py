@@ -14,7 +14,7 @@ from genzoo.metrics import frechet_distance, inception_score, precision_recall
 from genzoo.plugins import installed
 from genzoo.zoo.card import card_metadata
 from genzoo.zoo.repo import check_repo
-from test_train import idx_dir, run_training  # noqa: F401  (fixture)
+from test_train import run_training
 
 FEATURES = torch.randn(4000, 6, generator=torch.Generator().manual_seed(0))
 
@@ -60,7 +60,7 @@ def test_precision_and_recall_of_same_and_disjoint_sets():
     assert precision == 1.0 and recall < 0.05
 
 
-def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_dir: Path):  # noqa: F811
+def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_dir: Path):
     app, runner = make_app(installed()), CliRunner()
     classifier = tmp_path / "lenet"
     args = ["train", "lenet5", "--dataset", "fashion-mnist", "--data", str(idx_dir)]

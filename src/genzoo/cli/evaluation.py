@@ -15,6 +15,9 @@ from genzoo.core.lazy import resolve
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from torch import nn
+
+    from genzoo.core.model import ZooModel
     from genzoo.data.images import ImageData
 
 
@@ -41,7 +44,8 @@ def evaluate_command(
     Generators: Fréchet distance, Inception-Score-style score, precision/recall
     (k=3) on the evaluator's 128-d features, each beside its floor (train vs
     test images); conditional ones also the classification accuracy score.
-    Classifiers: test accuracy. For a repo folder the metrics go into its card.
+    VAEs and DRAW (decoders sample too): also the test-set negative ELBO in nats
+    per image. Classifiers: test accuracy. For a repo folder the metrics go into its card.
 
     Examples:
 
@@ -49,6 +53,7 @@ def evaluate_command(
 
         genzoo evaluate runs/dcgan-fmnist --samples 10000 --seed 0
     """
+    from genzoo.core.interfaces import sampler
     from genzoo.metrics.evaluate import evaluate, load_evaluator
     from genzoo.zoo.load import is_folder_name, load
     from genzoo.zoo.repo import CARD_FILE, read_config
@@ -61,12 +66,12 @@ def evaluate_command(
         registry.dataset(dataset).loader
     )
     train, test = loader(data, "train"), loader(data, "test")
-    judge = load_evaluator(evaluator, device) if "generator" in model else None
+    judge = load_evaluator(evaluator, device) if sampler(dict(model.items())) else None
 
     def say(text: str) -> None:
         errors.print(f"[dim]{text}[/]")
 
-    metrics = evaluate(model, train, test, judge, samples, seed, say)
+    metrics = evaluate(model, train, test, judge, samples, seed, say, _elbo(model, registry))
     if as_json:
         print_json(
             [
@@ -90,6 +95,17 @@ def evaluate_command(
         (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
         where = errors if as_json else console  # keep stdout pure JSON
         where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
+
+
+def _elbo(model: ZooModel, registry: Registry) -> nn.Module | None:
+    """The model's variational objective, when its architecture trains on an ELBO."""
+    from genzoo.train.variational import ELBOTrainer
+
+    architecture = registry.architectures.get(model.architecture)
+    trainer = resolve(architecture.trainer) if architecture and architecture.trainer else None
+    if isinstance(trainer, type) and issubclass(trainer, ELBOTrainer):
+        return trainer.objective_of(model)
+    return None
 
 
 def _dataset_of(name: str, folder: Path | None, registry: Registry) -> str:

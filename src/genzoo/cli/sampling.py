@@ -39,8 +39,12 @@ def sample_command(
     label: LabelOption = None,
     device: DeviceOption = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 256,
+    steps_gif: Annotated[
+        Path | None,
+        typer.Option(help="Drawing models (DRAW): also write the drawing, step by step, as a GIF."),
+    ] = None,
 ) -> None:
-    """Sample images from a model's generator and save them as a PNG grid.
+    """Sample images from a model's generator (or a VAE's decoder) and save a PNG grid.
 
     Examples:
 
@@ -49,15 +53,30 @@ def sample_command(
         genzoo sample cdcgan-fashion-mnist --label sneaker -n 16 -o sneakers.png
 
         genzoo sample runs/dcgan-fmnist -n 10000 --columns 100 -o big.png
-    """
-    from genzoo.core.images import save_grid
 
-    _check_writable(output)
+        genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
+    """
+    from genzoo.core.images import save_gif, save_grid
+    from genzoo.core.interfaces import DrawingGenerator
+
+    for path in (output, steps_gif):
+        if path is not None:
+            _check_writable(path)
     generator, model_name = _generator(name, device)
+    if steps_gif is not None and not isinstance(generator, DrawingGenerator):
+        raise BadInputError(f"--steps-gif needs a drawing model such as DRAW; {name} is not one")
     labels = None if label is None else generator.label_index(label)
     images = generator.sample(n, labels=labels, seed=seed, batch_size=batch_size)
     _write(output, lambda: save_grid(images, output, columns))
     console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
+    if isinstance(generator, DrawingGenerator) and steps_gif is not None:
+        import torch
+
+        frames = generator.sample_steps(n, seed=seed).cpu()
+        hold = frames[-1:].expand(generator.steps // 2, *frames.shape[1:])  # pause on the result
+        gif = steps_gif
+        _write(gif, lambda: save_gif(torch.cat([frames, hold]), gif, columns))
+        console.print(f"wrote {gif} ({generator.steps} drawing steps of {n} images)")
 
 
 def interpolate_command(
@@ -99,13 +118,19 @@ def _check_writable(output: Path) -> None:
 
 
 def _generator(name: str, device: str) -> tuple[Generator, str]:
-    from genzoo.core.interfaces import Generator
-    from genzoo.zoo.load import load
+    """The model's generator, or its decoder as one; only that component is loaded."""
+    from genzoo.core.interfaces import sampler, sampling_role
+    from genzoo.zoo.load import load, model_roles
 
-    model = load(name, roles=["generator"], device=device)
-    generator = model["generator"]
-    assert isinstance(generator, Generator)  # build checked the class against the interface
-    return generator, model.name
+    roles = model_roles(name)
+    role = sampling_role(roles) if roles is not None else None
+    if roles is not None and role is None:
+        raise BadInputError(f"{name} cannot sample: it has no generator or decoder ({roles})")
+    model = load(name, roles=None if role is None else [role], device=device)
+    found = sampler(dict(model.items()))
+    if found is None:
+        raise BadInputError(f"{name} cannot sample: it has no generator or decoder")
+    return found, model.name
 
 
 def _write(output: Path, save: Callable[[], None]) -> None:

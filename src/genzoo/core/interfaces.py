@@ -191,6 +191,90 @@ class Decoder(nn.Module, abc.ABC):
         """(N, latent_dim) codes -> (N, C, H, W) images in [-1, 1]."""
 
 
+class ELBOTerms(NamedTuple):
+    """The two terms of a variational model's negative evidence lower bound, per image."""
+
+    reconstruction: Tensor  # (N,) -log p(x | z) in nats
+    kl: Tensor  # (N,) KL(q(z | x) || p(z)) in nats
+
+
+class BernoulliDecoder(Decoder):
+    """A decoder that defines a likelihood: pixels are independent Bernoulli variables.
+
+    Each pixel's intensity (x + 1) / 2 in [0, 1] is read as its probability, so the
+    decoded image is the mean of p(x | z) (what variational training and the ELBO
+    metric need). Implementations give `logits`; `forward` maps them into [-1, 1].
+    """
+
+    @abc.abstractmethod
+    def logits(self, z: Tensor) -> Tensor:
+        """(N, latent_dim) codes -> (N, C, H, W) Bernoulli logits of the pixel intensities."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.tanh(0.5 * self.logits(z))  # = 2 * sigmoid(logits) - 1
+
+
+class DrawingGenerator(Generator):
+    """A generator that makes its image over `steps` refinements of a canvas (DRAW).
+
+    It is a recurrent variational autoencoder whose encoder reads the decoder's
+    state at every step, so both live in this one component; `negative_elbo`
+    gives the bound its encoder proves. `latent_dim` counts all steps' codes.
+    """
+
+    steps: int
+
+    @abc.abstractmethod
+    def canvases(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """(N, latent_dim) codes -> (steps, N, C, H, W): the image in [-1, 1] after each step."""
+
+    @abc.abstractmethod
+    def negative_elbo(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        """(N, C, H, W) images -> the bound's terms, one posterior draw per image."""
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.canvases(z, labels)[-1]
+
+    @torch.inference_mode()
+    def sample_steps(self, n: int, seed: int | None = None, device: Device = None) -> Tensor:
+        """(steps, n, C, H, W): `n` images drawn step by step; the last step is `sample`'s."""
+        rng = None if seed is None else torch.Generator().manual_seed(seed)
+        device = torch.device(device) if device is not None else _device_of(self)
+        z = self.sample_latent(n, rng).to(device)
+        was_training = self.training
+        self.eval()
+        try:
+            return self.canvases(z, self._labels(n, None, rng))
+        finally:
+            self.train(was_training)
+
+
+class PriorSampler(Generator):
+    """A decoder seen as a generator: it decodes draws from the N(0, I) prior (a VAE's
+    way to sample). Holds no weights of its own."""
+
+    def __init__(self, decoder: Decoder) -> None:
+        super().__init__()
+        self.decoder = decoder
+        self.latent_dim, self.image_shape = decoder.latent_dim, decoder.image_shape
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.decoder(z)
+
+
+def sampling_role(roles: Sequence[str]) -> str | None:
+    """Which of a model's components makes images from noise: its generator, else its decoder."""
+    return next((role for role in ("generator", "decoder") if role in roles), None)
+
+
+def sampler(components: dict[str, nn.Module]) -> Generator | None:
+    """The component that samples images, as a Generator (a decoder is wrapped)."""
+    module = components.get(sampling_role(list(components)) or "")
+    if isinstance(module, Generator):
+        return module
+    return PriorSampler(module) if isinstance(module, Decoder) else None
+
+
 class Classifier(nn.Module, abc.ABC):
     """Maps images to class logits; `features` exposes the penultimate representation."""
 

@@ -4,7 +4,8 @@ Generators: Fréchet distance, Inception-Score-style score and precision/recall
 on the evaluator's features of `samples` generated images vs the test split,
 each read beside its floor (the same metric between train and test images);
 conditional generators also get the classification accuracy score (how often
-the evaluator recognises the asked class). Classifiers: test accuracy.
+the evaluator recognises the asked class). Variational models (VAE, DRAW): the
+test-set negative ELBO and its two terms, in nats per image. Classifiers: test accuracy.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from genzoo.core import GenzooError
-from genzoo.core.interfaces import Classifier, Generator
+from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import frechet_distance, inception_score, precision_recall
@@ -56,8 +57,10 @@ def evaluate(
     samples: int = 10_000,
     seed: int = 0,
     progress: Callable[[str], None] = lambda text: None,
+    elbo: nn.Module | None = None,
 ) -> list[Metric]:
-    """The metrics that fit the model's components."""
+    """The metrics that fit the model's components; `elbo` is the model's variational
+    objective (`ELBOTrainer.objective_of`) when it has one."""
     metrics: list[Metric] = []
     if "classifier" in model:
         classifier = model["classifier"]
@@ -68,15 +71,38 @@ def evaluate(
         accuracy = float((logits.argmax(1) == test.labels).double().mean())
         protocol = f"top-1 on all {len(test):,} test images"
         metrics.append(Metric("accuracy", accuracy, protocol))
-    if "generator" in model:
+    if elbo is not None:
+        progress(f"bounding the likelihood of {len(test):,} test images")
+        metrics += _elbo_metrics(elbo, test, seed)
+    generator = sampler(dict(model.items()))
+    if generator is not None:
         if evaluator is None:
             raise GenzooError("evaluating a generator needs an evaluator classifier")
-        generator = model["generator"]
-        assert isinstance(generator, Generator)
         metrics += _generator_metrics(generator, train, test, evaluator, samples, seed, progress)
     if not metrics:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
     return metrics
+
+
+@torch.inference_mode()
+def _elbo_metrics(objective: nn.Module, test: ImageData, seed: int) -> list[Metric]:
+    device = next(objective.parameters()).device
+    rng = torch.Generator(device).manual_seed(seed)
+    objective.eval()
+    totals = torch.zeros(2, dtype=torch.float64)
+    for start in range(0, len(test), BATCH):
+        terms: ELBOTerms = objective(to_float(test.images[start : start + BATCH]).to(device), rng)
+        totals += torch.stack([terms.reconstruction.sum(), terms.kl.sum()]).double().cpu()
+    reconstruction, kl = (totals / len(test)).tolist()
+    where = (
+        f"nats per image on all {len(test):,} test images, one posterior draw each (seed "
+        f"{seed}); Bernoulli likelihood of intensities (x+1)/2; beta 1"
+    )
+    return [
+        Metric("negative_elbo", reconstruction + kl, f"{where}; lower is better"),
+        Metric("reconstruction_nll", reconstruction, f"{where}; -E_q log p(x|z)"),
+        Metric("kl", kl, f"{where}; KL(q(z|x) || p(z))"),
+    ]
 
 
 def _generator_metrics(

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 BUILTIN_PLUGINS = (
     "genzoo.plugins.dcgan",
     "genzoo.plugins.wgan_gp",
+    "genzoo.plugins.vae",
+    "genzoo.plugins.draw",
     "genzoo.plugins.lenet",
     "genzoo.plugins.datasets",
 )

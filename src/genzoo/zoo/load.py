@@ -44,6 +44,18 @@ def load(name: str, roles: Sequence[str] | None = None, device: str | None = Non
     return model.to(pick_device(device)).eval()
 
 
+def model_roles(name: str) -> list[str] | None:
+    """The components a model has, known before pulling it (None for hf-hub: names)."""
+    from genzoo.zoo.repo import read_config
+
+    if is_folder_name(name):
+        return list(read_config(Path(name).expanduser()).sha256)
+    if is_hub_name(name):
+        return None
+    registry = installed().registry
+    return list(registry.architecture(registry.model(name).architecture).components)
+
+
 def pick_device(device: str | None = None) -> torch.device:
     """`device` as given, or 'auto'/None: CUDA, then Apple's MPS, then the CPU."""
     if device in (None, "auto"):

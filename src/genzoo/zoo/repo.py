@@ -152,20 +152,11 @@ def write_repo(
 
 
 def preview_images(model: ZooModel, n: int = 64, seed: int = 0) -> Tensor | None:
-    """Images that show what the model makes: generator samples, else decoded prior draws."""
-    import torch
+    """Images that show what the model makes: generator samples, or decoded prior draws."""
+    from genzoo.core.interfaces import sampler
 
-    from genzoo.core.interfaces import Decoder, Generator
-
-    components = dict(model.items())  # nn.ModuleDict has no .get
-    generator, decoder = components.get("generator"), components.get("decoder")
-    if isinstance(generator, Generator):
-        return generator.sample(n, seed=seed)
-    if isinstance(decoder, Decoder):
-        z = torch.randn(n, decoder.latent_dim, generator=torch.Generator().manual_seed(seed))
-        with torch.inference_mode():
-            return decoder.eval()(z.to(next(decoder.parameters()).device))
-    return None
+    found = sampler(dict(model.items()))  # nn.ModuleDict has no .get
+    return None if found is None else found.sample(n, seed=seed)
 
 
 def check_repo(folder: Path) -> list[str]:

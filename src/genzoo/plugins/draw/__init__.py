@@ -1,0 +1,50 @@
+"""The DRAW plugin: a recurrent VAE with attention that draws over steps. Registration only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.plugins.hookspecs import hookimpl
+
+PAPER = "https://arxiv.org/abs/1502.04623"  # Gregor et al. 2015
+
+
+@hookimpl
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    register(
+        Architecture(
+            name="draw",
+            family="recurrent",
+            components={"generator": "genzoo.plugins.draw.model:DRAW"},
+            config={
+                "image_shape": [1, 28, 28],
+                "steps": 16,
+                "z_dim": 10,
+                "hidden_dim": 256,
+                "read_glimpse": 2,
+                "write_glimpse": 5,
+            },
+            description="DRAW: LSTM encoder and decoder with Gaussian read/write attention, "
+            "drawing on a canvas over `steps` steps (genzoo sample --steps-gif shows it)",
+            paper=PAPER,
+            trainer="genzoo.train.recurrent:RecurrentTrainer",
+        )
+    )
+
+
+@hookimpl
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    register(
+        PretrainedModel(
+            name="draw-fashion-mnist",
+            architecture="draw",
+            repo_id="genzoo/draw-fashion-mnist",
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="DRAW with attention (16 steps, 2x2 read, 5x5 write) trained on "
+            "fashion-mnist",
+            recipe={"epochs": 5, "batch_size": 128, "seed": 0},
+        )
+    )

@@ -1,0 +1,38 @@
+"""The recurrent variational objective of DRAW (Gregor et al. 2015).
+
+The bound is the VAE's (see `genzoo.train.variational`) with one KL term per
+drawing step; the model computes both terms itself, because its encoder reads
+the decoder's state at every step. LSTMs like their gradients clipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from genzoo.core.interfaces import DrawingGenerator, ELBOTerms
+from genzoo.core.model import ZooModel
+from genzoo.train.variational import ELBOTrainer
+
+
+class DrawingObjective(nn.Module):
+    def __init__(self, generator: DrawingGenerator) -> None:
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        return self.generator.negative_elbo(images, generator)
+
+
+class RecurrentTrainer(ELBOTrainer):
+    """For models whose generator is a DrawingGenerator."""
+
+    defaults: ClassVar[dict[str, Any]] = {**ELBOTrainer.defaults, "grad_clip": 10.0}
+
+    @staticmethod
+    def objective_of(model: ZooModel) -> nn.Module:
+        generator = model["generator"]
+        assert isinstance(generator, DrawingGenerator)
+        return DrawingObjective(generator)

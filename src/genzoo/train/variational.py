@@ -1,0 +1,106 @@
+"""The variational objective: the negative evidence lower bound (Kingma & Welling 2014).
+
+    loss = E_q[-log p(x | z)] + beta * KL(q(z | x) || N(0, I))      per image, in nats
+
+p is a Bernoulli over pixel intensities (x + 1) / 2; on grey levels this is a
+cross-entropy rather than a normalised density, the usual protocol for MNIST-like
+data, and the one every ELBO genzoo reports uses. beta = 1 is the bound itself;
+beta > 1 trades reconstruction for a smoother latent space (Higgins et al. 2017).
+
+`ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
+how a model computes its two terms (`objective`), and `genzoo evaluate` measures
+the test-set bound with that same objective.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from genzoo.core.interfaces import BernoulliDecoder, ELBOTerms, Encoder, LatentDistribution
+from genzoo.core.model import ZooModel
+from genzoo.train.trainer import Trainer, Wrap
+
+
+def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
+    """(N,) -log p(images | logits) in nats, intensities (images + 1) / 2 as targets."""
+    targets = (images.float() + 1) / 2
+    nll = F.binary_cross_entropy_with_logits(logits.float(), targets, reduction="none")
+    return nll.flatten(1).sum(1)
+
+
+def gaussian_kl(posterior: LatentDistribution) -> Tensor:
+    """(N,) KL(N(mean, exp(log_var)) || N(0, I)) in nats, in closed form."""
+    mean, log_var = posterior.mean.float(), posterior.log_var.float()
+    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
+
+
+class ELBOTrainer(Trainer):
+    """Adam on the beta-weighted negative ELBO of `objective(model)`."""
+
+    defaults: ClassVar[dict[str, Any]] = {
+        "lr": 1e-3,
+        "beta": 1.0,
+        "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
+    }
+
+    def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
+        super().__init__(model, hparams, wrap)
+        self.objective = self.wrap(self.objective_of(model))
+        self.optimizer = torch.optim.Adam(model.parameters(), self.hparams["lr"])
+
+    @staticmethod
+    @abc.abstractmethod
+    def objective_of(model: ZooModel) -> nn.Module:
+        """A module whose forward(images, generator) returns the model's ELBOTerms
+        (a module, so that DistributedDataParallel can wrap it)."""
+
+    def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
+        self.model.train()
+        terms: ELBOTerms = self.objective(images, rng)
+        reconstruction, kl = terms.reconstruction.mean(), terms.kl.mean()
+        loss = reconstruction + self.hparams["beta"] * kl
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.hparams["grad_clip"]:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
+        self.optimizer.step()
+        return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class VAEObjective(nn.Module):
+    """Encoder to a Gaussian posterior, one reparameterised draw, Bernoulli decoder."""
+
+    def __init__(self, encoder: Encoder, decoder: BernoulliDecoder) -> None:
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        posterior = self.encoder(images)
+        if not isinstance(posterior, LatentDistribution):
+            raise TypeError("a variational encoder must return a LatentDistribution")
+        noise = torch.randn(posterior.mean.shape, generator=generator, device=posterior.mean.device)
+        z = posterior.mean + (0.5 * posterior.log_var).exp() * noise.to(posterior.mean.dtype)
+        return ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
+
+
+class VariationalTrainer(ELBOTrainer):
+    """For models with an `encoder` (returning a LatentDistribution) and a BernoulliDecoder."""
+
+    @staticmethod
+    def objective_of(model: ZooModel) -> nn.Module:
+        encoder, decoder = model["encoder"], model["decoder"]
+        assert isinstance(encoder, Encoder) and isinstance(decoder, BernoulliDecoder)
+        return VAEObjective(encoder, decoder)

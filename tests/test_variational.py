@@ -1,0 +1,119 @@
+"""The variational family: ELBO terms, the VAE and DRAW trainers, sampling and evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core.conformance import check_model
+from genzoo.core.interfaces import DrawingGenerator, LatentDistribution
+from genzoo.plugins import installed
+from genzoo.plugins.draw.model import filterbank
+from genzoo.train.variational import bernoulli_nll, gaussian_kl
+from genzoo.zoo.repo import check_repo
+from test_train import run_training
+
+
+def test_gaussian_kl_is_zero_at_the_prior_and_grows_as_the_formula_says():
+    zeros = torch.zeros(2, 3)
+    assert torch.allclose(gaussian_kl(LatentDistribution(zeros, zeros)), torch.zeros(2))
+    shifted = gaussian_kl(LatentDistribution(torch.ones(2, 3), zeros))
+    assert torch.allclose(shifted, torch.full((2,), 1.5))  # 0.5 * mean^2 per dimension
+    narrow = gaussian_kl(LatentDistribution(zeros, torch.full((2, 3), math.log(0.25))))
+    expected = 3 * 0.5 * (0.25 - 1 - math.log(0.25))
+    assert torch.allclose(narrow, torch.full((2,), expected))
+
+
+def test_bernoulli_nll_of_certain_pixels_is_zero_and_of_even_odds_is_log_2():
+    images = torch.tensor([[[[-1.0, 1.0]]]])  # one black and one white pixel
+    certain = torch.tensor([[[[-30.0, 30.0]]]])
+    assert bernoulli_nll(certain, images).item() == pytest.approx(0, abs=1e-9)
+    assert bernoulli_nll(torch.zeros(1, 1, 1, 2), images).item() == pytest.approx(2 * math.log(2))
+
+
+def test_attention_filters_are_normalised_gaussians_placed_as_the_paper_says():
+    # g = 0: the centre, (A + 1) / 2 = 5 in pixel coordinates; log stride 0: the grid spans
+    # the image, (A - 1) / (N - 1) = 4 pixels apart; here log(1/4) makes them adjacent
+    adjacent = torch.tensor([[0.0, 0.0, 0.0, math.log(0.25), math.log(2.0)]])
+    rows, cols, gamma = filterbank(adjacent, glimpse=3, height=9, width=9)
+    assert rows.shape == cols.shape == (1, 3, 9) and gamma.item() == pytest.approx(2)
+    assert torch.allclose(rows.sum(2), torch.ones(1, 3))
+    assert rows[0].argmax(1).tolist() == cols[0].argmax(1).tolist() == [4, 5, 6]
+    spread, _, _ = filterbank(torch.zeros(1, 5), glimpse=3, height=9, width=9)
+    assert spread[0].argmax(1).tolist() == [1, 5, 8]  # 1, 5, 9: the last falls off the edge
+
+
+@pytest.mark.parametrize("architecture", ["vae", "draw"])
+def test_a_short_run_lowers_the_bound_and_writes_a_sampling_repo(
+    tmp_path: Path, idx_dir: Path, architecture: str
+):
+    out = run_training(tmp_path / architecture, idx_dir, max_steps=8, architecture=architecture)
+    log = [json.loads(line) for line in (out / "training" / "log.jsonl").read_text().splitlines()]
+    assert {"loss", "reconstruction", "kl"} <= set(log[-1])
+    assert log[-1]["loss"] < 0.97 * log[0]["loss"]  # 8 steps of a tiny model: it moves
+    assert check_repo(out) == []
+    model = genzoo.load(str(out), device="cpu")
+    check_model(model)
+    grid = tmp_path / "grid.png"
+    result = CliRunner().invoke(
+        make_app(installed()), ["sample", str(out), "-n", "4", "-o", str(grid)]
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(grid) as picture:
+        assert picture.size[0] > 12
+
+
+def test_draw_draws_step_by_step_and_the_last_step_is_the_sample(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "draw", idx_dir, max_steps=2, architecture="draw")
+    generator = genzoo.load(str(out), device="cpu").generator
+    assert isinstance(generator, DrawingGenerator)
+    frames = generator.sample_steps(5, seed=3)
+    assert frames.shape == (3, 5, 1, 12, 12)  # steps, images, C, H, W
+    assert torch.allclose(frames[-1], generator.sample(5, seed=3), atol=1e-6)
+    assert not torch.allclose(frames[0], frames[-1])  # the canvas changes as it is drawn
+    app, runner = make_app(installed()), CliRunner()
+    gif = tmp_path / "drawing.gif"
+    args = ["sample", str(out), "-n", "4", "-o", str(tmp_path / "g.png"), "--steps-gif", str(gif)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with Image.open(gif) as animation:
+        assert animation.n_frames == 3  # every step...
+        durations = []
+        for frame in range(3):
+            animation.seek(frame)
+            durations.append(animation.info["duration"])
+    assert durations[-1] > durations[0]  # ...then a pause on the result (Pillow merges it)
+    gan = run_training(tmp_path / "gan", idx_dir, max_steps=1)
+    refused = runner.invoke(app, ["sample", str(gan), "--steps-gif", str(tmp_path / "x.gif")])
+    assert refused.exit_code == 2 and "drawing model" in refused.output
+
+
+def test_evaluate_reports_the_test_set_bound_beside_the_sample_metrics(
+    tmp_path: Path, idx_dir: Path
+):
+    app, runner = make_app(installed()), CliRunner()
+    judge = tmp_path / "judge"
+    args = ["train", "lenet5", "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out"]
+    args += [str(judge), "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    assert runner.invoke(app, [*args, "--set", "width=4", "--set", "feature_dim=8"]).exit_code == 0
+    vae = run_training(tmp_path / "vae", idx_dir, max_steps=8, architecture="vae")
+    command = ["evaluate", str(vae), "--data", str(idx_dir), "--samples", "100"]
+    result = runner.invoke(app, [*command, "--evaluator", str(judge), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = {m["name"]: m for m in json.loads(result.stdout)}
+    assert {"negative_elbo", "reconstruction_nll", "kl", "frechet_distance"} <= set(metrics)
+    total = metrics["reconstruction_nll"]["value"] + metrics["kl"]["value"]
+    assert metrics["negative_elbo"]["value"] == pytest.approx(total)
+    # 144 pixels: the bound lies between certainty (0) and a blind coin (144 log 2) or so
+    assert 0 < metrics["negative_elbo"]["value"] < 2 * 144 * math.log(2)
+    assert "all 64 test images" in metrics["negative_elbo"]["protocol"]
+    again = runner.invoke(app, [*command, "--evaluator", str(judge), "--json", "--no-write"])
+    assert json.loads(again.stdout)[0] == json.loads(result.stdout)[0]  # seeded: repeatable
