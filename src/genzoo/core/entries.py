@@ -22,15 +22,20 @@ if TYPE_CHECKING:
 ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# Architectures may carry one namespace, e.g. "timm/resnet18"; model names never hold a
+# '/', which is how `genzoo.load` tells them from folders.
+_ARCHITECTURE_NAME = re.compile(r"^([a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")  # org/name, as the Hub spells repo ids
 
 
 def _check_name(kind: str, name: object) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise RegistrationError(
-            f"invalid {kind} name {name!r}: use lowercase letters, digits, '-', '_' and '.'"
-        )
+    pattern = _ARCHITECTURE_NAME if kind == "architecture" else _NAME
+    if not isinstance(name, str) or not pattern.match(name):
+        allowed = "lowercase letters, digits, '-', '_' and '.'"
+        if kind == "architecture":
+            allowed += ", after an optional 'namespace/'"
+        raise RegistrationError(f"invalid {kind} name {name!r}: use {allowed}")
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

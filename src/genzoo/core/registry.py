@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
@@ -49,6 +49,8 @@ class Registry:
         self.architectures: dict[str, Architecture] = {}
         self.models: dict[str, PretrainedModel] = {}
         self.datasets: dict[str, DatasetEntry] = {}
+        # (plugin, resolve): architectures made on demand for names nobody registered
+        self.resolvers: list[tuple[str, Callable[[str], Architecture | None]]] = []
 
     def add(self, entry: Entry, plugin: str) -> Entry:
         """Register `entry` on behalf of `plugin`; a taken name raises `RegistrationError`."""
@@ -80,7 +82,17 @@ class Registry:
     # -- lookups -----------------------------------------------------------------
 
     def architecture(self, name: str) -> Architecture:
+        if name not in self.architectures and (made := self._resolve(name)):
+            return made
         return _get(self.architectures, "architecture", name)
+
+    def _resolve(self, name: str) -> Architecture | None:
+        """Ask the resolving plugins for `name`; the first answer is registered and returned."""
+        for plugin, resolve in self.resolvers:
+            entry = resolve(name)
+            if entry is not None:
+                return self.add(entry, plugin)  # type: ignore[return-value]
+        return None
 
     def model(self, name: str) -> PretrainedModel:
         return _get(self.models, "model", name)
@@ -90,7 +102,7 @@ class Registry:
 
     def lookup(self, name: str) -> Architecture | PretrainedModel:
         """A model or an architecture by name (they share one namespace)."""
-        found = self.models.get(name) or self.architectures.get(name)
+        found = self.models.get(name) or self.architectures.get(name) or self._resolve(name)
         if found is None:
             raise UnknownNameError(
                 "model or architecture", name, [*self.models, *self.architectures]

@@ -42,6 +42,15 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
     """
 
 
+@hookspec(firstresult=True)
+def resolve_architecture(name: str) -> Architecture | None:
+    """The architecture `name` made on demand, or None when the name is not this plugin's.
+
+    Asked only for names nobody registered, when they are used (e.g. `timm/resnet50`
+    from a family too large to list); may import heavy code, but only for its own names.
+    """
+
+
 @hookspec
 def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
     """Call `register(DatasetEntry(...))` once per dataset the plugin can read."""

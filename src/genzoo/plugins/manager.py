@@ -34,6 +34,7 @@ BUILTIN_PLUGINS = (
     "genzoo.plugins.vae",
     "genzoo.plugins.draw",
     "genzoo.plugins.lenet",
+    "genzoo.plugins.timm_models",
     "genzoo.plugins.datasets",
 )
 
@@ -220,7 +221,13 @@ def _fill_registry(plugins: Plugins) -> None:
                     info.fail(hook, err)
                 else:
                     info.registered.setdefault(kind, []).append(entry.name)
+    for info, impl in plugins._impls("resolve_architecture"):
+        plugins.registry.resolvers.append((info.name, _resolver(impl)))
     _drop_unlinked_models(plugins)
+
+
+def _resolver(impl: Callable[..., Any]) -> Callable[[str], Architecture | None]:
+    return lambda name: impl(name=name)
 
 
 def _collect(impl: Callable[..., Any], hook: str, entry_type: type) -> list[Entry]:

@@ -45,6 +45,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             paper=PAPER,
             description="DRAW with attention (16 steps, 2x2 read, 5x5 write) trained on "
             "fashion-mnist",
+            parameters=823_095,
             recipe={"epochs": 5, "batch_size": 128, "seed": 0},
         )
     )

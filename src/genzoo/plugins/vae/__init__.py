@@ -43,6 +43,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             license="mit",
             paper=PAPER,
             description="Convolutional VAE (beta 1, 32-d latent) trained on fashion-mnist",
+            parameters=1_700_609,
             recipe={"epochs": 10, "batch_size": 128, "seed": 0},
         )
     )

@@ -1,0 +1,73 @@
+"""The timm plugin: any timm architecture as a genzoo Classifier or Encoder.
+
+`timm/<arch>` is a classifier and `timm-features/<arch>` an encoder, for every
+<arch> that `timm.list_models()` knows. They are made on demand
+(`resolve_architecture`), so listing the catalog never imports timm; only
+timm/resnet18, which a published model names, is registered up front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.core.errors import UnknownNameError
+from genzoo.plugins.hookspecs import hookimpl
+
+PAPER = "https://arxiv.org/abs/1512.03385"  # He et al. 2016, for resnet18
+TIMM = "https://github.com/huggingface/pytorch-image-models"
+_MODEL = "genzoo.plugins.timm_models.model"
+# namespace -> (role, class, family)
+_KINDS = {
+    "timm": ("classifier", "TimmClassifier", "classifier"),
+    "timm-features": ("encoder", "TimmEncoder", "encoder"),
+}
+
+
+def timm_architecture(namespace: str, model_name: str) -> Architecture:
+    role, cls, family = _KINDS[namespace]
+    return Architecture(
+        name=f"{namespace}/{model_name}",
+        family=family,
+        components={role: f"{_MODEL}:{cls}"},
+        config={"model_name": model_name, "image_shape": [1, 28, 28], "small_stem": True},
+        description=f"timm's {model_name} (timm.create_model, random init) as a genzoo "
+        f"{cls.removeprefix('Timm')}; ResNet stems adapted to 28x28",
+        paper=PAPER if model_name == "resnet18" else TIMM,
+        trainer="genzoo.train.supervised:SupervisedTrainer" if role == "classifier" else "",
+    )
+
+
+@hookimpl
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    register(timm_architecture("timm", "resnet18"))
+
+
+@hookimpl
+def resolve_architecture(name: str) -> Architecture | None:
+    namespace, _, model_name = name.partition("/")
+    if namespace not in _KINDS or not model_name:
+        return None
+    import timm  # only now: importing timm takes seconds
+
+    if not timm.is_model(model_name):
+        raise UnknownNameError("timm architecture", model_name, timm.list_models())
+    return timm_architecture(namespace, model_name)
+
+
+@hookimpl
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    register(
+        PretrainedModel(
+            name="resnet18-fashion-mnist",
+            architecture="timm/resnet18",
+            repo_id="genzoo/resnet18-fashion-mnist",
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="timm ResNet-18 (3x3 stride-1 stem, no max-pool) classifying "
+            "fashion-mnist; no weights yet: a GPU run of this recipe makes them",
+            parameters=11_172_810,
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+        )
+    )

@@ -1,0 +1,66 @@
+"""The timm plugin: any timm architecture on demand, never imported to list."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core import UnknownNameError
+from genzoo.core.conformance import check_model
+from genzoo.core.interfaces import Classifier, Encoder
+from genzoo.plugins import installed
+
+
+def test_listing_the_catalog_does_not_import_timm():
+    code = (
+        "import sys; from genzoo.cli import main; sys.argv = ['genzoo', 'list', '--json']\n"
+        "try: main()\nexcept SystemExit: pass\n"
+        "assert 'timm' not in sys.modules and 'torch' not in sys.modules, 'imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resnet18-fashion-mnist" in result.stdout
+
+
+def test_any_timm_architecture_is_a_classifier_or_an_encoder_on_demand():
+    registry = installed().registry
+    assert "timm/mobilenetv3_small_050" not in registry.architectures
+    classifier = genzoo.build("timm/mobilenetv3_small_050")
+    assert isinstance(classifier["classifier"], Classifier)
+    check_model(classifier)
+    encoder = genzoo.build("timm-features/resnet18")["encoder"]
+    assert isinstance(encoder, Encoder) and encoder.latent_dim == 512
+    assert encoder(torch.zeros(2, 1, 28, 28)).shape == (2, 512)
+    assert registry.architecture("timm/mobilenetv3_small_050").plugin.endswith("timm_models")
+
+
+def test_the_resnet_stem_is_adapted_to_small_images():
+    net = genzoo.build("timm/resnet18")["classifier"].net
+    assert net.conv1.stride == (1, 1) and net.conv1.kernel_size == (3, 3)
+    assert isinstance(net.maxpool, torch.nn.Identity)
+
+
+def test_an_unknown_timm_name_suggests_close_ones():
+    with pytest.raises(UnknownNameError, match="did you mean 'resnet18'"):
+        installed().registry.architecture("timm/resnet181")
+    with pytest.raises(UnknownNameError):
+        installed().registry.architecture("nobody/resnet18")  # no plugin owns the namespace
+
+
+def test_a_timm_classifier_trains_on_a_dataset(tmp_path: Path, idx_dir: Path):
+    out = tmp_path / "resnet"
+    args = ["train", "timm/resnet18", "--dataset", "fashion-mnist", "--data", str(idx_dir)]
+    args += ["--out", str(out), "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    result = CliRunner().invoke(make_app(installed()), args)
+    assert result.exit_code == 0, result.output
+    model = genzoo.load(str(out), device="cpu")
+    assert model.architecture == "timm/resnet18"
+    assert model.classifier.class_names[:2] == ("t-shirt/top", "trouser")  # the dataset's
+    assert model.classifier(torch.zeros(3, 1, 12, 12)).shape == (3, 10)
