@@ -18,6 +18,7 @@ from genzoo.core.interfaces import DrawingGenerator, LatentDistribution
 from genzoo.plugins import installed
 from genzoo.plugins.draw.model import filterbank
 from genzoo.train.variational import bernoulli_nll, gaussian_kl
+from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import check_repo
 from test_train import run_training
 
@@ -79,6 +80,9 @@ def test_draw_draws_step_by_step_and_the_last_step_is_the_sample(tmp_path: Path,
     assert frames.shape == (3, 5, 1, 12, 12)  # steps, images, C, H, W
     assert torch.allclose(frames[-1], generator.sample(5, seed=3), atol=1e-6)
     assert not torch.allclose(frames[0], frames[-1])  # the canvas changes as it is drawn
+    images = torch.rand(2, 1, 12, 12) * 2 - 1
+    rebuilt = generator.reconstruct(images)
+    assert rebuilt.shape == images.shape and torch.equal(rebuilt, generator.reconstruct(images))
     app, runner = make_app(installed()), CliRunner()
     gif = tmp_path / "drawing.gif"
     args = ["sample", str(out), "-n", "4", "-o", str(tmp_path / "g.png"), "--steps-gif", str(gif)]
@@ -115,5 +119,10 @@ def test_evaluate_reports_the_test_set_bound_beside_the_sample_metrics(
     # 144 pixels: the bound lies between certainty (0) and a blind coin (144 log 2) or so
     assert 0 < metrics["negative_elbo"]["value"] < 2 * 144 * math.log(2)
     assert "all 64 test images" in metrics["negative_elbo"]["protocol"]
+    figure = vae / "reconstructions.png"  # 4 rows of test images, each above its rebuilds
+    with Image.open(figure) as picture:
+        assert picture.size[1] > 8 * 12 > picture.size[1] - 8 * 12 // 2
+    assert "![reconstructions](reconstructions.png)" in (vae / "README.md").read_text()
+    assert check_repo(vae) == [] and "reconstructions.png" in publishable_files(vae)
     again = runner.invoke(app, [*command, "--evaluator", str(judge), "--json", "--no-write"])
     assert json.loads(again.stdout)[0] == json.loads(result.stdout)[0]  # seeded: repeatable

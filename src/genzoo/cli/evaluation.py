@@ -15,9 +15,6 @@ from genzoo.core.lazy import resolve
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from torch import nn
-
-    from genzoo.core.model import ZooModel
     from genzoo.data.images import ImageData
 
 
@@ -54,7 +51,8 @@ def evaluate_command(
         genzoo evaluate runs/dcgan-fmnist --samples 10000 --seed 0
     """
     from genzoo.core.interfaces import sampler
-    from genzoo.metrics.evaluate import evaluate, load_evaluator
+    from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
+    from genzoo.train.variational import objective_for
     from genzoo.zoo.load import is_folder_name, load
     from genzoo.zoo.repo import CARD_FILE, read_config
 
@@ -71,7 +69,8 @@ def evaluate_command(
     def say(text: str) -> None:
         errors.print(f"[dim]{text}[/]")
 
-    metrics = evaluate(model, train, test, judge, samples, seed, say, _elbo(model, registry))
+    objective = objective_for(model, registry)
+    metrics = evaluate(model, train, test, judge, samples, seed, say, objective)
     if as_json:
         print_json(
             [
@@ -89,23 +88,19 @@ def evaluate_command(
 
         task = "image-classification" if "classifier" in model else "unconditional-image-generation"
         card = folder / CARD_FILE
-        card.write_text(with_metrics(card.read_text(), metrics, dataset, task))
+        figures = []
+        if objective is not None:
+            from genzoo.core.images import save_grid
+            from genzoo.zoo.repo import RECONSTRUCTIONS_FILE
+
+            save_grid(reconstructions(objective, test), folder / RECONSTRUCTIONS_FILE, 8)
+            figures.append(RECONSTRUCTIONS_FILE)
+        card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures))
         (folder / "training").mkdir(exist_ok=True)
         record = [m.__dict__ for m in metrics]
         (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
         where = errors if as_json else console  # keep stdout pure JSON
         where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
-
-
-def _elbo(model: ZooModel, registry: Registry) -> nn.Module | None:
-    """The model's variational objective, when its architecture trains on an ELBO."""
-    from genzoo.train.variational import ELBOTrainer
-
-    architecture = registry.architectures.get(model.architecture)
-    trainer = resolve(architecture.trainer) if architecture and architecture.trainer else None
-    if isinstance(trainer, type) and issubclass(trainer, ELBOTrainer):
-        return trainer.objective_of(model)
-    return None
 
 
 def _dataset_of(name: str, folder: Path | None, registry: Registry) -> str:

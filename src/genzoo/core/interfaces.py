@@ -232,6 +232,10 @@ class DrawingGenerator(Generator):
     def negative_elbo(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
         """(N, C, H, W) images -> the bound's terms, one posterior draw per image."""
 
+    @abc.abstractmethod
+    def reconstruct(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images -> their reconstructions from the posterior means."""
+
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         return self.canvases(z, labels)[-1]
 

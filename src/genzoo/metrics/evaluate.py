@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from genzoo.core import GenzooError
 from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import frechet_distance, inception_score, precision_recall
+from genzoo.train.variational import ELBOObjective
 from genzoo.zoo.card import Metric
 
 DEFAULT_EVALUATOR = "lenet5-fashion-mnist"
@@ -57,7 +58,7 @@ def evaluate(
     samples: int = 10_000,
     seed: int = 0,
     progress: Callable[[str], None] = lambda text: None,
-    elbo: nn.Module | None = None,
+    elbo: ELBOObjective | None = None,
 ) -> list[Metric]:
     """The metrics that fit the model's components; `elbo` is the model's variational
     objective (`ELBOTrainer.objective_of`) when it has one."""
@@ -85,7 +86,7 @@ def evaluate(
 
 
 @torch.inference_mode()
-def _elbo_metrics(objective: nn.Module, test: ImageData, seed: int) -> list[Metric]:
+def _elbo_metrics(objective: ELBOObjective, test: ImageData, seed: int) -> list[Metric]:
     device = next(objective.parameters()).device
     rng = torch.Generator(device).manual_seed(seed)
     objective.eval()
@@ -103,6 +104,21 @@ def _elbo_metrics(objective: nn.Module, test: ImageData, seed: int) -> list[Metr
         Metric("reconstruction_nll", reconstruction, f"{where}; -E_q log p(x|z)"),
         Metric("kl", kl, f"{where}; KL(q(z|x) || p(z))"),
     ]
+
+
+@torch.inference_mode()
+def reconstructions(
+    objective: ELBOObjective, test: ImageData, n: int = 32, columns: int = 8
+) -> Tensor:
+    """The first `n` test images, each row of `columns` above a row of their reconstructions
+    (from the posterior means), for a grid `columns` wide."""
+    device = next(objective.parameters()).device
+    images = to_float(test.images[:n]).to(device)
+    rebuilt = objective.eval().reconstruct(images)
+    rows = []
+    for start in range(0, n, columns):
+        rows += [images[start : start + columns], rebuilt[start : start + columns]]
+    return torch.cat(rows).float().cpu()
 
 
 def _generator_metrics(

@@ -10,20 +10,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from genzoo.core.interfaces import DrawingGenerator, ELBOTerms
 from genzoo.core.model import ZooModel
-from genzoo.train.variational import ELBOTrainer
+from genzoo.train.variational import ELBOObjective, ELBOTrainer
 
 
-class DrawingObjective(nn.Module):
+class DrawingObjective(ELBOObjective):
     def __init__(self, generator: DrawingGenerator) -> None:
         super().__init__()
         self.generator = generator
 
     def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
         return self.generator.negative_elbo(images, generator)
+
+    def reconstruct(self, images: Tensor) -> Tensor:
+        return self.generator.reconstruct(images)
 
 
 class RecurrentTrainer(ELBOTrainer):
@@ -32,7 +35,7 @@ class RecurrentTrainer(ELBOTrainer):
     defaults: ClassVar[dict[str, Any]] = {**ELBOTrainer.defaults, "grad_clip": 10.0}
 
     @staticmethod
-    def objective_of(model: ZooModel) -> nn.Module:
+    def objective_of(model: ZooModel) -> ELBOObjective:
         generator = model["generator"]
         assert isinstance(generator, DrawingGenerator)
         return DrawingObjective(generator)

@@ -22,7 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from genzoo.core import Registry
 from genzoo.core.interfaces import BernoulliDecoder, ELBOTerms, Encoder, LatentDistribution
+from genzoo.core.lazy import resolve
 from genzoo.core.model import ZooModel
 from genzoo.train.trainer import Trainer, Wrap
 
@@ -38,6 +40,18 @@ def gaussian_kl(posterior: LatentDistribution) -> Tensor:
     """(N,) KL(N(mean, exp(log_var)) || N(0, I)) in nats, in closed form."""
     mean, log_var = posterior.mean.float(), posterior.log_var.float()
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
+
+
+class ELBOObjective(nn.Module, abc.ABC):
+    """A model's bound as a module (so that DistributedDataParallel can wrap it)."""
+
+    @abc.abstractmethod
+    def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        """(N, C, H, W) images -> the bound's terms, one posterior draw per image."""
+
+    @abc.abstractmethod
+    def reconstruct(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images -> reconstructions from the posterior means, in [-1, 1]."""
 
 
 class ELBOTrainer(Trainer):
@@ -56,9 +70,8 @@ class ELBOTrainer(Trainer):
 
     @staticmethod
     @abc.abstractmethod
-    def objective_of(model: ZooModel) -> nn.Module:
-        """A module whose forward(images, generator) returns the model's ELBOTerms
-        (a module, so that DistributedDataParallel can wrap it)."""
+    def objective_of(model: ZooModel) -> ELBOObjective:
+        """The model's bound: what this trainer minimises and `genzoo evaluate` reports."""
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         self.model.train()
@@ -80,7 +93,16 @@ class ELBOTrainer(Trainer):
         self.optimizer.load_state_dict(state["optimizer"])
 
 
-class VAEObjective(nn.Module):
+def objective_for(model: ZooModel, registry: Registry) -> ELBOObjective | None:
+    """The model's variational objective, when its architecture trains on an ELBO."""
+    architecture = registry.architectures.get(model.architecture)
+    trainer = resolve(architecture.trainer) if architecture and architecture.trainer else None
+    if isinstance(trainer, type) and issubclass(trainer, ELBOTrainer):
+        return trainer.objective_of(model)
+    return None
+
+
+class VAEObjective(ELBOObjective):
     """Encoder to a Gaussian posterior, one reparameterised draw, Bernoulli decoder."""
 
     def __init__(self, encoder: Encoder, decoder: BernoulliDecoder) -> None:
@@ -95,12 +117,18 @@ class VAEObjective(nn.Module):
         z = posterior.mean + (0.5 * posterior.log_var).exp() * noise.to(posterior.mean.dtype)
         return ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
 
+    def reconstruct(self, images: Tensor) -> Tensor:
+        """Decode the posterior means of `images`."""
+        posterior = self.encoder(images)
+        assert isinstance(posterior, LatentDistribution)
+        return self.decoder(posterior.mean)
+
 
 class VariationalTrainer(ELBOTrainer):
     """For models with an `encoder` (returning a LatentDistribution) and a BernoulliDecoder."""
 
     @staticmethod
-    def objective_of(model: ZooModel) -> nn.Module:
+    def objective_of(model: ZooModel) -> ELBOObjective:
         encoder, decoder = model["encoder"], model["decoder"]
         assert isinstance(encoder, Encoder) and isinstance(decoder, BernoulliDecoder)
         return VAEObjective(encoder, decoder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ class CardInfo:
 def render_card(
     name: str, architecture: str, sha256: Mapping[str, str], info: CardInfo, samples: bool
 ) -> str:
-    roles = sorted(sha256)
     """The full README.md text: YAML front matter, then the Markdown body."""
     from huggingface_hub import ModelCardData
 
+    roles = sorted(sha256)
     results = _eval_results(info.metrics, info.dataset, info.task)
     data = ModelCardData(
         library_name="genzoo",
@@ -87,8 +88,11 @@ def render_card(
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
 
 
-def with_metrics(text: str, metrics: Sequence[Metric], dataset: str, task: str) -> str:
-    """The card `text` with its Hub eval results and its Evaluation section replaced."""
+def with_metrics(
+    text: str, metrics: Sequence[Metric], dataset: str, task: str, figures: Sequence[str] = ()
+) -> str:
+    """The card `text` with its Hub eval results and its Evaluation section replaced;
+    `figures` are image files of the repo shown in that section."""
     from huggingface_hub import ModelCard, ModelCardData
 
     card = ModelCard(text, ignore_metadata_errors=True)
@@ -96,7 +100,8 @@ def with_metrics(text: str, metrics: Sequence[Metric], dataset: str, task: str) 
     assert isinstance(data, ModelCardData)
     data.eval_results = _eval_results(metrics, dataset, task) or None
     data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
-    section = "## Evaluation\n\n" + "\n".join(_metric_rows(metrics)) + "\n\n"
+    shown = [f"![{Path(name).stem}]({name})" for name in figures]
+    section = "## Evaluation\n\n" + "\n".join([*_metric_rows(metrics), "", *shown]).strip() + "\n\n"
     body = re.sub(r"## Evaluation\n.*?(?=^## |\Z)", section, card.text, flags=re.S | re.M)
     card.text = body if "## Evaluation" in card.text else card.text + "\n" + section
     return str(card)

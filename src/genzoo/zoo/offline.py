@@ -21,9 +21,8 @@ from genzoo.core import GenzooError
 from genzoo.zoo.cache import hub_cache, is_commit, repo_folder
 from genzoo.zoo.pull import Pulled
 from genzoo.zoo.repo import (
-    CARD_FILE,
     CONFIG_FILE,
-    SAMPLES_FILE,
+    EXTRA_FILES,
     atomic_path,
     file_sha256,
     read_config,
@@ -52,7 +51,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) 
     for role, digest in pins.items():
         verify(folder / weights_file(role), digest)  # a corrupt source never reaches the cache
     names = [CONFIG_FILE, *(weights_file(role) for role in pins)]
-    names += [name for name in (CARD_FILE, SAMPLES_FILE) if (folder / name).is_file()]
+    names += [name for name in EXTRA_FILES if (folder / name).is_file()]
     digests = {name: file_sha256(folder / name) for name in names}
     cache = repo_folder(ref.repo_id, hub_cache())
     commit = ref.revision if is_commit(ref.revision) else _import_commit(digests)

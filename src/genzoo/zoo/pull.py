@@ -20,9 +20,8 @@ from pathlib import Path
 from genzoo.core import GenzooError
 from genzoo.zoo.cache import hub_cache, snapshot_dir
 from genzoo.zoo.repo import (
-    CARD_FILE,
     CONFIG_FILE,
-    SAMPLES_FILE,
+    EXTRA_FILES,
     IntegrityError,
     file_sha256,
     read_config,
@@ -55,7 +54,7 @@ def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
     files = [config] + [_fetch_verified(ref, role, digest) for role, digest in pins.items()]
-    for extra in (CARD_FILE, SAMPLES_FILE):  # part of the format, but never needed to load
+    for extra in EXTRA_FILES:
         path = _optional(ref, extra)
         if path is not None:
             files.append(path)
@@ -76,7 +75,7 @@ def cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
     for path, expected in zip(paths, pins.values(), strict=True):
         if file_sha256(path) != expected:
             return None  # the download path fetches it again and reports what it finds
-    extras = [snapshot / name for name in (CARD_FILE, SAMPLES_FILE) if (snapshot / name).is_file()]
+    extras = [snapshot / name for name in EXTRA_FILES if (snapshot / name).is_file()]
     return Pulled(ref, snapshot, (snapshot / CONFIG_FILE, *paths, *extras), downloaded=False)
 
 

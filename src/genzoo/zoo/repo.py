@@ -6,6 +6,7 @@
                         {"architecture", "role"} as JSON
     README.md           the model card (Hub YAML metadata + how it was made), see `card`
     samples.png         a preview grid, when the model can draw one
+    reconstructions.png test images above their reconstructions (variational models)
 
 `write_repo` writes a folder, `load_repo` reads one back; `check_repo` says what
 is wrong with one before it is published. The module imports no torch at the
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 CONFIG_FILE = "config.json"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
+RECONSTRUCTIONS_FILE = "reconstructions.png"  # variational models, written by evaluate
+# Part of the format, shown on the Hub, never needed to load a model.
+EXTRA_FILES = (CARD_FILE, SAMPLES_FILE, RECONSTRUCTIONS_FILE)
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # torch.save's zip archive; a raw pickle stream of protocol 2 to 5
 _PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")

@@ -97,11 +97,24 @@ class DRAW(DrawingGenerator):
         return torch.stack(frames)
 
     def negative_elbo(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        noise = torch.randn(
+            images.shape[0], self.steps, self.z_dim, generator=generator, device=images.device
+        )
+        canvas, kl = self._infer(images, noise)
+        return ELBOTerms(bernoulli_nll(canvas, images), kl)
+
+    def reconstruct(self, images: Tensor) -> Tensor:
+        noise = images.new_zeros(images.shape[0], self.steps, self.z_dim, dtype=torch.float32)
+        canvas, _ = self._infer(images, noise)  # no noise: the posterior means
+        return torch.tanh(0.5 * canvas)
+
+    def _infer(self, images: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:
+        """Draw `images` through the encoder's posterior: the final canvas logits and the
+        KL of every step, with z_t = mean_t + std_t * noise[:, t]."""
         n = images.shape[0]
         h_enc, c_enc = self._initial_state(n, images)
         h_dec, c_dec = self._initial_state(n, images)
         canvas = images.new_zeros(images.shape, dtype=torch.float32)
-        noise = torch.randn(n, self.steps, self.z_dim, generator=generator, device=images.device)
         kl = images.new_zeros(n, dtype=torch.float32)
         for t in range(self.steps):
             error = images - torch.tanh(0.5 * canvas)
@@ -113,4 +126,4 @@ class DRAW(DrawingGenerator):
             kl = kl + 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
             h_dec, c_dec = self.decoder(z.to(h_dec.dtype), (h_dec, c_dec))
             canvas = canvas + self._write(h_dec)
-        return ELBOTerms(bernoulli_nll(canvas, images), kl)
+        return canvas, kl
