@@ -1,4 +1,4 @@
-"""genzoo.testing, the kit plugin authors use, run on genzoo's own architectures and on broken ones."""
+"""genzoo.testing, the plugin authors' kit, run on genzoo's own architectures and on broken ones."""
 
 from __future__ import annotations
 
