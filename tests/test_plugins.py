@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import typer
 
@@ -220,3 +222,59 @@ def test_installed_plugins_are_loaded_once():
     from genzoo.plugins import installed
 
     assert installed() is installed()
+
+
+@pytest.mark.parametrize(("declared", "loaded"), [("1", True), ("2", False), ("'one'", False)])
+def test_a_plugin_targeting_another_plugin_api_is_reported_not_loaded(
+    load, plugin_dists: PluginDists, declared: str, loaded: bool
+):
+    plugin_dists.add(
+        "genzoo-future",
+        {
+            "future_plugin": f"""
+                from genzoo import Architecture, hookimpl
+                GENZOO_PLUGIN_API = {declared}
+
+                @hookimpl
+                def register_architectures(register):
+                    register(Architecture(name="futuregan", family="gan",
+                        components={{"generator": "future_plugin:G"}}))
+            """
+        },
+    )
+    plugins = load()
+    info = by_name(plugins, "future_plugin")
+    assert info.loaded is loaded and ("futuregan" in plugins.registry.architectures) is loaded
+    if not loaded:
+        assert "targets genzoo plugin API" in info.errors[0] and "speaks 1" in info.errors[0]
+
+
+def test_doctor_reports_the_environment_and_fails_on_a_broken_plugin(
+    load, plugin_dists: PluginDists
+):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+
+    runner = CliRunner()
+    healthy = runner.invoke(make_app(load("")), ["doctor", "--json"])
+    assert healthy.exit_code == 0, healthy.output
+    report = json.loads(healthy.stdout)
+    assert report["plugin_api"] == 1 and report["plugin_problems"] == []
+    assert {"genzoo", "torch", "device", "hf_cache", "hf_endpoint", "hf_offline"} <= set(report)
+    assert report["hf_offline"] is True  # the tests run offline
+    plugin_dists.add("genzoo-clash", {"clash_plugin": CLASHING_PLUGIN})
+    sick = runner.invoke(make_app(load()), ["doctor", "--json"])
+    assert sick.exit_code == 1
+    report = json.loads(sick.stdout)
+    assert any("clashes with architecture 'dcgan'" in m for m in report["name_clashes"])
+
+
+CLASHING_PLUGIN = """
+    from genzoo import Architecture, hookimpl
+
+    @hookimpl
+    def register_architectures(register):
+        register(Architecture(name="dcgan", family="gan",
+                              components={"generator": "clash_plugin:G"}))
+"""

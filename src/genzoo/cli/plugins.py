@@ -26,7 +26,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json([info.as_json() for info in plugins.infos])
         return
-    grid = table("plugin", "distribution", "version", "hooks", "registered", "status")
+    grid = table("plugin", "distribution", "version", "api", "hooks", "registered", "status")
     for info in plugins.infos:
         registered = "; ".join(
             f"{kind}: {', '.join(names)}" for kind, names in info.registered.items() if names
@@ -42,6 +42,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             Text(info.name),
             Text(info.distribution),
             Text(info.version),
+            Text("built-in" if info.builtin else str(info.api or "undeclared")),
             Text(", ".join(h.removeprefix("register_") for h in info.hooks) or "-"),
             Text(registered or "-"),
             status,

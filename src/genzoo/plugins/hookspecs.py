@@ -6,6 +6,8 @@ and named after these specs. It is found through the entry-point group `genzoo`:
     [project.entry-points.genzoo]
     mygan = "genzoo_mygan.plugin"
 
+and says which version of this contract it targets: `GENZOO_PLUGIN_API = 1`.
+
 Registration hooks receive a `register` callback and should only describe
 things: name model classes lazily ("pkg.module:Class") so that `genzoo list`
 never imports torch or model code.
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
     import typer
 
 PROJECT = "genzoo"
+
+#: The version of this contract (the hooks, the entries, the interfaces). A plugin says
+#: which one it targets with a module attribute `GENZOO_PLUGIN_API = 1`; one that
+#: targets another version is reported and not loaded. It changes only on a break.
+PLUGIN_API = 1
+API_ATTRIBUTE = "GENZOO_PLUGIN_API"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

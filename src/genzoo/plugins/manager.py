@@ -60,6 +60,7 @@ class PluginInfo:
     distribution: str
     version: str
     builtin: bool
+    api: int | None = None  # the plugin API version it declares targeting
     loaded: bool = False
     hooks: list[str] = field(default_factory=list)
     registered: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +80,7 @@ class PluginInfo:
             "distribution": self.distribution,
             "version": self.version,
             "builtin": self.builtin,
+            "api": self.api,
             "loaded": self.loaded,
             "hooks": self.hooks,
             "registered": self.registered,
@@ -193,6 +195,17 @@ def _add(
         plugin = load()
     except Exception as err:
         info.fail(what, err)
+        return
+    info.api = getattr(plugin, hookspecs.API_ATTRIBUTE, None)
+    if info.api is not None and info.api != hookspecs.PLUGIN_API:
+        info.fail(
+            "incompatible",
+            RegistrationError(
+                f"it targets genzoo plugin API {info.api!r}, but genzoo "
+                f"{_version('genzoo')} speaks {hookspecs.PLUGIN_API}: install a version "
+                "of one that matches the other"
+            ),
+        )
         return
     try:
         plugins.manager.register(plugin, name=info.name)

@@ -1,0 +1,105 @@
+"""`genzoo doctor`: what this environment is, in one screen, and what is wrong with it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from typing import Any
+
+import typer
+
+from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+
+
+def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Report the environment: versions, device, the HF cache and endpoint, the plugins.
+
+    Lists every plugin that failed to load and every name clash; exits with 1 when
+    there is one, so scripts can check. Paste its output into bug reports.
+
+    Examples:
+
+        genzoo doctor
+
+        genzoo doctor --json
+    """
+    plugins = plugins_of(ctx)
+    report = {
+        **_versions(),
+        **_device(),
+        **_hub(),
+        "plugin_api": _plugin_api(),
+        "plugins_loaded": sorted(info.name for info in plugins.infos if info.loaded),
+        "plugin_problems": [
+            f"{info.name}: {message}" for info in plugins.infos for message in info.errors
+        ],
+        "name_clashes": [
+            f"{info.name}: {message}"
+            for info in plugins.infos
+            for message in info.errors
+            if "clashes with" in message
+        ],
+    }
+    if as_json:
+        print_json(report)
+    else:
+        grid = table("", "")
+        for key, value in report.items():
+            shown = ", ".join(value) if isinstance(value, list) else str(value)
+            grid.add_row(key.replace("_", " "), shown or "none")
+        console.print(grid)
+        for problem in report["plugin_problems"]:
+            errors.print(f"[red]problem:[/] {problem}", soft_wrap=True)
+    if report["plugin_problems"]:
+        raise typer.Exit(1)
+
+
+def _versions() -> dict[str, Any]:
+    import torch
+
+    from genzoo import __version__
+
+    return {
+        "genzoo": __version__,
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _device() -> dict[str, Any]:
+    import torch
+
+    from genzoo.zoo.load import pick_device
+
+    device = pick_device("auto")
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.machine()
+    return {"device": f"{device.type} ({name})", "cpu_threads": torch.get_num_threads()}
+
+
+def _hub() -> dict[str, Any]:
+    from huggingface_hub import constants, get_token
+
+    from genzoo.zoo.cache import hub_cache
+
+    cache = hub_cache()
+    size = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) if cache.is_dir() else 0
+    return {
+        "hf_cache": f"{cache} ({size / 1e6:.1f} MB)",
+        "hf_endpoint": constants.ENDPOINT,
+        "hf_offline": bool(constants.HF_HUB_OFFLINE),
+        "hf_token": "set" if get_token() else "not set",
+        "genzoo_data": os.environ.get("GENZOO_DATA", "unset"),
+        "genzoo_load_plugins": os.environ.get("GENZOO_LOAD_PLUGINS", "unset (all installed)"),
+    }
+
+
+def _plugin_api() -> int:
+    from genzoo.plugins.hookspecs import PLUGIN_API
+
+    return PLUGIN_API
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor_command)
