@@ -9,13 +9,23 @@ import typer
 from typer.core import TyperGroup
 
 import genzoo
-from genzoo.cli import cache, catalog, doctor, evaluation, hub, plugins, sampling, training
+from genzoo.cli import (
+    cache,
+    catalog,
+    doctor,
+    evaluation,
+    hub,
+    new_plugin,
+    plugins,
+    sampling,
+    training,
+)
 from genzoo.cli.output import errors
 from genzoo.core import GenzooError
 from genzoo.plugins import Plugins, installed
 
 # Each built-in command group is a module with `register(app)`.
-COMMAND_GROUPS = (catalog, hub, cache, sampling, training, evaluation, plugins, doctor)
+COMMAND_GROUPS = (catalog, hub, cache, sampling, training, evaluation, plugins, doctor, new_plugin)
 
 DEBUG_ENV = "GENZOO_DEBUG"
 
