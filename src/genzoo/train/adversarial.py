@@ -5,6 +5,9 @@ cross-entropy of real vs generated. Generator: minimise softplus(-D(G(z))),
 which keeps gradients alive when D wins early. A generator with classes is
 trained conditionally: real images carry their labels, generated ones random
 labels, and both networks see them.
+
+Other adversarial objectives (least squares, hinge) subclass AdversarialTrainer
+and override `discriminator_loss` and `generator_loss` alone.
 """
 
 from __future__ import annotations
@@ -50,21 +53,28 @@ class AdversarialTrainer(Trainer):
         real_labels = labels if classes else None
 
         fake = self.g(z, fake_labels)
-        d_loss = (
-            F.softplus(-self.d(images, real_labels)).mean()
-            + F.softplus(self.d(fake.detach(), fake_labels)).mean()
+        d_loss = self.discriminator_loss(
+            self.d(images, real_labels), self.d(fake.detach(), fake_labels)
         )
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
 
-        g_loss = F.softplus(-self.d(fake, fake_labels)).mean()
+        g_loss = self.generator_loss(self.d(fake, fake_labels))
         self.g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         self.g_optimizer.step()
         if self.ema is not None:
             self.ema.update(self.generator)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        """Binary cross-entropy of real (label 1) vs generated (label 0), from raw scores."""
+        return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+
+    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+        """Non-saturating: -log D(G(z)), strong gradients while D still wins."""
+        return F.softplus(-fake_scores).mean()
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -106,11 +106,13 @@ def _fetch_verified(ref: RepoRef, role: str, expected: str) -> Path:
 
 
 def _optional(ref: RepoRef, filename: str) -> Path | None:
-    """A file that loading never needs (the card, the preview): None when it cannot be had."""
+    """A file that loading never needs (the card, a preview): None when it cannot be had.
+
+    The repo and revision exist (config.json came from them), so even a "no such repo"
+    answer means the file is absent: some servers (olah) say 401 for a missing file.
+    """
     try:
         return _download(ref, filename)
-    except _Fatal:
-        raise
     except GenzooError:
         return None
 

@@ -32,7 +32,7 @@ def push(
 ) -> str:
     """Create `repo_id` if needed and upload the folder's files in one commit; the commit URL."""
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     files = check_publishable(folder, repo_id)
     api = HfApi(library_name="genzoo")
@@ -47,6 +47,12 @@ def push(
         )
     except HfHubHTTPError as err:
         raise GenzooError(f"{api.endpoint} refused the upload: {err}") from None
+    except OfflineModeIsEnabled:
+        raise GenzooError("cannot push while HF_HUB_OFFLINE is set: unset it") from None
+    except Exception as err:
+        if isinstance(err, OSError) or type(err).__module__.startswith(("httpx", "httpcore")):
+            raise GenzooError(f"cannot reach {api.endpoint}: {type(err).__name__}: {err}") from None
+        raise
     return str(commit.commit_url)
 
 
