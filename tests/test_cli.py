@@ -78,16 +78,17 @@ def test_list_json_has_stable_keys_and_honours_filters():
     result = run("list", "*gan*", "--family", "gan", "--dataset", "mnist", "--json")
     rows = json.loads(result.stdout)
     assert [r["name"] for r in rows] == ["dcgan-mnist"]
-    assert set(rows[0]) == MODEL_KEYS
+    assert set(rows[0]) == MODEL_KEYS | {"distribution"}
     assert rows[0]["parameters"] == 898_370 and rows[0]["weights"] == "not yet published"
 
 
 def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
-    assert [r["name"] for r in rows] == ["dcgan", "lenet5", "wgan-gp"]
-    assert set(rows[0]) == ARCH_KEYS
+    names = ["dcgan", "draw", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
+    assert [r["name"] for r in rows] == names
+    assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"
     assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist"]
-    assert rows[1]["family"] == "classifier" and rows[1]["models"] == ["lenet5-fashion-mnist"]
+    assert rows[2]["family"] == "classifier" and rows[2]["models"] == ["lenet5-fashion-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 
 

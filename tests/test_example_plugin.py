@@ -48,7 +48,9 @@ def test_the_example_plugin_lists_trains_publishes_and_samples(
     lsgan = next(p for p in plugins if p["name"] == "lsgan")
     assert (lsgan["distribution"], lsgan["api"], lsgan["errors"]) == ("genzoo-lsgan", 1, [])
     listed = json.loads(genzoo(env, "list", "--architectures", "--json").stdout)
-    assert any(row["name"] == "lsgan" for row in listed)
+    row = next(row for row in listed if row["name"] == "lsgan")
+    assert (row["plugin"], row["distribution"]) == ("lsgan", "genzoo-lsgan")
+    assert "lsgan (genzoo-lsgan)" in genzoo(env, "list", "-a").stdout
     assert "LeastSquaresTrainer" in genzoo(env, "info", "lsgan").stdout
 
     run = tmp_path / "run"

@@ -83,6 +83,9 @@ def list_command(
             "weights",
             "plugin",
         )
+    distributions = {info.name: info.distribution for info in plugins.infos}
+    for row in rows:  # which pip package provides it
+        row["distribution"] = distributions.get(row["plugin"], "?")
     warn_plugin_failures(plugins)
     if as_json:
         print_json(rows)
@@ -92,6 +95,8 @@ def list_command(
         return
     grid = table(*columns)
     for row in rows:
+        if row["distribution"] != "genzoo":
+            row["plugin"] = f"{row['plugin']} ({row['distribution']})"
         grid.add_row(*(_cell(column, row[column]) for column in columns))
     console.print(grid)
 
