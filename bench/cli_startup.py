@@ -2,7 +2,7 @@
 
 Each command runs in a fresh process (one discarded warm-up run first, so that
 every command meets the same warm OS file cache); the table shows the median,
-min and max wall time and each line's time over that of `genzoo list`.
+min and max wall time and how many times faster `genzoo list` is.
 
     python bench/cli_startup.py [--runs 7] [--json results.json]
 
@@ -15,13 +15,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from timing import report, wall_times
+from timing import Figure, print_figures, wall_times, write_figures
 
 GENZOO = str(Path(sys.executable).with_name("genzoo"))
+TORCH = "python -c 'import torch'"
+TIMM = "python -c 'import timm; timm.list_models()'"
 COMMANDS = {
     "genzoo list": [GENZOO, "list"],
-    "python -c 'import torch'": [sys.executable, "-c", "import torch"],
-    "python -c 'import timm; timm.list_models()'": [
+    TORCH: [sys.executable, "-c", "import torch"],
+    TIMM: [
         sys.executable,
         "-c",
         "import timm; timm.list_models()",
@@ -29,13 +31,24 @@ COMMANDS = {
 }
 
 
+def figures(runs: int = 7) -> list[Figure]:
+    times = {name: wall_times(command, runs) for name, command in COMMANDS.items()}
+    ours = times["genzoo list"]
+    return [
+        Figure("genzoo list", "s", ours, times[TIMM], "timm.list_models()", ">= 10x"),
+        Figure("genzoo list vs importing torch alone", "s", ours, times[TORCH], "import torch"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    results = {name: wall_times(cmd, args.runs) for name, cmd in COMMANDS.items()}
-    report(results, versus="genzoo list", json_path=args.json)
+    results = figures(args.runs)
+    print_figures(results)
+    if args.json:
+        write_figures(results, args.json)
 
 
 if __name__ == "__main__":

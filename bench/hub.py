@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import torch
 import genzoo
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import write_repo
-from timing import report, wall_times, write_json
+from timing import Figure, print_figures, wall_times, write_figures
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hub_servers import Mirror
@@ -65,12 +64,7 @@ def make_repo(folder: Path, name: str, **config: object) -> Path:
     return folder
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args()
-
+def figures(runs: int = 5) -> list[Figure]:
     root = Path(tempfile.mkdtemp(prefix="genzoo-bench-hub-"))
     mirror = Mirror(root / "olah")
     try:
@@ -98,41 +92,42 @@ def main() -> None:
                 f"{mirror.endpoint}/bench/large/resolve/main/{name}",
             ]
         (root / "curl").mkdir()
-        pulling = {
-            f"genzoo pull, empty cache ({size:.0f} MB)": wall_times(
-                [GENZOO, "pull", "hf-hub:bench/large"], args.runs, env, empty_cache
-            ),
-            f"curl of the same files ({size:.0f} MB)": wall_times(curl, args.runs, env),
-        }
+        cold = wall_times([GENZOO, "pull", "hf-hub:bench/large"], runs, env, empty_cache)
+        curled = wall_times(curl, runs, env)
         small_pull = [GENZOO, "pull", "hf-hub:bench/dcgan"]
         subprocess.run(small_pull, check=True, capture_output=True, env={**os.environ, **env})
         cached = {**env, "HF_HUB_OFFLINE": "1"}
         grid = str(root / "grid.png")
-        first_sample = {
-            "genzoo sample -n 64, cached": wall_times(
-                [GENZOO, "sample", "hf-hub:bench/dcgan", "-n", "64", "-o", grid, "--device", "cpu"],
-                args.runs,
-                cached,
+        sample = [GENZOO, "sample", "hf-hub:bench/dcgan", "-n", "64", "-o", grid, "--device", "cpu"]
+        script = [sys.executable, "-c", HAND_WRITTEN, str(small / "generator.safetensors"), grid]
+        return [
+            Figure(f"pull into an empty cache ({size:.0f} MB)", "s", cold, curled, "curl"),
+            Figure(
+                "pull, already cached", "s", wall_times(small_pull, runs, cached), target="< 0.3 s"
             ),
-            "hand-written script, same PNG": wall_times(
-                [sys.executable, "-c", HAND_WRITTEN, str(small / "generator.safetensors"), grid],
-                args.runs,
+            Figure(
+                "first sample -n 64 (cached)",
+                "s",
+                wall_times(sample, runs, cached),
+                wall_times(script, runs),
+                "hand-written script",
+                ">= 0.87x",
             ),
-            "genzoo pull, cached (target < 0.3 s)": wall_times(small_pull, args.runs, cached),
-        }
-        report(pulling, versus=next(iter(pulling)), json_path=None)
-        print()
-        report(first_sample, versus="hand-written script, same PNG", json_path=None)
-        genzoo_s, curl_s = (statistics.median(times) for times in pulling.values())
-        print(
-            f"\nthroughput, process start included: genzoo pull {size / genzoo_s:.1f} MB/s, "
-            f"curl {size / curl_s:.1f} MB/s"
-        )
-        if args.json:
-            write_json({**pulling, **first_sample}, args.json)
+        ]
     finally:
         mirror.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    results = figures(args.runs)
+    print_figures(results)
+    if args.json:
+        write_figures(results, args.json)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ import os
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def wall_times(
@@ -32,23 +34,71 @@ def wall_times(
     return times
 
 
-def report(results: Mapping[str, list[float]], versus: str, json_path: Path | None) -> None:
-    """A table of median/min/max seconds and each line's median over `versus`'s."""
-    reference = statistics.median(results[versus])
-    print(f"{'command':52} {'median s':>9} {'min s':>7} {'max s':>7} {'/ ' + versus[:20]:>24}")
-    for name, times in results.items():
-        median = statistics.median(times)
-        print(
-            f"{name:52} {median:9.3f} {min(times):7.3f} {max(times):7.3f} "
-            f"{median / reference:24.2f}"
+@dataclass
+class Figure:
+    """One measured figure beside the baseline measured in the same run."""
+
+    name: str
+    unit: str  # "s" (lower is better) or "img/s" (higher is better)
+    genzoo: list[float]
+    baseline: list[float] = field(default_factory=list)
+    baseline_name: str = ""
+    target: str = ""  # e.g. ">= 10x" (an advantage) or "< 0.3 s" (an absolute figure)
+
+    def advantage(self) -> float | None:
+        """How many times better genzoo's median is than the baseline's (> 1: better)."""
+        if not self.baseline:
+            return None
+        ours, theirs = statistics.median(self.genzoo), statistics.median(self.baseline)
+        return theirs / ours if self.unit == "s" else ours / theirs
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Figure:
+        baseline = data["baseline"] or {}
+        ours, theirs = list(data["genzoo"]["runs"]), list(baseline.get("runs", []))
+        return cls(
+            data["name"], data["unit"], ours, theirs, baseline.get("name", ""), data["target"]
         )
-    if json_path:
-        write_json(results, json_path)
+
+    def to_json(self) -> dict[str, object]:
+        def spread(values: list[float]) -> dict[str, object]:
+            return {"median": statistics.median(values), "min": min(values), "max": max(values),
+                    "runs": values}  # fmt: skip
+
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "genzoo": spread(self.genzoo),
+            "baseline": {"name": self.baseline_name, **spread(self.baseline)}
+            if self.baseline
+            else None,
+            "advantage": self.advantage(),
+            "target": self.target,
+        }
 
 
-def write_json(results: Mapping[str, list[float]], path: Path) -> None:
-    figures = {
-        name: {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t), "runs": t}
-        for name, t in results.items()
-    }
-    path.write_text(json.dumps(figures, indent=2) + "\n")
+def print_figures(figures: Sequence[Figure]) -> None:
+    """One table: genzoo's median (min-max), the baseline's, genzoo's advantage, the target."""
+
+    def shown(values: list[float], unit: str) -> str:
+        digits = 3 if unit == "s" else 0
+        low, high = min(values), max(values)
+        return f"{statistics.median(values):.{digits}f} ({low:.{digits}f}-{high:.{digits}f}) {unit}"
+
+    print(f"{'figure':44} {'genzoo':26} {'baseline':44} {'advantage':>9}  target")
+    for figure in figures:
+        baseline = (
+            f"{figure.baseline_name}: {shown(figure.baseline, figure.unit)}"
+            if figure.baseline
+            else "-"
+        )
+        advantage = figure.advantage()
+        ratio = f"{advantage:.2f}x" if advantage is not None else "-"
+        print(
+            f"{figure.name:44} {shown(figure.genzoo, figure.unit):26} {baseline:44} "
+            f"{ratio:>9}  {figure.target}"
+        )
+
+
+def write_figures(figures: Sequence[Figure], path: Path) -> None:
+    path.write_text(json.dumps([f.to_json() for f in figures], indent=2) + "\n")

@@ -13,8 +13,6 @@ genzoo / plain (target: >= 1.0 on the CPU; >= 2 on a GPU via bf16 and channels_l
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -28,8 +26,10 @@ from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.train.loop import RunSettings, train
 from genzoo.train.recipe import fit_to_data, make_recipe
 from plain_dcgan import plain_steps
+from timing import Figure, print_figures, write_figures
 
 WARMUP = 5
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def plain_loop(images: torch.Tensor, steps: int, batch_size: int, device: str) -> float:
@@ -65,33 +65,32 @@ def genzoo_loop(data: ImageData, steps: int, batch_size: int, device: str) -> fl
     return steps * batch_size / (seconds[steps + WARMUP] - seconds[WARMUP])
 
 
+def figures(
+    runs: int = 3, steps: int = 60, batch_size: int = 128, device: str = DEVICE
+) -> list[Figure]:
+    data = load_fashion_mnist(None, "train")
+    ours: list[float] = []
+    plain: list[float] = []
+    for _ in range(runs):  # alternating, so that both meet the same machine
+        plain.append(plain_loop(data.images, steps, batch_size, device))
+        ours.append(genzoo_loop(data, steps, batch_size, device))
+    target = ">= 1.0x" if device == "cpu" else ">= 2x"
+    name = f"train images/s, DCGAN batch {batch_size}, {device}"
+    return [Figure(name, "img/s", ours, plain, "plain PyTorch loop", target)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default=DEVICE)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    data = load_fashion_mnist(None, "train")
-    rates: dict[str, list[float]] = {"genzoo train": [], "plain loop": []}
-    for _ in range(args.rounds):
-        rates["plain loop"].append(
-            plain_loop(data.images, args.steps, args.batch_size, args.device)
-        )
-        rates["genzoo train"].append(genzoo_loop(data, args.steps, args.batch_size, args.device))
-    plain = statistics.median(rates["plain loop"])
-    print(
-        f"device {args.device}, batch {args.batch_size}, {args.steps} timed steps x {args.rounds}"
-    )
-    print(f"{'loop':14} {'median img/s':>13} {'min':>8} {'max':>8} {'/ plain':>8}")
-    for name, values in rates.items():
-        median = statistics.median(values)
-        print(
-            f"{name:14} {median:13.0f} {min(values):8.0f} {max(values):8.0f} {median / plain:8.2f}"
-        )
+    results = figures(args.rounds, args.steps, args.batch_size, args.device)
+    print_figures(results)
     if args.json:
-        args.json.write_text(json.dumps(rates, indent=2) + "\n")
+        write_figures(results, args.json)
 
 
 if __name__ == "__main__":
