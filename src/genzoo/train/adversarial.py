@@ -21,7 +21,7 @@ from torch import Tensor
 
 from genzoo.core.interfaces import Discriminator, Generator
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import EMA, Trainer, Wrap
+from genzoo.train.trainer import EMA, Trainer, Wrap, adam
 
 
 class AdversarialTrainer(Trainer):
@@ -39,8 +39,8 @@ class AdversarialTrainer(Trainer):
         self.generator, self.discriminator = generator, discriminator
         self.g, self.d = self.wrap(generator), self.wrap(discriminator)
         betas = (self.hparams["beta1"], self.hparams["beta2"])
-        self.g_optimizer = torch.optim.Adam(generator.parameters(), self.hparams["lr"], betas)
-        self.d_optimizer = torch.optim.Adam(discriminator.parameters(), self.hparams["lr"], betas)
+        self.g_optimizer = adam(generator.parameters(), self.hparams["lr"], betas)
+        self.d_optimizer = adam(discriminator.parameters(), self.hparams["lr"], betas)
         self.ema = EMA(generator, self.hparams["ema"]) if self.hparams["ema"] else None
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:

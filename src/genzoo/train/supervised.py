@@ -16,7 +16,7 @@ from torch import Tensor
 
 from genzoo.core.interfaces import Classifier
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import Trainer, Wrap
+from genzoo.train.trainer import Trainer, Wrap, adam
 
 
 class SupervisedTrainer(Trainer):
@@ -34,8 +34,11 @@ class SupervisedTrainer(Trainer):
         assert isinstance(classifier, Classifier)
         self.classifier = classifier
         self.net = self.wrap(classifier)
-        self.optimizer = torch.optim.AdamW(
-            classifier.parameters(), self.hparams["lr"], weight_decay=self.hparams["weight_decay"]
+        self.optimizer = adam(
+            classifier.parameters(),
+            self.hparams["lr"],
+            weight_decay=self.hparams["weight_decay"],
+            decoupled=True,
         )
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import torch
@@ -56,6 +56,20 @@ class Trainer(abc.ABC):
     def result(self) -> ZooModel:
         """The model to publish (a subclass may swap in averaged weights)."""
         return self.model
+
+
+def adam(
+    parameters: Iterable[nn.Parameter],
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    weight_decay: float = 0.0,
+    decoupled: bool = False,
+) -> torch.optim.Optimizer:
+    """Adam (AdamW when `decoupled`) with the fused kernel: one pass over all parameters,
+    where the default runs about ten small operations per tensor. On the CPU that makes a
+    DCGAN's two optimizer steps ~15x faster, a tenth of the training step (bench/)."""
+    kind = torch.optim.AdamW if decoupled else torch.optim.Adam
+    return kind(parameters, lr, betas, weight_decay=weight_decay, fused=True)
 
 
 class EMA:

@@ -26,7 +26,7 @@ from genzoo.core import Registry
 from genzoo.core.interfaces import BernoulliDecoder, ELBOTerms, Encoder, LatentDistribution
 from genzoo.core.lazy import resolve
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import Trainer, Wrap
+from genzoo.train.trainer import Trainer, Wrap, adam
 
 
 def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
@@ -66,7 +66,7 @@ class ELBOTrainer(Trainer):
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
         self.objective = self.wrap(self.objective_of(model))
-        self.optimizer = torch.optim.Adam(model.parameters(), self.hparams["lr"])
+        self.optimizer = adam(model.parameters(), self.hparams["lr"])
 
     @staticmethod
     @abc.abstractmethod
