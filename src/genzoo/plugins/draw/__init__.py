@@ -22,7 +22,9 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "steps": 16,
                 "z_dim": 10,
                 "hidden_dim": 256,
-                "read_glimpse": 2,
+                # The paper reads 2x2 glimpses over 64 steps; over 16 steps that starves the
+                # encoder (a first run: KL 11 nats, blurry reconstructions), so read 5x5.
+                "read_glimpse": 5,
                 "write_glimpse": 5,
             },
             description="DRAW: LSTM encoder and decoder with Gaussian read/write attention, "
@@ -43,9 +45,9 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             dataset="fashion-mnist",
             license="mit",
             paper=PAPER,
-            description="DRAW with attention (16 steps, 2x2 read, 5x5 write) trained on "
+            description="DRAW with attention (16 steps, 5x5 read and write) trained on "
             "fashion-mnist",
-            parameters=823_095,
+            parameters=866_103,
             recipe={"epochs": 5, "batch_size": 128, "seed": 0},
         )
     )
