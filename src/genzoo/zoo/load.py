@@ -49,7 +49,10 @@ def model_roles(name: str) -> list[str] | None:
     from genzoo.zoo.repo import read_config
 
     if is_folder_name(name):
-        return list(read_config(Path(name).expanduser()).sha256)
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise BadInputError(f"no such folder: {folder}")
+        return list(read_config(folder).sha256)
     if is_hub_name(name):
         return None
     registry = installed().registry
