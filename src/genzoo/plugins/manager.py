@@ -144,7 +144,7 @@ def load_plugins(
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, Registry(), [])
-    version = _version("genzoo")
+    from genzoo import __version__ as version  # not metadata.version: that scans every dist
     for module_name in builtins:
         info = PluginInfo(module_name, "genzoo", version, builtin=True)
         _add(plugins, info, functools.partial(importlib.import_module, module_name))
@@ -201,8 +201,8 @@ def _add(
         info.fail(
             "incompatible",
             RegistrationError(
-                f"it targets genzoo plugin API {info.api!r}, but genzoo "
-                f"{_version('genzoo')} speaks {hookspecs.PLUGIN_API}: install a version "
+                f"it targets genzoo plugin API {info.api!r}, but this genzoo speaks "
+                f"{hookspecs.PLUGIN_API}: install a version "
                 "of one that matches the other"
             ),
         )
@@ -284,10 +284,3 @@ def _command_name(command: Any) -> str:
 
 def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name.strip()).lower()
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
