@@ -145,6 +145,7 @@ def load_plugins(
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, Registry(), [])
     from genzoo import __version__ as version  # not metadata.version: that scans every dist
+
     for module_name in builtins:
         info = PluginInfo(module_name, "genzoo", version, builtin=True)
         _add(plugins, info, functools.partial(importlib.import_module, module_name))
