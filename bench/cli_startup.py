@@ -11,11 +11,10 @@ Target (issue 2): `genzoo list` at least 10x faster than the timm line.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from timing import Figure, print_figures, wall_times, write_figures
+from timing import Figure, bench_parser, report, wall_times
 
 GENZOO = str(Path(sys.executable).with_name("genzoo"))
 TORCH = "python -c 'import torch'"
@@ -41,14 +40,11 @@ def figures(runs: int = 7) -> list[Figure]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     results = figures(args.runs)
-    print_figures(results)
-    if args.json:
-        write_figures(results, args.json)
+    report(results, args.json)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ and a large repo (base_channels 256) for throughput, then times, in fresh proces
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import torch
 import genzoo
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import write_repo
-from timing import Figure, print_figures, wall_times, write_figures
+from timing import Figure, bench_parser, report, wall_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hub_servers import Mirror
@@ -120,14 +119,11 @@ def figures(runs: int = 5) -> list[Figure]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     results = figures(args.runs)
-    print_figures(results)
-    if args.json:
-        write_figures(results, args.json)
+    report(results, args.json)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ Target: genzoo within 10% (advantage >= 0.91x).
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from timing import Figure, print_figures, write_figures
+from timing import Figure, bench_parser, report
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
 NAME = "dcgan-fashion-mnist"
@@ -71,14 +70,11 @@ def figures(runs: int = 20) -> list[Figure]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = figures(args.runs)
-    print_figures(results)
-    if args.json:
-        write_figures(results, args.json)
+    report(results, args.json)
 
 
 if __name__ == "__main__":

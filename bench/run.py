@@ -10,7 +10,6 @@ column says how many times better genzoo is (> 1: better); targets are issue 7's
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import Figure, print_figures, write_figures
+from timing import Figure, bench_parser, report
 
 BENCH = Path(__file__).resolve().parent
 # script -> arguments: full runs, then --quick ones
@@ -32,9 +31,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test")
-    parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--only", nargs="*", help="run only these scripts, e.g. load.py")
     args = parser.parse_args()
     figures: list[Figure] = []
@@ -50,9 +48,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             print(f"  {script}: {seconds:.0f} s", file=sys.stderr)
             figures += [Figure.from_json(item) for item in json.loads(out.read_text())]
-    print_figures(figures)
-    if args.json:
-        write_figures(figures, args.json)
+    report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -10,22 +10,21 @@ warm-up. Target: >= 1.1x on the CPU; on a GPU both are reported.
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import torch
 
 from genzoo.plugins.dcgan.model import DCGANGenerator
-from timing import Figure, print_figures, write_figures
+from timing import Figure, bench_parser, report
 
 BATCH = 256
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _rate(run: object, images: int, device: str) -> float:
+def _rate(run: Callable[[], None], images: int, device: str) -> float:
     start = time.perf_counter()
-    run()  # type: ignore[operator]
+    run()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return images / (time.perf_counter() - start)
@@ -56,16 +55,13 @@ def figures(runs: int = 5, images: int = 2048, device: str = DEVICE) -> list[Fig
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--images", type=int, default=2048)
     parser.add_argument("--device", default=DEVICE)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = figures(args.runs, args.images, args.device)
-    print_figures(results)
-    if args.json:
-        write_figures(results, args.json)
+    report(results, args.json)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -102,3 +103,17 @@ def print_figures(figures: Sequence[Figure]) -> None:
 
 def write_figures(figures: Sequence[Figure], path: Path) -> None:
     path.write_text(json.dumps([f.to_json() for f in figures], indent=2) + "\n")
+
+
+def bench_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line: described by its docstring's first line, with --json."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    return parser
+
+
+def report(figures: Sequence[Figure], json_path: Path | None) -> None:
+    """Print the table; write the JSON too when asked."""
+    print_figures(figures)
+    if json_path:
+        write_figures(figures, json_path)

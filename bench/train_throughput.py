@@ -12,7 +12,6 @@ genzoo / plain (target: >= 1.0 on the CPU; >= 2 on a GPU via bf16 and channels_l
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.train.loop import RunSettings, train
 from genzoo.train.recipe import fit_to_data, make_recipe
 from plain_dcgan import plain_steps
-from timing import Figure, print_figures, write_figures
+from timing import Figure, bench_parser, report
 
 WARMUP = 5
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -80,17 +79,14 @@ def figures(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--device", default=DEVICE)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = figures(args.rounds, args.steps, args.batch_size, args.device)
-    print_figures(results)
-    if args.json:
-        write_figures(results, args.json)
+    report(results, args.json)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+from genzoo.plugins.hookspecs import PLUGIN_API
 
 
 def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -29,7 +30,7 @@ def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         **_versions(),
         **_device(),
         **_hub(),
-        "plugin_api": _plugin_api(),
+        "plugin_api": PLUGIN_API,
         "plugins_loaded": sorted(info.name for info in plugins.infos if info.loaded),
         "plugin_problems": [
             f"{info.name}: {message}" for info in plugins.infos for message in info.errors
@@ -93,12 +94,6 @@ def _hub() -> dict[str, Any]:
         "genzoo_data": os.environ.get("GENZOO_DATA", "unset"),
         "genzoo_load_plugins": os.environ.get("GENZOO_LOAD_PLUGINS", "unset (all installed)"),
     }
-
-
-def _plugin_api() -> int:
-    from genzoo.plugins.hookspecs import PLUGIN_API
-
-    return PLUGIN_API
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from genzoo.core.interfaces import (
     Encoder,
     Generator,
     LatentDistribution,
+    evaluating,
 )
 from genzoo.core.model import ZooModel
 
@@ -94,11 +95,8 @@ def check_component(role: str, module: nn.Module) -> None:
     interface = INTERFACES[role]
     if not isinstance(module, interface):
         raise ConformanceError(f"the {role} must subclass genzoo.{interface.__name__}")
-    was_training = module.training
-    try:
+    with evaluating(module):
         CHECKS[role](module)
-    finally:
-        module.train(was_training)
 
 
 def check_model(model: ZooModel) -> None:

@@ -8,7 +8,8 @@ are checked by `genzoo.core.conformance`, not in every forward.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import torch
@@ -29,7 +30,10 @@ class LatentDistribution(NamedTuple):
 
     def sample(self, generator: torch.Generator | None = None) -> Tensor:
         """Draw one code per row with the reparameterisation trick (differentiable)."""
-        noise = torch.randn(self.mean.shape, generator=generator, device="cpu")
+        return self.shifted(torch.randn(self.mean.shape, generator=generator, device="cpu"))
+
+    def shifted(self, noise: Tensor) -> Tensor:
+        """mean + std * noise: standard normal `noise` made a draw from this distribution."""
         return self.mean + (0.5 * self.log_var).exp() * noise.to(self.mean)
 
 
@@ -88,13 +92,10 @@ class Generator(nn.Module, abc.ABC):
             raise BadInputError(f"cannot sample {n} images: n must be >= 0")
         if batch_size < 1:
             raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
-        rng = None if seed is None else torch.Generator().manual_seed(seed)
-        device = torch.device(device) if device is not None else _device_of(self)
+        rng, device = _rng(seed), _device(self, device)
         z = self.sample_latent(n, rng)
         y = self._labels(n, labels, rng)
-        was_training = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             batches = [
                 self(
                     z[i : i + batch_size].to(device),
@@ -102,8 +103,6 @@ class Generator(nn.Module, abc.ABC):
                 )
                 for i in range(0, n, batch_size)
             ]
-        finally:
-            self.train(was_training)
         return torch.cat(batches) if batches else torch.empty(0, *self.image_shape, device=device)
 
     @torch.inference_mode()
@@ -123,20 +122,15 @@ class Generator(nn.Module, abc.ABC):
         """
         if n < 1 or steps < 1 or points < 2:
             raise BadInputError("interpolate needs n >= 1, steps >= 1 and points >= 2")
-        rng = None if seed is None else torch.Generator().manual_seed(seed)
-        device = torch.device(device) if device is not None else _device_of(self)
+        rng, device = _rng(seed), _device(self, device)
         keys = self.sample_latent(n * points, rng).view(points, n, self.latent_dim)
         y = self._labels(n, labels, rng)
         t = torch.arange(steps, dtype=torch.float32) / steps
         codes = torch.cat(
             [_slerp(keys[i], keys[(i + 1) % points], t) for i in range(points)]
         )  # (points * steps, n, latent_dim)
-        was_training = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             frames = [self(z.to(device), None if y is None else y.to(device)) for z in codes]
-        finally:
-            self.train(was_training)
         return torch.stack(frames)
 
     def _labels(
@@ -242,15 +236,11 @@ class DrawingGenerator(Generator):
     @torch.inference_mode()
     def sample_steps(self, n: int, seed: int | None = None, device: Device = None) -> Tensor:
         """(steps, n, C, H, W): `n` images drawn step by step; the last step is `sample`'s."""
-        rng = None if seed is None else torch.Generator().manual_seed(seed)
-        device = torch.device(device) if device is not None else _device_of(self)
+        rng, device = _rng(seed), _device(self, device)
         z = self.sample_latent(n, rng).to(device)
-        was_training = self.training
-        self.eval()
-        try:
-            return self.canvases(z, self._labels(n, None, rng))
-        finally:
-            self.train(was_training)
+        y = self._labels(n, None, rng)
+        with evaluating(self):
+            return self.canvases(z, None if y is None else y.to(device))
 
 
 class PriorSampler(Generator):
@@ -316,6 +306,25 @@ def _slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
-def _device_of(module: nn.Module) -> torch.device:
+@contextmanager
+def evaluating(module: nn.Module) -> Iterator[nn.Module]:
+    """`module` in eval mode for the block, then back in the mode it was in."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+
+
+def _rng(seed: int | None) -> torch.Generator | None:
+    """A CPU generator for `seed` (CPU draws make seeds agree across devices)."""
+    return None if seed is None else torch.Generator().manual_seed(seed)
+
+
+def _device(module: nn.Module, device: Device) -> torch.device:
+    """`device` as given, else where the module's parameters are (the CPU if it has none)."""
+    if device is not None:
+        return torch.device(device)
     param = next(module.parameters(), None)
     return param.device if param is not None else torch.device("cpu")

@@ -114,7 +114,7 @@ class VAEObjective(ELBOObjective):
         if not isinstance(posterior, LatentDistribution):
             raise TypeError("a variational encoder must return a LatentDistribution")
         noise = torch.randn(posterior.mean.shape, generator=generator, device=posterior.mean.device)
-        z = posterior.mean + (0.5 * posterior.log_var).exp() * noise.to(posterior.mean.dtype)
+        z = posterior.shifted(noise)
         return ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
 
     def reconstruct(self, images: Tensor) -> Tensor:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from genzoo.core.interfaces import DrawingGenerator, ELBOTerms
-from genzoo.train.variational import bernoulli_nll
+from genzoo.core.interfaces import DrawingGenerator, ELBOTerms, LatentDistribution
+from genzoo.train.variational import bernoulli_nll, gaussian_kl
 
 
 def filterbank(
@@ -121,9 +121,10 @@ class DRAW(DrawingGenerator):
             glimpse = self._read(images, error, h_dec)
             h_enc, c_enc = self.encoder(torch.cat([glimpse, h_dec], 1), (h_enc, c_enc))
             mean, log_var = self.posterior(h_enc).float().chunk(2, dim=1)
-            log_var = log_var.clamp(-15, 15)
-            z = mean + (0.5 * log_var).exp() * noise[:, t]
-            kl = kl + 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
-            h_dec, c_dec = self.decoder(z.to(h_dec.dtype), (h_dec, c_dec))
+            posterior = LatentDistribution(mean, log_var.clamp(-15, 15))  # exp() stays finite
+            kl = kl + gaussian_kl(posterior)
+            h_dec, c_dec = self.decoder(
+                posterior.shifted(noise[:, t]).to(h_dec.dtype), (h_dec, c_dec)
+            )
             canvas = canvas + self._write(h_dec)
         return canvas, kl

@@ -7,6 +7,7 @@ with transposed convolutions and returns Bernoulli logits per pixel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from torch import Tensor, nn
@@ -14,11 +15,15 @@ from torch import Tensor, nn
 from genzoo.core.interfaces import BernoulliDecoder, Encoder, LatentDistribution
 
 
-def _shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
+def _geometry(
+    image_shape: Sequence[int], base_channels: int
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The image shape, and the shape of the feature map between the convolutions and the
+    dense layers: (2 * base_channels, H / 4, W / 4). Encoder and decoder share both."""
     channels, height, width = (int(d) for d in image_shape)
     if height % 4 or width % 4:
         raise ValueError(f"the VAE halves images twice: {height}x{width} must divide by 4")
-    return channels, height, width
+    return (channels, height, width), (2 * base_channels, height // 4, width // 4)
 
 
 class ConvEncoder(Encoder):
@@ -30,16 +35,15 @@ class ConvEncoder(Encoder):
         hidden_dim: int = 256,
     ) -> None:
         super().__init__()
-        self.latent_dim, self.image_shape = latent_dim, _shape(image_shape)
-        channels, height, width = self.image_shape
-        wide = 2 * base_channels
+        self.latent_dim = latent_dim
+        self.image_shape, bottleneck = _geometry(image_shape, base_channels)
         self.features = nn.Sequential(
-            nn.Conv2d(channels, base_channels, 4, 2, 1),
+            nn.Conv2d(self.image_shape[0], base_channels, 4, 2, 1),
             nn.SiLU(),
-            nn.Conv2d(base_channels, wide, 4, 2, 1),
+            nn.Conv2d(base_channels, bottleneck[0], 4, 2, 1),
             nn.SiLU(),
             nn.Flatten(),
-            nn.Linear(wide * (height // 4) * (width // 4), hidden_dim),
+            nn.Linear(math.prod(bottleneck), hidden_dim),
             nn.SiLU(),
         )
         self.posterior = nn.Linear(hidden_dim, 2 * latent_dim)
@@ -58,18 +62,17 @@ class ConvDecoder(BernoulliDecoder):
         hidden_dim: int = 256,
     ) -> None:
         super().__init__()
-        self.latent_dim, self.image_shape = latent_dim, _shape(image_shape)
-        channels, height, width = self.image_shape
-        wide = 2 * base_channels
+        self.latent_dim = latent_dim
+        self.image_shape, bottleneck = _geometry(image_shape, base_channels)
         self.net = nn.Sequential(
             nn.Linear(latent_dim, hidden_dim),
             nn.SiLU(),
-            nn.Linear(hidden_dim, wide * (height // 4) * (width // 4)),
+            nn.Linear(hidden_dim, math.prod(bottleneck)),
             nn.SiLU(),
-            nn.Unflatten(1, (wide, height // 4, width // 4)),
-            nn.ConvTranspose2d(wide, base_channels, 4, 2, 1),
+            nn.Unflatten(1, bottleneck),
+            nn.ConvTranspose2d(bottleneck[0], base_channels, 4, 2, 1),
             nn.SiLU(),
-            nn.ConvTranspose2d(base_channels, channels, 4, 2, 1),
+            nn.ConvTranspose2d(base_channels, self.image_shape[0], 4, 2, 1),
         )
 
     def logits(self, z: Tensor) -> Tensor:
