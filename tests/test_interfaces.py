@@ -140,6 +140,8 @@ def test_check_restores_training_mode():
         {"image_shape": (1, 64, 64), "base_channels": 8},
         {"num_classes": 10},
         {"image_shape": [3, 48, 48], "latent_dim": 16, "num_classes": 3},
+        {"minibatch_std": True},
+        {"minibatch_std": True, "num_classes": 10},
     ],
 )
 def test_dcgan_builds_and_conforms(config):
@@ -147,6 +149,18 @@ def test_dcgan_builds_and_conforms(config):
     check_model(model)
     assert set(model) == {"generator", "discriminator"}
     assert model.generator.image_shape == tuple(config.get("image_shape", (1, 28, 28)))
+
+
+def test_minibatch_std_shows_the_discriminator_its_batch_spread():
+    from genzoo.plugins.dcgan.model import MinibatchStd
+
+    same = torch.ones(4, 3, 2, 2)
+    varied = torch.randn(4, 3, 2, 2, generator=torch.Generator().manual_seed(0))
+    assert MinibatchStd()(same)[:, 3].abs().max() < 1e-3  # identical images: no spread
+    spread = MinibatchStd()(varied)
+    assert spread.shape == (4, 4, 2, 2) and torch.equal(spread[:, :3], varied)
+    expected = varied.std(dim=0, unbiased=False).mean()
+    assert torch.allclose(spread[:, 3], expected.expand(4, 2, 2), atol=1e-4)
 
 
 def test_every_registered_model_builds_with_its_declared_parameter_count():

@@ -212,3 +212,14 @@ def test_the_conditional_recipe_trains_and_samples_by_class_name(tmp_path: Path,
     )
     assert result.exit_code == 0, result.output
     assert genzoo.load(str(out), device="cpu").generator.class_names[7] == "sneaker"
+
+
+def test_two_time_scales_give_the_discriminator_its_own_rate():
+    from genzoo.train.adversarial import AdversarialTrainer
+
+    model = genzoo.build("dcgan", **TINY_CONFIG["dcgan"])
+    same = AdversarialTrainer(model, {"lr": 1e-4})
+    ttur = AdversarialTrainer(model, {"lr": 1e-4, "d_lr": 4e-4})
+    assert same.d_optimizer.param_groups[0]["lr"] == 1e-4
+    assert ttur.g_optimizer.param_groups[0]["lr"] == 1e-4
+    assert ttur.d_optimizer.param_groups[0]["lr"] == 4e-4

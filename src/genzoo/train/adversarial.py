@@ -27,6 +27,7 @@ from genzoo.train.trainer import EMA, Trainer, Wrap, adam
 class AdversarialTrainer(Trainer):
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 2e-4,  # Radford et al. 2016
+        "d_lr": None,  # the discriminator's own rate (two time-scales, Heusel 2017); None: lr
         "beta1": 0.5,
         "beta2": 0.999,
         "ema": 0.999,  # generator weight averaging; 0 turns it off
@@ -40,7 +41,8 @@ class AdversarialTrainer(Trainer):
         self.g, self.d = self.wrap(generator), self.wrap(discriminator)
         betas = (self.hparams["beta1"], self.hparams["beta2"])
         self.g_optimizer = adam(generator.parameters(), self.hparams["lr"], betas)
-        self.d_optimizer = adam(discriminator.parameters(), self.hparams["lr"], betas)
+        d_lr = self.hparams["d_lr"] or self.hparams["lr"]
+        self.d_optimizer = adam(discriminator.parameters(), d_lr, betas)
         self.ema = EMA(generator, self.hparams["ema"]) if self.hparams["ema"] else None
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:

@@ -3,7 +3,9 @@
 The generator upsamples from a start size of 4-7 pixels by x2 stages (28x28:
 7 -> 14 -> 28; 32x32: 4 -> 8 -> 16 -> 32); the discriminator mirrors it. Labels,
 when `num_classes > 0`, enter the generator as a one-hot vector beside z and the
-discriminator through a projection term (Miyato & Koyama 2018).
+discriminator through a projection term (Miyato & Koyama 2018). With
+`minibatch_std`, the discriminator also sees how varied its batch is (Karras et
+al. 2018), which lets it punish a generator that covers few modes.
 """
 
 from __future__ import annotations
@@ -103,6 +105,16 @@ class DCGANGenerator(Generator):
         return self.net(z[:, :, None, None])  # (N, latent [+ classes], 1, 1) -> (N, C, H, W)
 
 
+class MinibatchStd(nn.Module):
+    """(N, C, H, W) -> (N, C + 1, H, W): the extra channel is the features' standard
+    deviation across the batch, averaged to one number. Real batches are varied; a
+    collapsing generator's are not, and this makes the difference visible to D."""
+
+    def forward(self, h: Tensor) -> Tensor:
+        spread = (h.var(dim=0, unbiased=False) + 1e-8).sqrt().mean()
+        return torch.cat([h, spread.expand(h.shape[0], 1, *h.shape[2:])], dim=1)
+
+
 class DCGANDiscriminator(Discriminator):
     def __init__(
         self,
@@ -110,6 +122,7 @@ class DCGANDiscriminator(Discriminator):
         base_channels: int = 64,
         num_classes: int = 0,
         norm: str = "batch",
+        minibatch_std: bool = False,
     ) -> None:
         super().__init__()
         if norm not in _NORMS:
@@ -131,9 +144,11 @@ class DCGANDiscriminator(Discriminator):
                 _NORMS[norm](wide),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
-        layers.append(nn.Flatten())  # (N, widths[-1] * start * start)
+        if minibatch_std:
+            layers.append(MinibatchStd())  # one more channel: the batch's spread
+        layers.append(nn.Flatten())  # (N, (widths[-1] [+ 1]) * start * start)
         self.features = nn.Sequential(*layers)
-        feature_dim = widths[-1] * (size >> stages) ** 2
+        feature_dim = (widths[-1] + int(minibatch_std)) * (size >> stages) ** 2
         self.score = nn.Linear(feature_dim, 1)
         self.embed = nn.Embedding(num_classes, feature_dim) if num_classes else None
         self.apply(_init_weights)
