@@ -2,9 +2,10 @@
 
     python bench/sample_throughput.py [--runs 5] [--images 2048] [--device cpu] [--json F]
 
-Both run the zoo's 28x28 DCGAN generator in batches of 256: the plain loop is
-what a user writes (`torch.no_grad()`, `G(torch.randn(256, 100))` per batch);
-genzoo's is `generator.sample(n, batch_size=256)`. Timed alternately after a
+Both run the 28x28 DCGAN generator with the same weights in batches of 256: the
+plain loop is what a user writes (the tutorial's `nn.Sequential` generator from
+`plain_dcgan.py`, `torch.no_grad()`, `G(torch.randn(256, 100))` per batch);
+genzoo's is the zoo's `DCGANGenerator.sample(n, batch_size=256)`. Timed alternately after a
 warm-up. Target: >= 1.1x on the CPU; on a GPU both are reported.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable
 import torch
 
 from genzoo.plugins.dcgan.model import DCGANGenerator
+from plain_dcgan import PlainGenerator
 from timing import Figure, bench_parser, report
 
 BATCH = 256
@@ -32,9 +34,9 @@ def _rate(run: Callable[[], None], images: int, device: str) -> float:
 
 def figures(runs: int = 5, images: int = 2048, device: str = DEVICE) -> list[Figure]:
     torch.manual_seed(0)
-    plain_generator = DCGANGenerator().to(device).eval()
     ours = DCGANGenerator().to(device)
-    ours.load_state_dict(plain_generator.state_dict())
+    plain_generator = PlainGenerator().to(device).eval()
+    plain_generator.load_state_dict(ours.state_dict())
 
     def plain() -> None:
         with torch.no_grad():

@@ -21,10 +21,9 @@ import torch
 from genzoo.data.images import ImageData
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
-from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.train.loop import RunSettings, train
 from genzoo.train.recipe import fit_to_data, make_recipe
-from plain_dcgan import plain_steps
+from plain_dcgan import PlainDiscriminator, PlainGenerator, plain_steps
 from timing import Figure, bench_parser, report
 
 WARMUP = 5
@@ -34,7 +33,7 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 def plain_loop(images: torch.Tensor, steps: int, batch_size: int, device: str) -> float:
     """Images/s of the textbook loop (`plain_dcgan.plain_steps`) after WARMUP steps."""
     torch.manual_seed(0)
-    generator, discriminator = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+    generator, discriminator = PlainGenerator().to(device), PlainDiscriminator().to(device)
     loop = plain_steps(generator, discriminator, images, batch_size, device)
     for _ in range(WARMUP):
         next(loop)

@@ -61,6 +61,20 @@ def _init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+class LatentProjection(nn.ConvTranspose2d):
+    """The generator's first layer: a transposed convolution of a 1x1 map whose kernel is
+    the output size, i.e. one matrix product. Same weights, state-dict keys and outputs
+    as `nn.ConvTranspose2d`; computed as `z @ W`, which on the CPU runs several times
+    faster than the transposed-convolution kernel (~25% of a 28x28 DCGAN's sampling)."""
+
+    def forward(self, z: Tensor, output_size: list[int] | None = None) -> Tensor:
+        if z.shape[2:] != (1, 1) or output_size is not None:
+            return super().forward(z, output_size)
+        out = z.flatten(1) @ self.weight.flatten(1)  # (N, in) @ (in, out * k * k)
+        out = out.view(z.shape[0], self.out_channels, *self.kernel_size)
+        return out if self.bias is None else out + self.bias[:, None, None]
+
+
 class DCGANGenerator(Generator):
     def __init__(
         self,
@@ -81,7 +95,7 @@ class DCGANGenerator(Generator):
         widths = _widths(base_channels, stages)
         layers: list[nn.Module] = [
             # (N, latent + classes, 1, 1) -> (N, widths[0], start, start)
-            nn.ConvTranspose2d(latent_dim + num_classes, widths[0], size >> stages, bias=False),
+            LatentProjection(latent_dim + num_classes, widths[0], size >> stages, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]
