@@ -25,3 +25,27 @@ def test_latent_projection_is_the_transposed_convolution_it_replaces(bias: bool)
     larger = torch.randn(2, 10, 3, 3)  # not a 1x1 map: the ordinary kernel runs
     torch.testing.assert_close(fast(larger), plain(larger))
 
+
+def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path):
+    import genzoo
+    from genzoo.core.model import skipping_init
+    from genzoo.zoo.repo import write_repo
+
+    torch.manual_seed(0)
+    for name in ("dcgan", "vae", "draw"):
+        saved = genzoo.build(name)
+        write_repo(saved, tmp_path / name)
+        rng_before = torch.get_rng_state()
+        loaded = genzoo.load(str(tmp_path / name), device="cpu")
+        assert torch.equal(torch.get_rng_state(), rng_before)  # no weights were drawn
+        for key, value in saved.state_dict().items():
+            assert torch.equal(loaded.state_dict()[key], value), (name, key)
+
+    normal = nn.init.normal_
+    with pytest.raises(RuntimeError), skipping_init():
+        assert nn.init.normal_ is not normal
+        raise RuntimeError("a failed build")
+    assert nn.init.normal_ is normal  # restored, even after an error
+    weight = torch.zeros(3)
+    nn.init.normal_(weight)
+    assert weight.abs().sum() > 0

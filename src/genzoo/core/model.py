@@ -8,7 +8,8 @@ component accepts is an error, so a typo never passes silently.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from torch import nn
@@ -69,6 +70,36 @@ def build(
         except (TypeError, ValueError) as err:
             raise BadInputError(f"cannot build the {role} of {architecture.name!r}: {err}") from err
     return ZooModel(name or architecture.name, architecture.name, config, components)
+
+
+@contextmanager
+def skipping_init() -> Iterator[None]:
+    """Build modules without drawing their random initial weights, for a load that
+    replaces every one of them next (`load_weights` refuses a file with missing keys).
+
+    torch's layers initialise through `torch.nn.init` (`reset_parameters`), and so do
+    most architectures' own schemes: while this context is open those functions leave
+    their tensor as allocated. Drawing the weights was ~60% of loading a cached DCGAN.
+    (Building on the meta device would skip it too, but meta tensors import torch._dynamo,
+    1.5 s.) Whatever a module draws at random in `__init__` must therefore be a parameter
+    or a persistent buffer, which it should be anyway: otherwise it differs at every load.
+    Not thread-safe: `torch.nn.init` is patched for the whole process while open.
+    """
+    from torch.nn import init
+
+    names = [name for name in dir(init) if name.endswith("_") and not name.startswith("_")]
+    originals = {name: getattr(init, name) for name in names}
+    for name in names:
+        setattr(init, name, _leave_as_is)
+    try:
+        yield
+    finally:
+        for name, function in originals.items():
+            setattr(init, name, function)
+
+
+def _leave_as_is(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+    return tensor
 
 
 def _component_class(architecture: Architecture, role: str) -> type[nn.Module]:

@@ -223,8 +223,11 @@ def load_repo(
     for role, path in paths.items():
         if not hashed:
             verify(path, pins[role])
+    from genzoo.core.model import skipping_init  # imports torch, which pull must not
+
     architecture = registry.architecture(repo.architecture)
-    model = architecture.build(repo.config, roles=list(paths), name=repo.name or folder.name)
+    with skipping_init():  # every weight comes from the files
+        model = architecture.build(repo.config, roles=list(paths), name=repo.name or folder.name)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
@@ -275,8 +278,7 @@ def load_weights(module: nn.Module, path: Path) -> None:
     if problems:
         raise GenzooError(f"{path} does not fit its config: " + "; ".join(problems))
     # Assign the loaded tensors rather than copy them into the fresh ones (a third of the
-    # load time). Building on the meta device would skip the random init too, but meta
-    # tensors' init functions import torch._dynamo: 1.5 s on every command's first load.
+    # load time).
     state = {key: value.to(expected[key].dtype) for key, value in state.items()}
     with torch.no_grad():
         module.load_state_dict(state, assign=True)
