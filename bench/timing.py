@@ -21,9 +21,12 @@ def wall_times(
     before_each: Callable[[], None] | None = None,
 ) -> list[float]:
     """Seconds per run of `command` in a fresh process, after one discarded warm-up run
-    (so that every command meets the same warm OS file cache). `before_each` runs
-    untimed before every run, e.g. to empty a cache."""
-    env = {"GENZOO_LOAD_PLUGINS": "", **os.environ, **(env or {})}
+    (so that every command meets the same warm OS file cache and, as on a user's
+    machine, compiled bytecode: PYTHONDONTWRITEBYTECODE is dropped, or an editable
+    install recompiles genzoo's sources on every run). `before_each` runs untimed
+    before every run, e.g. to empty a cache."""
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {"GENZOO_LOAD_PLUGINS": "", **inherited, **(env or {})}
     times = []
     for run in range(runs + 1):
         if before_each is not None:

@@ -200,6 +200,28 @@ def test_version_and_help():
         assert "Examples" in result.stdout and f"genzoo {command}" in result.stdout
 
 
+def test_the_console_script_builds_only_the_command_it_runs(
+    good_plugin: PluginDists, monkeypatch: pytest.MonkeyPatch
+):
+    from genzoo.cli.app import invoked_command
+
+    monkeypatch.delenv(LOAD_ENV)
+    installed.cache_clear()
+    assert invoked_command(["pull", "dcgan-mnist", "--from", "hub"]) == "pull"
+    assert invoked_command(["--version"]) is None and invoked_command([]) is None
+
+    def commands(only: str) -> list[str]:
+        app = make_app(installed(), only=only)
+        return [info.name for info in app.registered_commands + app.registered_groups]
+
+    assert commands("pull") == ["pull"]
+    assert commands("cache") == ["cache"]  # a group
+    assert commands("hello") == ["hello"]  # a plugin's command
+    assert {"list", "pull", "cache", "hello"} <= set(commands("lst"))  # typer's suggestions
+    result = CliRunner().invoke(make_app(installed(), only="info"), ["info", "--help"])
+    assert result.exit_code == 0 and "genzoo info" in result.stdout
+
+
 # -- a real process ---------------------------------------------------------------
 
 
