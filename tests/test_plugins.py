@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 import typer
 
 from conftest import PluginDists
 from genzoo.plugins import LOAD_ENV, load_plugins
+from genzoo.plugins.discovery import Distribution, EntryPoint
 
 
 @pytest.fixture
@@ -199,7 +202,7 @@ def test_allowlist_naming_a_missing_plugin_is_reported(load, good_plugin: Plugin
 
 def test_plugin_commands_are_added_and_clashes_refused(load, plugin_dists, good_plugin):
     plugin_dists.add(
-        "genzoo-clash",
+        "genzoo-later",
         {
             "clash": """
         from genzoo import hookimpl
@@ -266,7 +269,7 @@ def test_doctor_reports_the_environment_and_fails_on_a_broken_plugin(
     assert report["plugin_api"] == 1 and report["plugin_problems"] == []
     assert {"genzoo", "torch", "device", "hf_cache", "hf_endpoint", "hf_offline"} <= set(report)
     assert report["hf_offline"] is True  # the tests run offline
-    plugin_dists.add("genzoo-clash", {"clash_plugin": CLASHING_PLUGIN})
+    plugin_dists.add("genzoo-later", {"clash_plugin": CLASHING_PLUGIN})
     sick = runner.invoke(make_app(load()), ["doctor", "--json"])
     assert sick.exit_code == 1
     report = json.loads(sick.stdout)
@@ -281,3 +284,33 @@ CLASHING_PLUGIN = """
         register(Architecture(name="dcgan", family="gan",
                               components={"generator": "clash_plugin:G"}))
 """
+
+
+def test_discovery_finds_what_importlib_metadata_finds(tmp_path: Path):
+    from importlib import metadata
+
+    from genzoo.plugins.discovery import entry_points
+
+    def described(points) -> list[tuple[str, str, str, str]]:
+        return sorted((ep.name, ep.value, ep.dist.name, ep.dist.version) for ep in points)
+
+    for group in ("console_scripts", "genzoo", "pytest11"):  # this environment's
+        assert described(entry_points(group)) == described(metadata.entry_points(group=group))
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "pkg_a-1.0.dist-info").mkdir(parents=True)
+    (first / "pkg_a-1.0.dist-info" / "METADATA").write_text("Name: pkg-a\nVersion: 1.0\n\nA: b\n")
+    (first / "pkg_a-1.0.dist-info" / "entry_points.txt").write_text(
+        "# comment\n[console_scripts]\nx = y:z\n\n[genzoo]\none = pkg_a.plugin:hooks.impl [extra]\n"
+    )
+    (second / "pkg_a-0.9.dist-info").mkdir(parents=True)  # shadowed by the first on the path
+    (second / "pkg_a-0.9.dist-info" / "entry_points.txt").write_text("[genzoo]\nold = pkg_a\n")
+    (second / "pkg_b.egg-info").mkdir()  # an old-style install: PKG-INFO
+    (second / "pkg_b.egg-info" / "PKG-INFO").write_text("Name: pkg_b\nVersion: 0.3\n")
+    (second / "pkg_b.egg-info" / "entry_points.txt").write_text("[genzoo]\ntwo=pkg_b.hooks\n")
+    found = entry_points("genzoo", [str(first), str(tmp_path / "missing"), str(second)])
+    assert [(ep.name, ep.value, ep.dist) for ep in found] == [
+        ("one", "pkg_a.plugin:hooks.impl [extra]", Distribution("pkg-a", "1.0")),
+        ("two", "pkg_b.hooks", Distribution("pkg_b", "0.3")),
+    ]
+    assert EntryPoint("p", "os.path:join [x]", "genzoo").load() is os.path.join

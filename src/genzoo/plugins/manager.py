@@ -14,7 +14,6 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -22,7 +21,8 @@ import pluggy
 from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
 from genzoo.core.errors import RegistrationError
 from genzoo.core.registry import Registry
-from genzoo.plugins import hookspecs
+from genzoo.plugins import discovery, hookspecs
+from genzoo.plugins.discovery import EntryPoint
 
 if TYPE_CHECKING:
     import typer
@@ -133,7 +133,7 @@ class Plugins:
 
 def load_plugins(
     builtins: Iterable[str] = BUILTIN_PLUGINS,
-    entry_points: Iterable[metadata.EntryPoint] | None = None,
+    entry_points: Iterable[EntryPoint] | None = None,
     allow: str | None = None,
 ) -> Plugins:
     """Load `builtins`, then the allowed `entry_points`, and fill a registry.
@@ -150,7 +150,7 @@ def load_plugins(
         info = PluginInfo(module_name, "genzoo", version, builtin=True)
         _add(plugins, info, functools.partial(importlib.import_module, module_name))
     if entry_points is None:
-        entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        entry_points = discovery.entry_points(ENTRY_POINT_GROUP)
         if allow is None:
             allow = os.environ.get(LOAD_ENV)
     for ep in _allowed(list(entry_points), allow, plugins):
@@ -170,8 +170,8 @@ def installed() -> Plugins:
 
 
 def _allowed(
-    entry_points: list[metadata.EntryPoint], allow: str | None, plugins: Plugins
-) -> list[metadata.EntryPoint]:
+    entry_points: list[EntryPoint], allow: str | None, plugins: Plugins
+) -> list[EntryPoint]:
     if allow is None:
         return entry_points
     wanted = {_normalize(n) for n in allow.split(",") if n.strip()}
