@@ -41,7 +41,7 @@ class AdversarialTrainer(Trainer):
         self.g, self.d = self.wrap(generator), self.wrap(discriminator)
         betas = (self.hparams["beta1"], self.hparams["beta2"])
         self.g_optimizer = adam(generator.parameters(), self.hparams["lr"], betas)
-        d_lr = self.hparams["d_lr"] or self.hparams["lr"]
+        d_lr = self.hparams.get("d_lr") or self.hparams["lr"]  # subclasses may not name it
         self.d_optimizer = adam(discriminator.parameters(), d_lr, betas)
         self.ema = EMA(generator, self.hparams["ema"]) if self.hparams["ema"] else None
 

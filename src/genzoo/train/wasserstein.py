@@ -23,6 +23,7 @@ from genzoo.train.trainer import Wrap
 class WassersteinGPTrainer(AdversarialTrainer):
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 1e-4,
+        "d_lr": None,  # None: lr
         "beta1": 0.0,
         "beta2": 0.9,
         "n_critic": 5,
