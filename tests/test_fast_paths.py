@@ -49,3 +49,30 @@ def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path)
     weight = torch.zeros(3)
     nn.init.normal_(weight)
     assert weight.abs().sum() > 0
+
+
+@pytest.mark.parametrize("architecture", ["dcgan", "wgan-gp"])
+def test_the_generator_step_leaves_out_only_gradients_nobody_reads(architecture: str):
+    import contextlib
+    import copy
+
+    import genzoo
+    from genzoo.core.lazy import resolve
+    from genzoo.plugins import installed
+
+    trainer_class = resolve(installed().registry.architecture(architecture).trainer)
+    torch.manual_seed(0)
+    model = genzoo.build(architecture, latent_dim=8, base_channels=4)
+    fast = trainer_class(model, {"n_critic": 1} if architecture == "wgan-gp" else {})
+    plain = trainer_class(copy.deepcopy(model), fast.hparams)
+    plain.judging = contextlib.nullcontext  # the textbook step: D's gradients computed too
+    images = torch.rand(16, 1, 28, 28) * 2 - 1
+    labels = torch.zeros(16, dtype=torch.long)
+    rngs = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    for _ in range(3):
+        torch.testing.assert_close(
+            fast.step(images, labels, rngs[0]), plain.step(images, labels, rngs[1])
+        )
+    for ours, theirs in zip(fast.model.parameters(), plain.model.parameters(), strict=True):
+        torch.testing.assert_close(ours, theirs)
+        assert ours.requires_grad  # restored after every generator step

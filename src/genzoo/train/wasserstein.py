@@ -58,7 +58,8 @@ class WassersteinGPTrainer(AdversarialTrainer):
         if self.critic_steps % self.hparams["n_critic"] == 0:
             z = torch.randn(n, self.generator.latent_dim, generator=rng, device=device)
             y = torch.randint(0, classes, (n,), generator=rng, device=device) if classes else None
-            g_loss = -self.d(self.g(z, y), y).mean()
+            with self.judging():
+                g_loss = -self.d(self.g(z, y), y).mean()
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             self.g_optimizer.step()
