@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from timing import Figure, bench_parser, report, wall_times
+from timing import Figure, main_with_runs, wall_times
 
 GENZOO = str(Path(sys.executable).with_name("genzoo"))
 TORCH = "python -c 'import torch'"
@@ -39,13 +39,5 @@ def figures(runs: int = 7) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    parser = bench_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    results = figures(args.runs)
-    report(results, args.json)
-
-
 if __name__ == "__main__":
-    main()
+    main_with_runs(__doc__, figures, runs=7)

@@ -28,7 +28,7 @@ import torch
 import genzoo
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import write_repo
-from timing import Figure, bench_parser, report, wall_times
+from timing import Figure, main_with_runs, wall_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hub_servers import Mirror
@@ -118,13 +118,5 @@ def figures(runs: int = 5) -> list[Figure]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> None:
-    parser = bench_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    results = figures(args.runs)
-    report(results, args.json)
-
-
 if __name__ == "__main__":
-    main()
+    main_with_runs(__doc__, figures, runs=5)

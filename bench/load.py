@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import Figure, bench_parser, report
+from timing import Figure, main_with_runs
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
 NAME = "dcgan-fashion-mnist"
@@ -69,13 +69,5 @@ def figures(runs: int = 20) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    parser = bench_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    results = figures(args.runs)
-    report(results, args.json)
-
-
 if __name__ == "__main__":
-    main()
+    main_with_runs(__doc__, figures, runs=20)

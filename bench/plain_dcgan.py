@@ -22,8 +22,6 @@ from torch.utils.data import DataLoader, TensorDataset
 
 
 class PlainGenerator(nn.Module):
-    latent_dim = 100
-
     def __init__(self) -> None:
         super().__init__()
         self.net = nn.Sequential(

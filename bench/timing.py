@@ -115,6 +115,14 @@ def bench_parser(doc: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def main_with_runs(doc: str | None, figures: Callable[[int], list[Figure]], runs: int) -> None:
+    """The command line of a benchmark whose only knob is how many runs (--runs, --json)."""
+    parser = bench_parser(doc)
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    report(figures(args.runs), args.json)
+
+
 def report(figures: Sequence[Figure], json_path: Path | None) -> None:
     """Print the table; write the JSON too when asked."""
     print_figures(figures)

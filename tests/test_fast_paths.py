@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+
 import pytest
 import torch
 from torch import nn
 
+import genzoo
+from genzoo.core.lazy import resolve
+from genzoo.core.model import skipping_init
+from genzoo.plugins import installed
 from genzoo.plugins.dcgan.model import LatentProjection
+from genzoo.zoo.repo import write_repo
 
 
 @pytest.mark.parametrize("bias", [False, True])
@@ -27,9 +35,6 @@ def test_latent_projection_is_the_transposed_convolution_it_replaces(bias: bool)
 
 
 def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path):
-    import genzoo
-    from genzoo.core.model import skipping_init
-    from genzoo.zoo.repo import write_repo
 
     torch.manual_seed(0)
     for name in ("dcgan", "vae", "draw"):
@@ -53,12 +58,6 @@ def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path)
 
 @pytest.mark.parametrize("architecture", ["dcgan", "wgan-gp"])
 def test_the_generator_step_leaves_out_only_gradients_nobody_reads(architecture: str):
-    import contextlib
-    import copy
-
-    import genzoo
-    from genzoo.core.lazy import resolve
-    from genzoo.plugins import installed
 
     trainer_class = resolve(installed().registry.architecture(architecture).trainer)
     torch.manual_seed(0)

@@ -88,13 +88,15 @@ def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:
 
 
 def _keep_only(app: typer.Typer, name: str) -> None:
-    def named(info: Any) -> str:
-        callback = info.callback or getattr(info.typer_instance, "registered_callback", None)
-        return info.name or (callback.__name__ if callback else "").lower().replace("_", "-")
+    from typer.main import get_command_name  # how typer names a command from its function
 
-    commands = [info for info in app.registered_commands if named(info) == name]
-    groups = [info for info in app.registered_groups if named(info) == name]
-    if commands or groups:
+    commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or get_command_name(info.callback.__name__ if info.callback else "")) == name
+    ]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if commands or groups:  # an unnamed group is never matched: all are kept, still correct
         app.registered_commands, app.registered_groups = commands, groups
 
 

@@ -51,7 +51,7 @@ def entry_points(group: str, paths: list[str] | None = None) -> list[EntryPoint]
     found, seen = [], set()
     header = f"[{group}]"
     for folder in _metadata_folders(sys.path if paths is None else paths):
-        name = _normalize(_stem(folder).partition("-")[0])
+        name = normalize(_stem(folder).partition("-")[0])
         if name in seen:
             continue
         seen.add(name)
@@ -115,5 +115,6 @@ def _stem(folder: Path) -> str:
     return folder.name.removesuffix(".dist-info").removesuffix(".egg-info")
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
+def normalize(name: str) -> str:
+    """A distribution or plugin name as PEP 503 compares them ('Genzoo_LSGAN' == 'genzoo-lsgan')."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()

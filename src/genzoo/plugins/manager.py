@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -174,13 +173,13 @@ def _allowed(
 ) -> list[EntryPoint]:
     if allow is None:
         return entry_points
-    wanted = {_normalize(n) for n in allow.split(",") if n.strip()}
-    chosen = [
-        ep
-        for ep in entry_points
-        if {_normalize(ep.name), _normalize(ep.dist.name if ep.dist else "")} & wanted
-    ]
-    found = {_normalize(n) for ep in chosen for n in (ep.name, ep.dist.name if ep.dist else "")}
+
+    def names(ep: EntryPoint) -> set[str]:  # an entry point answers to its own and its dist's
+        return {discovery.normalize(ep.name), discovery.normalize(ep.dist.name if ep.dist else "")}
+
+    wanted = {discovery.normalize(n) for n in allow.split(",") if n.strip()}
+    chosen = [ep for ep in entry_points if names(ep) & wanted]
+    found = set().union(*(names(ep) for ep in chosen))
     for missing in sorted(wanted - found):
         info = PluginInfo(missing, "?", "?", builtin=False)
         info.fail(LOAD_ENV, LookupError(f"names {missing!r}, but no installed plugin has it"))
@@ -281,7 +280,3 @@ def _call(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
 
 def _command_name(command: Any) -> str:
     return command.name or command.callback.__name__.replace("_", "-")
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip()).lower()
