@@ -30,6 +30,7 @@ TINY_CONFIG: dict[str, dict[str, float]] = {  # every trainer's family, small en
     "wgan-gp": {"latent_dim": 8, "base_channels": 4},
     "vae": {"latent_dim": 4, "base_channels": 4, "hidden_dim": 16, "lr": 1e-2},
     "draw": {"steps": 3, "z_dim": 2, "hidden_dim": 16, "lr": 1e-2},
+    "lenet5": {"width": 4, "feature_dim": 8},  # its cosine schedule resumes exactly too
 }
 
 
@@ -101,8 +102,9 @@ def run_training(
     overrides = {**TINY_CONFIG[architecture], **({"num_classes": 4} if conditional else {})}
     recipe = make_recipe(architecture, registry, "fashion-mnist", overrides)
     data = load_fashion_mnist(idx_dir, "train")
-    # the tiny files carry 4 of Fashion-MNIST's 10 class names
-    recipe = fit_to_data(recipe, data.image_shape, data.class_names[:4] if conditional else ())
+    # the tiny files carry 4 of Fashion-MNIST's 10 class names; a classifier takes them all
+    classes = data.class_names[:4] if conditional else data.class_names
+    recipe = fit_to_data(recipe, data.image_shape, classes)
     settings = RunSettings(
         out, epochs=1, batch_size=32, seed=0, device="cpu", max_steps=max_steps,
         checkpoint_every=4, sample_every=4, log_every=1, data_dir=idx_dir, progress=False,
@@ -223,3 +225,27 @@ def test_two_time_scales_give_the_discriminator_its_own_rate():
     assert same.d_optimizer.param_groups[0]["lr"] == 1e-4
     assert ttur.g_optimizer.param_groups[0]["lr"] == 1e-4
     assert ttur.d_optimizer.param_groups[0]["lr"] == 4e-4
+
+
+def test_the_classifier_rate_follows_a_cosine_over_the_planned_run():
+    from genzoo.train.supervised import SupervisedTrainer
+
+    model = genzoo.build("lenet5", width=4, feature_dim=8)
+    cosine, constant = (
+        SupervisedTrainer(model, {}),
+        SupervisedTrainer(model, {"schedule": "constant"}),
+    )
+    assert cosine.learning_rate() == 1e-3  # not planned yet: the rate as given
+    for trainer in cosine, constant:
+        trainer.plan(4)
+    images, labels = torch.zeros(2, 1, 28, 28), torch.tensor([0, 1])
+    rates = []
+    for _ in range(4):
+        rates.append(cosine.learning_rate())
+        cosine.step(images, labels, torch.Generator().manual_seed(0))
+        constant.step(images, labels, torch.Generator().manual_seed(0))
+    assert rates == pytest.approx([1e-3, 1e-3 * (2 + 2**0.5) / 4, 5e-4, 1e-3 * (2 - 2**0.5) / 4])
+    assert cosine.optimizer.param_groups[0]["lr"] == pytest.approx(rates[-1])
+    assert constant.optimizer.param_groups[0]["lr"] == 1e-3
+    with pytest.raises(GenzooError, match="schedule must be one of cosine, constant"):
+        SupervisedTrainer(model, {"schedule": "linear"})

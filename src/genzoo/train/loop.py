@@ -88,14 +88,15 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
     steps_per_epoch = len(data) // settings.batch_size
     if steps_per_epoch == 0:
         raise BadInputError(f"{len(data)} images are fewer than one batch of {settings.batch_size}")
-    total = settings.epochs * steps_per_epoch
-    total = min(total, settings.max_steps) if settings.max_steps else total
+    planned = settings.epochs * steps_per_epoch  # what a schedule spans; --max-steps
+    total = min(planned, settings.max_steps) if settings.max_steps else planned  # stops early
 
     torch.manual_seed(settings.seed)  # initial weights
     model = recipe.architecture.build(recipe.config, name=recipe.name).to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams, world.wrap)
+    trainer.plan(planned)
     rng = torch.Generator(device).manual_seed(settings.seed + world.rank)
     position = Position()
     folder = settings.out / TRAINING_DIR
@@ -199,7 +200,14 @@ def _checkpoint(
 ) -> None:
     if position.step % settings.checkpoint_every and position.step != total:
         return
-    state = {"position": asdict(position), "trainer": trainer.state_dict(), "rng": rng.get_state()}
+    state = {
+        "position": asdict(position),
+        "trainer": trainer.state_dict(),
+        "rng": rng.get_state(),
+        # torch's own generators too: dropout draws from them, not from `rng`
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+    }
     with atomic_path(folder / CHECKPOINT) as tmp:
         torch.save(state, tmp)
 
@@ -208,6 +216,10 @@ def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
     state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
     trainer.load_state_dict(state["trainer"])
     rng.set_state(state["rng"])
+    if "torch_rng" in state:  # checkpoints before 2026-11-21 lack them
+        torch.set_rng_state(state["torch_rng"])
+    if state.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
     return Position(**state["position"])
 
 

@@ -1,5 +1,9 @@
 """Supervised classification: cross-entropy on labelled images, AdamW, light augmentation.
 
+The learning rate follows a cosine from `lr` down to 0 over the run (Loshchilov &
+Hutter 2017): on a budget of a few epochs the last, small steps are worth about a
+point of accuracy over a constant rate. `schedule=constant` keeps it fixed.
+
 Augmentation is a random shift of up to 2 pixels (padding by edge replication)
 and, when `flip` is set, a horizontal flip: cheap, on the device, and drawn from
 the loop's generator, so runs stay reproducible.
@@ -7,6 +11,7 @@ the loop's generator, so runs stay reproducible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -14,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from genzoo.core import BadInputError
 from genzoo.core.interfaces import Classifier
 from genzoo.core.model import ZooModel
 from genzoo.train.trainer import Trainer, Wrap, adam
@@ -26,12 +32,19 @@ class SupervisedTrainer(Trainer):
         "label_smoothing": 0.05,
         "shift": 2,  # pixels of random translation; 0 turns it off
         "flip": True,  # horizontal flips (right for clothes, wrong for digits)
+        "schedule": "cosine",  # or "constant"
     }
+    schedules = ("cosine", "constant")
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
         classifier = model["classifier"]
         assert isinstance(classifier, Classifier)
+        if self.hparams["schedule"] not in self.schedules:
+            raise BadInputError(
+                f"schedule must be one of {', '.join(self.schedules)}, "
+                f"got {self.hparams['schedule']!r}"
+            )
         self.classifier = classifier
         self.net = self.wrap(classifier)
         self.optimizer = adam(
@@ -40,6 +53,19 @@ class SupervisedTrainer(Trainer):
             weight_decay=self.hparams["weight_decay"],
             decoupled=True,
         )
+        self.steps_taken = 0
+        self.total_steps: int | None = None  # a constant rate until the loop plans the run
+
+    def plan(self, total_steps: int) -> None:
+        self.total_steps = total_steps
+
+    def learning_rate(self) -> float:
+        """The rate of the next step."""
+        lr = float(self.hparams["lr"])
+        if self.hparams["schedule"] == "constant" or not self.total_steps:
+            return lr
+        progress = min(self.steps_taken / self.total_steps, 1.0)
+        return lr * 0.5 * (1 + math.cos(math.pi * progress))
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         self.classifier.train()
@@ -48,7 +74,10 @@ class SupervisedTrainer(Trainer):
         loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams["label_smoothing"])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate()
         self.optimizer.step()
+        self.steps_taken += 1
         accuracy = (logits.argmax(1) == labels).float().mean()
         return {"loss": loss.detach(), "accuracy": accuracy.detach()}
 
@@ -65,8 +94,13 @@ class SupervisedTrainer(Trainer):
         return images
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "steps_taken": self.steps_taken,
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        self.steps_taken = int(state["steps_taken"])

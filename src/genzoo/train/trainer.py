@@ -53,6 +53,11 @@ class Trainer(abc.ABC):
     @abc.abstractmethod
     def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
 
+    def plan(self, total_steps: int) -> None:
+        """Told by the loop, before the first step (and again on resume), how many steps
+        the run takes in all; a trainer with a learning-rate schedule keeps it."""
+        return  # most trainers keep a constant rate
+
     def result(self) -> ZooModel:
         """The model to publish (a subclass may swap in averaged weights)."""
         return self.model
