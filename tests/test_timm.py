@@ -45,6 +45,10 @@ def test_the_resnet_stem_is_adapted_to_small_images():
     net = genzoo.build("timm/resnet18")["classifier"].net
     assert net.conv1.stride == (1, 1) and net.conv1.kernel_size == (3, 3)
     assert isinstance(net.maxpool, torch.nn.Identity)
+    pooled = genzoo.build("timm/resnet18", keep_maxpool=True)["classifier"]
+    assert pooled.net.conv1.stride == (1, 1) and isinstance(pooled.net.maxpool, torch.nn.MaxPool2d)
+    assert pooled.net.forward_features(torch.zeros(2, 1, 28, 28)).shape == (2, 512, 2, 2)
+    assert pooled(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
 def test_an_unknown_timm_name_suggests_close_ones():
