@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import genzoo
 from conftest import PluginDists
-from genzoo.zoo.repo import file_sha256, read_config, write_repo
+from genzoo.zoo.repo import check_repo, file_sha256, read_config, write_repo
 from hub_servers import Mirror, UploadServer, stop
 
 TINY = {"latent_dim": 8, "image_shape": [1, 8, 8], "base_channels": 4}
@@ -355,6 +356,27 @@ def test_push_to_a_folder_of_repos_then_pull_from_it(env, repos: Path, tmp_path:
     offline = {**env, "HF_HUB_OFFLINE": "1"}
     result = genzoo_cli(offline, "pull", "hf-hub:me/tiny", "--from", str(hub))
     assert result.returncode == 0 and "copied from" in result.stdout, result.stderr
+
+
+def test_push_half_publishes_a_verified_float16_copy(env, repos: Path, tmp_path: Path):
+    source = repos / "tiny-dcgan"
+    before = {p.name: p.read_bytes() for p in source.iterdir()}
+    hub = tmp_path / "hub"
+    args = ["push", str(source), "--repo", "me/tiny", "--to-folder", str(hub), "--half"]
+    result = genzoo_cli(env, *args)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in source.iterdir()} == before  # float32 kept
+    halved = hub / "me" / "tiny"
+    assert check_repo(halved) == []  # new pins in config.json and in the card
+    stored = load_file(halved / "generator.safetensors")
+    assert {t.dtype for t in stored.values() if t.is_floating_point()} == {torch.float16}
+    original = load_file(source / "generator.safetensors")
+    assert sum(t.nbytes for t in stored.values()) < 0.6 * sum(t.nbytes for t in original.values())
+    assert "stored in float16" in (halved / "README.md").read_text()
+    assert genzoo_cli(env, "verify", str(halved)).returncode == 0  # golden probes recomputed
+    full, half = (genzoo.load(str(f), device="cpu").generator for f in (source, halved))
+    assert next(half.parameters()).dtype == torch.float32
+    torch.testing.assert_close(half.sample(4, seed=0), full.sample(4, seed=0), atol=1e-2, rtol=0)
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from genzoo.cli.output import console, errors, human_count, plugins_of, table
-from genzoo.core import BadInputError, GenzooError
+from genzoo.core import BadInputError, GenzooError, Registry
 
 NameArgument = Annotated[
     str,
@@ -105,6 +108,7 @@ def verify_command(ctx: typer.Context, name: NameArgument) -> None:
 
 
 def push_command(
+    ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="A repo folder, e.g. the --out of genzoo train.")],
     repo: Annotated[str, typer.Option("--repo", help="The Hub repo to publish to: org/name.")],
     revision: Annotated[str, typer.Option(help="Branch to commit to.")] = "main",
@@ -120,6 +124,14 @@ def push_command(
             help="Publish into a folder of repos (DIR/org/name/, e.g. hub/) instead of the Hub.",
         ),
     ] = None,
+    half: Annotated[
+        bool,
+        typer.Option(
+            "--half",
+            help="Publish float16 weights (half the download; pins and golden probes "
+            "recomputed; the folder keeps its float32 weights).",
+        ),
+    ] = False,
 ) -> None:
     """Publish a repo folder: create the Hub repo if needed and upload it in one commit.
 
@@ -134,7 +146,37 @@ def push_command(
         genzoo push runs/dcgan-fmnist --repo myorg/dcgan-fashion-mnist
 
         genzoo push runs/dcgan-fmnist --repo genzoo/dcgan-fashion-mnist --to-folder hub
+
+        genzoo push runs/resnet18 --repo myorg/resnet18-fashion-mnist --half
     """
+    with ExitStack() as stack:
+        if half:
+            folder = halved_copy(folder, repo, plugins_of(ctx).registry, stack)
+        _publish(folder, repo, revision, private, message, dry_run, to_folder)
+
+
+def halved_copy(folder: Path, repo: str, registry: Registry, stack: ExitStack) -> Path:
+    """A float16 copy of `folder` in a temporary folder that `stack` removes."""
+    from genzoo.zoo.precision import store_half
+    from genzoo.zoo.push import check_publishable
+
+    names = check_publishable(folder, repo)
+    copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="genzoo-half-")))
+    for name in names:
+        shutil.copy2(folder / name, copy / name)
+    store_half(copy, registry)
+    return copy
+
+
+def _publish(
+    folder: Path,
+    repo: str,
+    revision: str,
+    private: bool,
+    message: str,
+    dry_run: bool,
+    to_folder: Path | None,
+) -> None:
     from genzoo.zoo.push import check_publishable, push, push_to_folder
 
     if dry_run:
