@@ -65,17 +65,12 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             dataset="fashion-mnist",
             license="mit",
             paper=PAPER,
-            description="timm ResNet-18 (3x3 stride-1 stem, then its max-pool) classifying "
-            "fashion-mnist",
-            # The max-pool kept: the first stage at 14x14 rather than 28x28 costs a quarter,
-            # which makes five epochs fit about an hour on one CPU core (65 images/s).
-            config={
-                "model_name": "resnet18",
-                "image_shape": [1, 28, 28],
-                "small_stem": True,
-                "keep_maxpool": True,
-            },
+            description="timm ResNet-18 (3x3 stride-1 stem, no max-pool) classifying "
+            "fashion-mnist; no weights yet: a GPU run of this recipe makes them",
+            # On one CPU core this is ~61 min per epoch. The CPU compromise, keeping the
+            # max-pool (--set keep_maxpool=true, first stage at 14x14, ~17 min per epoch),
+            # reached 0.921 test accuracy in 5 epochs: short of the zoo's 0.93.
             parameters=11_172_810,
-            recipe={"epochs": 5, "batch_size": 128, "seed": 0},
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
         )
     )
