@@ -35,7 +35,6 @@ def test_latent_projection_is_the_transposed_convolution_it_replaces(bias: bool)
 
 
 def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path):
-
     torch.manual_seed(0)
     for name in ("dcgan", "vae", "draw"):
         saved = genzoo.build(name)
@@ -58,7 +57,6 @@ def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path)
 
 @pytest.mark.parametrize("architecture", ["dcgan", "wgan-gp"])
 def test_the_generator_step_leaves_out_only_gradients_nobody_reads(architecture: str):
-
     trainer_class = resolve(installed().registry.architecture(architecture).trainer)
     torch.manual_seed(0)
     model = genzoo.build(architecture, latent_dim=8, base_channels=4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from genzoo.cli.output import console, errors, human_count, plugins_of, table
-from genzoo.core import BadInputError, GenzooError, Registry
+from genzoo.core import BadInputError, GenzooError
 
 NameArgument = Annotated[
     str,
@@ -151,21 +150,13 @@ def push_command(
     """
     with ExitStack() as stack:
         if half:
-            folder = halved_copy(folder, repo, plugins_of(ctx).registry, stack)
+            from genzoo.zoo.precision import half_copy
+            from genzoo.zoo.push import check_publishable
+
+            check_publishable(folder, repo)  # refuse a bad folder before any work
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="genzoo-half-"))
+            folder = half_copy(folder, Path(scratch), plugins_of(ctx).registry)
         _publish(folder, repo, revision, private, message, dry_run, to_folder)
-
-
-def halved_copy(folder: Path, repo: str, registry: Registry, stack: ExitStack) -> Path:
-    """A float16 copy of `folder` in a temporary folder that `stack` removes."""
-    from genzoo.zoo.precision import store_half
-    from genzoo.zoo.push import check_publishable
-
-    names = check_publishable(folder, repo)
-    copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="genzoo-half-")))
-    for name in names:
-        shutil.copy2(folder / name, copy / name)
-    store_half(copy, registry)
-    return copy
 
 
 def _publish(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 from safetensors import safe_open
@@ -29,6 +30,16 @@ from genzoo.zoo.repo import (
     read_config,
     weights_file,
 )
+
+
+def half_copy(source: Path, destination: Path, registry: Registry) -> Path:
+    """Copy the repo files of `source` into `destination` and store the copy in float16."""
+    from genzoo.zoo.push import publishable_files
+
+    for name in publishable_files(source):
+        shutil.copy2(source / name, destination / name)
+    store_half(destination, registry)
+    return destination
 
 
 def store_half(folder: Path, registry: Registry) -> dict[str, str]:

@@ -24,8 +24,8 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "hidden_dim": 256,
                 # The paper reads 2x2 and writes 5x5 glimpses over 64 steps. Over 16 steps
                 # that starves both ends (KL 11 nats, blurry reconstructions): read 5x5, and
-                # write 12x12 (the paper's SVHN size), which halves the loss's remaining
-                # gap early on (265 vs 276 nats after 300 steps of the recipe).
+                # write 12x12 (the paper's SVHN size): 265 vs 276 nats after 300 steps, and
+                # at 10 epochs test -ELBO 241.7 nats, FD 7.45 (5x5 writes, 5 epochs: 251.9, 12.0).
                 "read_glimpse": 5,
                 "write_glimpse": 12,
             },
