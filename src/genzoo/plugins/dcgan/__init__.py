@@ -37,16 +37,16 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 # `genzoo train dcgan-mnist --data DIR` makes them from MNIST IDX files you have.
 _SHA256: dict[str, dict[str, str]] = {
     "fashion-mnist": {
-        "generator": "fb84674b0c29c06970c6bb91db024c9dc27ac6be5f37cc538971e2b1231ad126",
-        "discriminator": "0cab65ea2522b81c211b48dac2f676f0e932e2ffb9b837294dd39fdc9721efdf",
+        "generator": "7a584556859fbab4c3747886f1fb014353edf2187a77a8a02138ed5ff75dab3b",
+        "discriminator": "677c37e413c3a9876c0a2bfafc8fcd1d42896e6e136c8a6ac6af1e4ad3eb52a7",
     },
 }
 _METRICS: dict[str, dict[str, float]] = {  # genzoo evaluate, 10,000 samples, seed 0
     "fashion-mnist": {
-        "frechet_distance": 6.324,
-        "inception_score": 3.904,
-        "precision": 0.8042,
-        "recall": 0.5725,
+        "frechet_distance": 4.919,
+        "inception_score": 4.229,
+        "precision": 0.7963,
+        "recall": 0.6509,
     },
 }
 
@@ -65,7 +65,9 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 paper=PAPER,
                 description=f"DCGAN trained on {dataset} (28x28 grayscale)",
                 parameters=898_370,
-                recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+                # Batch 64: twice the updates of batch 128 in the baseline's 10 epochs
+                # (FD 6.32 -> 4.92 on fashion-mnist).
+                recipe={"epochs": 10, "batch_size": 64, "seed": 0},
                 sha256=_SHA256.get(dataset, {}),
                 metrics=_METRICS.get(dataset, {}),
             )
