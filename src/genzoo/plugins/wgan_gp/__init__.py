@@ -30,7 +30,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "norm": "layer",
             },
             description="Wasserstein GAN with gradient penalty: DCGAN generator, "
-            "layer-normalised critic, n_critic critic steps per generator step (paper: 5)",
+            "layer-normalised critic, 5 critic steps per generator step by default (n_critic)",
             paper=PAPER,
             trainer="genzoo.train.wasserstein:WassersteinGPTrainer",
         )
