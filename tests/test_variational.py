@@ -17,7 +17,7 @@ from genzoo.core.conformance import check_model
 from genzoo.core.interfaces import DrawingGenerator, LatentDistribution
 from genzoo.plugins import installed
 from genzoo.plugins.draw.model import filterbank
-from genzoo.train.variational import bernoulli_nll, gaussian_kl
+from genzoo.train.variational import VariationalTrainer, bernoulli_nll, gaussian_kl
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import check_repo
 from test_train import run_training
@@ -38,6 +38,25 @@ def test_bernoulli_nll_of_certain_pixels_is_zero_and_of_even_odds_is_log_2():
     certain = torch.tensor([[[[-30.0, 30.0]]]])
     assert bernoulli_nll(certain, images).item() == pytest.approx(0, abs=1e-9)
     assert bernoulli_nll(torch.zeros(1, 1, 1, 2), images).item() == pytest.approx(2 * math.log(2))
+
+
+def test_kl_warmup_ramps_beta_up_from_zero_and_a_resumed_run_carries_on_the_ramp():
+    def tiny_trainer(warmup: int) -> VariationalTrainer:
+        config = {"image_shape": (1, 12, 12), "latent_dim": 4, "base_channels": 4}
+        return VariationalTrainer(genzoo.build("vae", **config), {"kl_warmup": warmup})
+
+    trainer, images, labels = tiny_trainer(4), torch.rand(8, 1, 12, 12) * 2 - 1, torch.zeros(8)
+    rng, betas = torch.Generator().manual_seed(0), []
+    for _ in range(5):
+        betas.append(trainer.beta)
+        losses = trainer.step(images, labels, rng)
+        weighted = losses["reconstruction"] + betas[-1] * losses["kl"]
+        assert losses["loss"].item() == pytest.approx(weighted.item())
+    assert betas == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert tiny_trainer(0).beta == 1.0  # no warm-up: the bound from the first step
+    resumed = tiny_trainer(8)
+    resumed.load_state_dict(trainer.state_dict())
+    assert resumed.beta == 6 / 8
 
 
 def test_attention_filters_are_normalised_gaussians_placed_as_the_paper_says():

@@ -6,6 +6,9 @@ p is a Bernoulli over pixel intensities (x + 1) / 2; on grey levels this is a
 cross-entropy rather than a normalised density, the usual protocol for MNIST-like
 data, and the one every ELBO genzoo reports uses. beta = 1 is the bound itself;
 beta > 1 trades reconstruction for a smoother latent space (Higgins et al. 2017).
+`kl_warmup` ramps beta up linearly from 0 over that many steps (Bowman et al. 2016;
+Sønderby et al. 2016): the decoder learns to use the code before the KL term can
+switch it off, which keeps more of the latent in use.
 
 `ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
 how a model computes its two terms (`objective`), and `genzoo evaluate` measures
@@ -60,6 +63,7 @@ class ELBOTrainer(Trainer):
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 1e-3,
         "beta": 1.0,
+        "kl_warmup": 0,  # steps over which beta ramps up from 0; 0 starts at beta
         "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
     }
 
@@ -67,6 +71,14 @@ class ELBOTrainer(Trainer):
         super().__init__(model, hparams, wrap)
         self.objective = self.wrap(self.objective_of(model))
         self.optimizer = adam(model.parameters(), self.hparams["lr"])
+        self.steps = 0
+
+    @property
+    def beta(self) -> float:
+        """The KL weight of the next step: `beta`, scaled down during the warm-up."""
+        warmup = self.hparams["kl_warmup"]
+        ramp = min(1.0, (self.steps + 1) / warmup) if warmup else 1.0
+        return self.hparams["beta"] * ramp
 
     @staticmethod
     @abc.abstractmethod
@@ -77,20 +89,26 @@ class ELBOTrainer(Trainer):
         self.model.train()
         terms: ELBOTerms = self.objective(images, rng)
         reconstruction, kl = terms.reconstruction.mean(), terms.kl.mean()
-        loss = reconstruction + self.hparams["beta"] * kl
+        loss = reconstruction + self.beta * kl
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.hparams["grad_clip"]:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
         self.optimizer.step()
+        self.steps += 1
         return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "steps": self.steps,
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        self.steps = int(state.get("steps", 0))  # runs from before the warm-up existed
 
 
 def objective_for(model: ZooModel, registry: Registry) -> ELBOObjective | None:
