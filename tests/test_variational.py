@@ -40,10 +40,11 @@ def test_bernoulli_nll_of_certain_pixels_is_zero_and_of_even_odds_is_log_2():
     assert bernoulli_nll(torch.zeros(1, 1, 1, 2), images).item() == pytest.approx(2 * math.log(2))
 
 
-def test_kl_warmup_ramps_beta_up_from_zero_and_a_resumed_run_carries_on_the_ramp():
-    def tiny_trainer(warmup: int) -> VariationalTrainer:
+def test_kl_warmup_ramps_beta_up_from_zero_a_resumed_run_carries_on_and_the_rate_can_decay():
+    def tiny_trainer(warmup: int, schedule: str = "constant") -> VariationalTrainer:
         config = {"image_shape": (1, 12, 12), "latent_dim": 4, "base_channels": 4}
-        return VariationalTrainer(genzoo.build("vae", **config), {"kl_warmup": warmup})
+        hparams = {"kl_warmup": warmup, "schedule": schedule}
+        return VariationalTrainer(genzoo.build("vae", **config), hparams)
 
     trainer, images, labels = tiny_trainer(4), torch.rand(8, 1, 12, 12) * 2 - 1, torch.zeros(8)
     rng, betas = torch.Generator().manual_seed(0), []
@@ -57,6 +58,11 @@ def test_kl_warmup_ramps_beta_up_from_zero_and_a_resumed_run_carries_on_the_ramp
     resumed = tiny_trainer(8)
     resumed.load_state_dict(trainer.state_dict())
     assert resumed.beta == 6 / 8
+    cosine = tiny_trainer(0, "cosine")
+    cosine.plan(2)
+    cosine.step(images, labels, rng)
+    cosine.step(images, labels, rng)
+    assert cosine.optimizer.param_groups[0]["lr"] == pytest.approx(5e-4)  # halfway down
 
 
 def test_attention_filters_are_normalised_gaussians_placed_as_the_paper_says():

@@ -1,8 +1,8 @@
 """Supervised classification: cross-entropy on labelled images, AdamW, light augmentation.
 
-The learning rate follows a cosine from `lr` down to 0 over the run (Loshchilov &
-Hutter 2017): on a budget of a few epochs the last, small steps are worth about a
-point of accuracy over a constant rate. `schedule=constant` keeps it fixed.
+The learning rate follows a cosine from `lr` down to 0 over the run (`LearningRate`):
+on a budget of a few epochs the last, small steps are worth about a point of
+accuracy over a constant rate. `schedule=constant` keeps it fixed.
 
 Augmentation is a random shift of up to 2 pixels (padding by edge replication)
 and, when `flip` is set, a horizontal flip: cheap, on the device, and drawn from
@@ -11,7 +11,6 @@ the loop's generator, so runs stay reproducible.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -19,10 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from genzoo.core import BadInputError
 from genzoo.core.interfaces import Classifier
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import Trainer, Wrap, adam
+from genzoo.train.trainer import LearningRate, Trainer, Wrap, adam
 
 
 class SupervisedTrainer(Trainer):
@@ -34,17 +32,12 @@ class SupervisedTrainer(Trainer):
         "flip": True,  # horizontal flips (right for clothes, wrong for digits)
         "schedule": "cosine",  # or "constant"
     }
-    schedules = ("cosine", "constant")
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
         classifier = model["classifier"]
         assert isinstance(classifier, Classifier)
-        if self.hparams["schedule"] not in self.schedules:
-            raise BadInputError(
-                f"schedule must be one of {', '.join(self.schedules)}, "
-                f"got {self.hparams['schedule']!r}"
-            )
+        self.schedule = LearningRate(self.hparams["schedule"], self.hparams["lr"])
         self.classifier = classifier
         self.net = self.wrap(classifier)
         self.optimizer = adam(
@@ -54,18 +47,13 @@ class SupervisedTrainer(Trainer):
             decoupled=True,
         )
         self.steps_taken = 0
-        self.total_steps: int | None = None  # a constant rate until the loop plans the run
 
     def plan(self, total_steps: int) -> None:
-        self.total_steps = total_steps
+        self.schedule.total_steps = total_steps
 
     def learning_rate(self) -> float:
         """The rate of the next step."""
-        lr = float(self.hparams["lr"])
-        if self.hparams["schedule"] == "constant" or not self.total_steps:
-            return lr
-        progress = min(self.steps_taken / self.total_steps, 1.0)
-        return lr * 0.5 * (1 + math.cos(math.pi * progress))
+        return self.schedule.at(self.steps_taken)
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         self.classifier.train()
@@ -74,8 +62,7 @@ class SupervisedTrainer(Trainer):
         loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams["label_smoothing"])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.learning_rate()
+        self.schedule.apply(self.optimizer, self.steps_taken)
         self.optimizer.step()
         self.steps_taken += 1
         accuracy = (logits.argmax(1) == labels).float().mean()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -61,6 +62,30 @@ class Trainer(abc.ABC):
     def result(self) -> ZooModel:
         """The model to publish (a subclass may swap in averaged weights)."""
         return self.model
+
+
+class LearningRate:
+    """A trainer's rate per step: constant, or a half cosine from `lr` down to 0 over
+    the planned run (Loshchilov & Hutter 2017), where the last, small steps polish."""
+
+    kinds = ("cosine", "constant")
+
+    def __init__(self, kind: str, lr: float) -> None:
+        if kind not in self.kinds:
+            raise BadInputError(f"schedule must be one of {', '.join(self.kinds)}, got {kind!r}")
+        self.kind, self.lr = kind, float(lr)
+        self.total_steps: int | None = None  # the rate as given until the loop plans the run
+
+    def at(self, step: int) -> float:
+        """The rate of step `step` (0 is the first)."""
+        if self.kind == "constant" or not self.total_steps:
+            return self.lr
+        progress = min(step / self.total_steps, 1.0)
+        return self.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def apply(self, optimizer: torch.optim.Optimizer, step: int) -> None:
+        for group in optimizer.param_groups:
+            group["lr"] = self.at(step)
 
 
 def adam(

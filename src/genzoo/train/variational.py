@@ -8,7 +8,8 @@ data, and the one every ELBO genzoo reports uses. beta = 1 is the bound itself;
 beta > 1 trades reconstruction for a smoother latent space (Higgins et al. 2017).
 `kl_warmup` ramps beta up linearly from 0 over that many steps (Bowman et al. 2016;
 Sønderby et al. 2016): the decoder learns to use the code before the KL term can
-switch it off, which keeps more of the latent in use.
+switch it off, which keeps more of the latent in use. `schedule=cosine` decays the
+learning rate to 0 over the run.
 
 `ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
 how a model computes its two terms (`objective`), and `genzoo evaluate` measures
@@ -29,7 +30,7 @@ from genzoo.core import Registry
 from genzoo.core.interfaces import BernoulliDecoder, ELBOTerms, Encoder, LatentDistribution
 from genzoo.core.lazy import resolve
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import Trainer, Wrap, adam
+from genzoo.train.trainer import LearningRate, Trainer, Wrap, adam
 
 
 def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
@@ -65,13 +66,18 @@ class ELBOTrainer(Trainer):
         "beta": 1.0,
         "kl_warmup": 0,  # steps over which beta ramps up from 0; 0 starts at beta
         "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
+        "schedule": "constant",  # or "cosine": the rate decays to 0 over the run
     }
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
         self.objective = self.wrap(self.objective_of(model))
         self.optimizer = adam(model.parameters(), self.hparams["lr"])
+        self.schedule = LearningRate(self.hparams["schedule"], self.hparams["lr"])
         self.steps = 0
+
+    def plan(self, total_steps: int) -> None:
+        self.schedule.total_steps = total_steps
 
     @property
     def beta(self) -> float:
@@ -94,6 +100,7 @@ class ELBOTrainer(Trainer):
         loss.backward()
         if self.hparams["grad_clip"]:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
+        self.schedule.apply(self.optimizer, self.steps)
         self.optimizer.step()
         self.steps += 1
         return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
