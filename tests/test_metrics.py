@@ -94,3 +94,9 @@ def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_d
     types = {metric["type"] for result in results for metric in result["metrics"]}
     assert types >= {"frechet_distance", "precision", "classification_accuracy_score"}
     assert check_repo(gan) == []
+    (gan / "training" / "run.json").unlink()  # as pulled: only the card names the dataset
+    again = runner.invoke(app, [*command, "--no-write"])
+    assert again.exit_code == 0, again.output
+    (gan / "README.md").unlink()
+    refused = runner.invoke(app, [*command, "--no-write"])
+    assert refused.exit_code == 2 and "does not say its dataset: pass --dataset" in refused.output

@@ -108,6 +108,14 @@ def _dataset_of(name: str, folder: Path | None, registry: Registry) -> str:
         run = folder / "training" / "run.json"
         if run.is_file():
             return str(json.loads(run.read_text())["recipe"]["dataset"])
+        # a repo without its run record (a pulled one, the bench baseline) names it in its card
+        from genzoo.zoo.card import card_metadata
+        from genzoo.zoo.repo import CARD_FILE
+
+        card = folder / CARD_FILE
+        named = card_metadata(card.read_text()).get("datasets") if card.is_file() else None
+        if isinstance(named, list) and len(named) == 1:
+            return str(named[0])
         raise BadInputError(f"{folder} does not say its dataset: pass --dataset")
     entry = registry.models.get(name)
     if entry is None or not entry.dataset:
