@@ -50,6 +50,22 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="DRAW with attention (16 steps, 5x5 read, 12x12 write) trained on "
             "fashion-mnist",
             parameters=896_686,
-            recipe={"epochs": 10, "batch_size": 128, "seed": 0},  # the baseline's epochs
+            # 10 epochs, as the plain-loop baseline (issue 5). FD at batch 128: 7.45; batch 64:
+            # 6.33, and with the KL weight ramped up from 0 over the first half of the run,
+            # 5.74 (the published weights; over the first tenth, 5.70; with a cosine rate
+            # and no warm-up, 6.71).
+            recipe={"epochs": 10, "batch_size": 64, "seed": 0, "kl_warmup": 4690},
+            sha256={
+                "generator": "c6cc5c06b8231af9c20ea31f4742f9f7b5d55856e8033366525d61c36bb262bc",
+            },
+            metrics={  # genzoo evaluate, 10,000 samples, seed 0
+                "negative_elbo": 239.1,
+                "reconstruction_nll": 224.7,
+                "kl": 14.48,
+                "frechet_distance": 5.737,
+                "inception_score": 4.677,
+                "precision": 0.8657,
+                "recall": 0.1766,
+            },
         )
     )
