@@ -74,7 +74,7 @@ class ELBOTrainer(Trainer):
         self.objective = self.wrap(self.objective_of(model))
         self.optimizer = adam(model.parameters(), self.hparams["lr"])
         self.schedule = LearningRate(self.hparams["schedule"], self.hparams["lr"])
-        self.steps = 0
+        self.steps_taken = 0
 
     def plan(self, total_steps: int) -> None:
         self.schedule.total_steps = total_steps
@@ -83,7 +83,7 @@ class ELBOTrainer(Trainer):
     def beta(self) -> float:
         """The KL weight of the next step: `beta`, scaled down during the warm-up."""
         warmup = self.hparams["kl_warmup"]
-        ramp = min(1.0, (self.steps + 1) / warmup) if warmup else 1.0
+        ramp = min(1.0, (self.steps_taken + 1) / warmup) if warmup else 1.0
         return self.hparams["beta"] * ramp
 
     @staticmethod
@@ -100,22 +100,22 @@ class ELBOTrainer(Trainer):
         loss.backward()
         if self.hparams["grad_clip"]:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
-        self.schedule.apply(self.optimizer, self.steps)
+        self.schedule.apply(self.optimizer, self.steps_taken)
         self.optimizer.step()
-        self.steps += 1
+        self.steps_taken += 1
         return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
 
     def state_dict(self) -> dict[str, Any]:
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "steps": self.steps,
+            "steps_taken": self.steps_taken,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.steps = int(state.get("steps", 0))  # runs from before the warm-up existed
+        self.steps_taken = int(state.get("steps_taken", 0))  # runs from before the warm-up
 
 
 def objective_for(model: ZooModel, registry: Registry) -> ELBOObjective | None:
