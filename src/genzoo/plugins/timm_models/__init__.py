@@ -72,5 +72,9 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             # CPU core; with it, ~11.5 min on two. 5 epochs reached 0.921; these 10: 0.932.
             parameters=11_172_810,
             recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+            sha256={
+                "classifier": "6b33b119d3292a339afae32fddc4353a795a78cdebdb498fece2cb74f5ffff33"
+            },
+            metrics={"accuracy": 0.932},  # float32; the published float16 weights: 0.9323
         )
     )
