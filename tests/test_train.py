@@ -123,6 +123,8 @@ def test_a_short_run_moves_the_losses_and_writes_a_loadable_repo(tmp_path: Path,
     assert model.generator.sample(4, labels=1, seed=0).shape == (4, 1, 12, 12)
     card = (out / "README.md").read_text()
     assert "- seed: 0" in card and "fashion-mnist, train split, 256 images" in card
+    licences = "- licence: mit (these weights); genzoo's code: MIT; the data, fashion-mnist: mit"
+    assert licences in card
 
 
 @pytest.mark.parametrize("architecture", list(TINY_CONFIG))

@@ -35,7 +35,8 @@ class CardInfo:
 
     description: str = ""
     dataset: str = ""
-    license: str = "mit"
+    license: str = "mit"  # the weights'
+    data_license: str = ""  # the training data's, when known
     paper: str = ""
     family: str = ""
     parameters: int | None = None
@@ -77,7 +78,7 @@ def render_card(
         body.append(f"- parameters: {info.parameters:,}")
     if info.paper:
         body.append(f"- paper: {info.paper}")
-    body += [f"- licence: {info.license or 'unspecified'}", ""]
+    body += [f"- licence: {_licences(info)}", ""]
     body += _section("Training", [f"- {key}: {value}" for key, value in info.training.items()])
     body += _section("Evaluation", _metric_rows(info.metrics))
     body += _section("Intended use", [info.intended_use])
@@ -86,6 +87,14 @@ def render_card(
     files += [f"| {role}.safetensors | `{digest}` |" for role, digest in sorted(sha256.items())]
     body += _section("Files", files)
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
+
+
+def _licences(info: CardInfo) -> str:
+    """The weights' licence, genzoo's, and the data's: a user must know all three."""
+    text = f"{info.license or 'unspecified'} (these weights); genzoo's code: MIT"
+    if info.data_license:
+        text += f"; the data, {info.dataset or 'unnamed'}: {info.data_license}"
+    return text
 
 
 def with_metrics(
