@@ -34,7 +34,6 @@ from genzoo.core import BadInputError
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
-from genzoo.plugins.manager import installed
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
 from genzoo.zoo.card import CardInfo
@@ -232,11 +231,6 @@ def _preview(model: ZooModel, path: Path) -> None:
         save_grid(images, path)
 
 
-def _data_license(dataset: str) -> str:
-    entry = installed().registry.datasets.get(dataset)
-    return entry.license if entry else ""
-
-
 def _finish(
     recipe: Recipe,
     data: ImageData,
@@ -254,7 +248,7 @@ def _finish(
         or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",
         dataset=recipe.dataset,
         license=entry.license if entry and entry.license else "mit",
-        data_license=_data_license(recipe.dataset),
+        data_license=recipe.data_license,
         paper=recipe.architecture.paper,
         family=recipe.architecture.family,
         parameters=sum(p.numel() for p in model.parameters()),

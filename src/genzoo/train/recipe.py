@@ -28,6 +28,7 @@ class Recipe:
     hparams: Mapping[str, Any] = field(default_factory=dict)
     run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed
     entry: PretrainedModel | None = None  # the named model, when trained from one
+    data_license: str = ""  # the dataset's, from its registry entry, for the model card
 
     @property
     def trainer_class(self) -> type:
@@ -74,15 +75,21 @@ def make_recipe(
             {**architecture.training, **settings},
             run,
             found,
+            registry.dataset(found.dataset).license,
         )
     else:
         if not dataset:
             raise BadInputError(
                 f"training the architecture {name} needs --dataset (see `genzoo datasets`)"
             )
-        registry.dataset(dataset)  # an unknown name fails here, with suggestions
         recipe = Recipe(
-            f"{name}-{dataset}", found, dataset, dict(found.config), dict(found.training)
+            f"{name}-{dataset}",
+            found,
+            dataset,
+            dict(found.config),
+            dict(found.training),
+            # an unknown dataset fails here, with suggestions
+            data_license=registry.dataset(dataset).license,
         )
     return apply(recipe, overrides or {})
 
@@ -98,6 +105,7 @@ def restore_recipe(saved: Mapping[str, Any], registry: Registry) -> Recipe:
         saved["hparams"],
         saved["run"],
         entry,
+        registry.dataset(saved["dataset"]).license,
     )
 
 
