@@ -34,9 +34,9 @@ def figures(runs: int = 20) -> list[Figure]:
     from genzoo.plugins import installed
     from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
     from genzoo.zoo.offline import import_repo
-    from genzoo.zoo.source import resolve
+    from genzoo.zoo.source import registered
 
-    pulled = import_repo(resolve(NAME, installed().registry), HUB)
+    pulled = import_repo(registered(NAME, installed().registry), HUB)
     files = {
         role: pulled.snapshot / f"{role}.safetensors" for role in ("generator", "discriminator")
     }

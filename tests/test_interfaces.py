@@ -22,6 +22,7 @@ from genzoo import (
 )
 from genzoo.core import Architecture
 from genzoo.core.conformance import check_component, check_model
+from genzoo.core.model import build as build_components
 
 
 class ToyGenerator(Generator):
@@ -209,28 +210,28 @@ def test_latent_distribution_sample_is_reparameterised():
         (lambda: genzoo.build("dcgan", image_shape=(1, 28, 30)), BadInputError, "square images"),
         (lambda: genzoo.build("dcgan", image_shape=(1, 7, 7)), BadInputError, "cannot be reached"),
         (
-            lambda: genzoo.registry().architecture("dcgan").build(roles=["encoder"]),
+            lambda: build_components(genzoo.registry().architecture("dcgan"), roles=["encoder"]),
             BadInputError,
             "has no encoder; it has generator, discriminator",
         ),
         (
-            lambda: Architecture(
-                name="x", family="gan", components={"generator": "torch.nn:Linear"}
-            ).build(),
+            lambda: build_components(
+                Architecture(name="x", family="gan", components={"generator": "torch.nn:Linear"})
+            ),
             GenzooError,
             "torch.nn:Linear is not a subclass of genzoo.Generator",
         ),
         (
-            lambda: Architecture(
-                name="x", family="gan", components={"generator": "nope.mod:G"}
-            ).build(),
+            lambda: build_components(
+                Architecture(name="x", family="gan", components={"generator": "nope.mod:G"})
+            ),
             GenzooError,
             "cannot import 'nope.mod'",
         ),
         (
-            lambda: Architecture(
-                name="x", family="gan", components={"generator": "torch:Nope"}
-            ).build(),
+            lambda: build_components(
+                Architecture(name="x", family="gan", components={"generator": "torch:Nope"})
+            ),
             GenzooError,
             "'torch' has no attribute 'Nope'",
         ),
@@ -242,6 +243,6 @@ def test_build_errors_say_what_is_wrong(build, error, message):
 
 
 def test_build_only_some_roles():
-    model = genzoo.registry().architecture("dcgan").build(roles=["generator"])
+    model = build_components(genzoo.registry().architecture("dcgan"), roles=["generator"])
     assert list(model) == ["generator"]
     assert model.name == "dcgan" and model.config["latent_dim"] == 100

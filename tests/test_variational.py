@@ -122,7 +122,7 @@ def test_draw_draws_step_by_step_and_the_last_step_is_the_sample(tmp_path: Path,
     assert durations[-1] > durations[0]  # ...then a pause on the result (Pillow merges it)
     gan = run_training(tmp_path / "gan", idx_dir, max_steps=1)
     refused = runner.invoke(app, ["sample", str(gan), "--steps-gif", str(tmp_path / "x.gif")])
-    assert refused.exit_code == 2 and "drawing model" in refused.output
+    assert refused.exit_code == 2 and "step by step" in refused.output
 
 
 def test_evaluate_reports_the_test_set_bound_beside_the_sample_metrics(

@@ -13,7 +13,7 @@ from genzoo.core.interfaces import sampler
 from genzoo.plugins import installed
 from genzoo.zoo.offline import import_repo
 from genzoo.zoo.repo import read_config
-from genzoo.zoo.source import resolve
+from genzoo.zoo.source import registered
 from genzoo.zoo.verify import verify_folder
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
@@ -36,7 +36,7 @@ def test_published_models_are_shipped_and_unpublished_ones_are_not():
 @pytest.mark.parametrize("name", shipped())
 def test_a_shipped_model_pulls_offline_verifies_and_samples(name: str):
     registry = installed().registry
-    ref = resolve(name, registry)
+    ref = registered(name, registry)
     pulled = import_repo(ref, HUB)
     assert read_config(pulled.snapshot).sha256 == dict(ref.pins)
     checks = verify_folder(pulled.snapshot, registry, ref.pins)
@@ -51,6 +51,22 @@ def test_a_shipped_model_pulls_offline_verifies_and_samples(name: str):
     assert torch.equal(first, again)
     assert first.shape == (8, *generator.image_shape)
     assert first.min() >= -1 and first.max() <= 1 and first.std() > 0.1  # not a constant image
+
+
+def test_a_hub_repo_id_loads_the_registered_model_in_any_dtype():
+    registry = installed().registry
+    import_repo(registered("dcgan-fashion-mnist", registry), HUB)
+    by_name = genzoo.load("dcgan-fashion-mnist", roles=["generator"], device="cpu")
+    by_id = genzoo.load("genzoo/dcgan-fashion-mnist", roles=["generator"], device="cpu")
+    reference = by_name.generator.sample(8, seed=0)
+    assert torch.equal(by_id.generator.sample(8, seed=0), reference)
+    for dtype in ("bfloat16", torch.float16):
+        cast = genzoo.load("dcgan-fashion-mnist", roles=["generator"], device="cpu", dtype=dtype)
+        images = cast.generator.sample(8, seed=0)
+        assert images.dtype == (torch.bfloat16 if dtype == "bfloat16" else dtype)
+        assert (images.float() - reference).abs().mean() < 0.03
+    # a model cast after loading samples too (its codes are drawn in float32, then cast)
+    assert by_name.generator.to(torch.bfloat16).sample(2, seed=0).dtype == torch.bfloat16
 
 
 def check_classifier(classifier: torch.nn.Module) -> None:

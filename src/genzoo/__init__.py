@@ -9,6 +9,7 @@ Importing genzoo does not import torch; the interfaces (`genzoo.Generator`, ...)
 load it when first touched.
 """
 
+# ruff: noqa: F401  (the imports are re-exports; __all__ is built from them and from _LAZY)
 from __future__ import annotations
 
 import importlib
@@ -27,9 +28,12 @@ from genzoo.core import (
     Registry,
     UnknownNameError,
 )
+from genzoo.core.version import __version__
 from genzoo.plugins import hookimpl, installed
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
+    import torch
+
     from genzoo.core.conformance import check_component, check_model
     from genzoo.core.interfaces import (
         Classifier,
@@ -40,9 +44,7 @@ if TYPE_CHECKING:
         LatentDistribution,
     )
     from genzoo.core.model import ZooModel
-    from genzoo.zoo.load import load
-
-__version__ = "0.1.0"
+    from genzoo.zoo.source import Roles
 
 # Names that import torch, resolved on first access (PEP 562).
 _LAZY = {
@@ -55,7 +57,6 @@ _LAZY = {
     "ZooModel": "genzoo.core.model",
     "check_component": "genzoo.core.conformance",
     "check_model": "genzoo.core.conformance",
-    "load": "genzoo.zoo.load",
 }
 
 
@@ -63,6 +64,10 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'genzoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def registry() -> Registry:
@@ -94,41 +99,57 @@ def build(name: str, **config: Any) -> ZooModel:
 
     Keyword arguments override the config: `genzoo.build("dcgan", image_shape=(3, 32, 32))`.
     """
+    from genzoo.core.model import build as build_components
+
     entry = registry().lookup(name)
     if isinstance(entry, PretrainedModel):
         architecture = registry().architecture(entry.architecture)
-        base = entry.config or architecture.config
+        base = registry().config_of(entry)
     else:
         architecture, base = entry, entry.config
-    return architecture.build({**base, **config}, name=name)
+    return build_components(architecture, {**base, **config}, name=name)
 
 
-__all__ = [
-    "ROLES",
-    "Architecture",
-    "BadInputError",
-    "Classifier",
-    "ConformanceError",
-    "DatasetEntry",
-    "Decoder",
-    "Discriminator",
-    "Encoder",
-    "Generator",
-    "GenzooError",
-    "LatentDistribution",
-    "PatternError",
-    "PretrainedModel",
-    "RegistrationError",
-    "Registry",
-    "UnknownNameError",
-    "ZooModel",
-    "__version__",
-    "build",
-    "check_component",
-    "check_model",
-    "hookimpl",
-    "list_architectures",
-    "list_models",
-    "load",
-    "registry",
-]
+def load(
+    name: str,
+    roles: Roles = None,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
+) -> ZooModel:
+    """Load a pretrained model with verified weights, pulling it into the HF cache if needed.
+
+    `name` is a registered model (`dcgan-fashion-mnist`), a Hub repo (`hf-hub:org/name@rev`
+    or plainly `org/name`) or a repo folder; `genzoo.zoo.source` gives the precedence.
+    Returns the components (all, or `roles`) in eval mode on `device`, in `dtype`.
+    """
+    from genzoo.zoo.load import load as load_source
+    from genzoo.zoo.source import locate
+
+    found = registry()
+    return load_source(locate(name, found), found, roles, device, dtype)
+
+
+# The eager names; the lazy ones come from `_LAZY`, so each is listed once.
+__all__ = sorted(
+    [
+        "ROLES",
+        "Architecture",
+        "BadInputError",
+        "ConformanceError",
+        "DatasetEntry",
+        "GenzooError",
+        "PatternError",
+        "PretrainedModel",
+        "RegistrationError",
+        "Registry",
+        "UnknownNameError",
+        "__version__",
+        "build",
+        "hookimpl",
+        "list_architectures",
+        "list_models",
+        "load",
+        "registry",
+        *_LAZY,
+    ]
+)

@@ -47,13 +47,14 @@ def check_architecture(
     import torch
 
     from genzoo.core.conformance import check_model
+    from genzoo.core.model import build
     from genzoo.zoo import golden
     from genzoo.zoo.repo import check_repo, load_repo, write_repo
 
     registry = registry or installed().registry
     architecture = registry.architecture(name)
     torch.manual_seed(0)
-    model = architecture.build(config, name=f"{name}-conformance")
+    model = build(architecture, config, name=f"{name}-conformance")
     check_model(model)
     write_repo(model, folder)
     if problems := check_repo(folder):

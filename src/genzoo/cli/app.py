@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-import genzoo
 from genzoo.cli import (
     cache,
     catalog,
@@ -23,6 +22,7 @@ from genzoo.cli import (
 )
 from genzoo.cli.output import errors
 from genzoo.core import GenzooError
+from genzoo.core.version import __version__
 from genzoo.plugins import Plugins, installed
 
 # Each built-in command group is a module with `register(app)`.
@@ -73,7 +73,7 @@ def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:
         ] = False,
     ) -> None:
         if version:
-            typer.echo(f"genzoo {genzoo.__version__}")
+            typer.echo(f"genzoo {__version__}")
             raise typer.Exit()
         ctx.obj = plugins
         if ctx.invoked_subcommand is None:

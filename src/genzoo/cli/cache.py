@@ -98,18 +98,9 @@ def ls_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def _repo_ids(names: list[str], registry: Registry) -> list[str]:
     """Registered names, hf-hub: names or bare org/name repo ids -> repo ids."""
-    from genzoo.core.entries import REPO_ID
-    from genzoo.zoo.source import is_hub_name, parse_hub_name
+    from genzoo.zoo.source import locate_repo
 
-    ids = []
-    for name in names:
-        if is_hub_name(name):
-            ids.append(parse_hub_name(name).repo_id)
-        elif REPO_ID.match(name):
-            ids.append(name)
-        else:
-            ids.append(registry.model(name).repo_id)
-    return ids
+    return [locate_repo(name, registry).repo_id for name in names]
 
 
 @cache_app.command("rm")
@@ -157,11 +148,11 @@ def export_command(
     """
     from genzoo.zoo.offline import export_repo
     from genzoo.zoo.pull import cached
-    from genzoo.zoo.source import RepoRef, resolve
+    from genzoo.zoo.source import RepoRef, locate_repo
 
     registry = plugins_of(ctx).registry
     if names:
-        refs = [resolve(name, registry) for name in names]
+        refs = [locate_repo(name, registry) for name in names]
     else:
         refs = [
             RepoRef(f"hf-hub:{repo.repo_id}@{rev.commit_hash}", repo.repo_id, rev.commit_hash)

@@ -17,7 +17,7 @@ from genzoo.cli.output import (
     table,
     warn_plugin_failures,
 )
-from genzoo.core import Architecture, PretrainedModel, Registry
+from genzoo.core import Architecture, BadInputError, PretrainedModel, Registry
 from genzoo.zoo import WeightsStatus, cached_files, weights_status
 
 _STATUS_STYLE = {
@@ -62,7 +62,7 @@ def list_command(
     columns: tuple[str, ...]
     if architectures:
         if dataset is not None:
-            raise typer.BadParameter("architectures have no dataset", param_hint="--dataset")
+            raise BadInputError("--dataset filters models: architectures have no dataset")
         rows = [
             _architecture_json(a, registry)
             for a in registry.find_architectures(pattern, family=family, plugin=plugin)
@@ -162,7 +162,7 @@ def _model_json(
             {
                 "description": model.description,
                 "classes": dict(architecture.components),
-                "config": dict(model.config or architecture.config),
+                "config": dict(registry.config_of(model)),
                 "sha256": dict(model.sha256),
                 "cached_files": {role: str(p) for role, p in paths.items() if p is not None},
                 "paper": model.paper,

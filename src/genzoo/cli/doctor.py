@@ -59,7 +59,7 @@ def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def _versions() -> dict[str, Any]:
     import torch
 
-    from genzoo import __version__
+    from genzoo.core.version import __version__
 
     return {
         "genzoo": __version__,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+from genzoo.cli.sampling import GuidanceOption, SolverOption, sampler_options
 from genzoo.core import BadInputError, Registry
 from genzoo.core.lazy import resolve
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from genzoo.data.images import ImageData
+    from genzoo.zoo.source import Source
+
+DEFAULT_EVALUATOR = "lenet5-fashion-mnist"
 
 
 def evaluate_command(
@@ -29,7 +33,12 @@ def evaluate_command(
     data: Annotated[Path | None, typer.Option(help="Folder holding the dataset's files.")] = None,
     evaluator: Annotated[
         str, typer.Option(help="Classifier whose features generative metrics compare.")
-    ] = "lenet5-fashion-mnist",
+    ] = DEFAULT_EVALUATOR,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Iterative models: solver steps per sample.")
+    ] = None,
+    solver: SolverOption = None,
+    guidance: GuidanceOption = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     write: Annotated[
         bool, typer.Option(help="Store the metrics in the folder's card (folders only).")
@@ -53,24 +62,29 @@ def evaluate_command(
     from genzoo.core.interfaces import sampler
     from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
     from genzoo.train.variational import objective_for
-    from genzoo.zoo.load import is_folder_name, load
+    from genzoo.zoo.load import load
     from genzoo.zoo.repo import CARD_FILE, read_config
+    from genzoo.zoo.source import LocalRepo, locate
 
     registry = plugins_of(ctx).registry
-    folder = Path(name).expanduser() if is_folder_name(name) else None
-    model = load(name, device=device)
-    dataset = dataset or _dataset_of(name, folder, registry)
+    source = locate(name, registry)
+    folder = source.folder if isinstance(source, LocalRepo) else None
+    model = load(source, registry, device=device)
+    dataset = dataset or _dataset_of(source, registry)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(dataset).loader
     )
     train, test = loader(data, "train"), loader(data, "test")
-    judge = load_evaluator(evaluator, device) if sampler(dict(model.items())) else None
+    judge = None
+    if sampler(dict(model.items())) is not None:
+        judge = load_evaluator(locate(evaluator, registry), registry, device)
 
     def say(text: str) -> None:
         errors.print(f"[dim]{text}[/]")
 
     objective = objective_for(model, registry)
-    metrics = evaluate(model, train, test, judge, samples, seed, say, objective)
+    options = sampler_options(steps, solver, guidance)
+    metrics = evaluate(model, train, test, judge, samples, seed, say, objective, options)
     if as_json:
         print_json(
             [
@@ -103,24 +117,29 @@ def evaluate_command(
         where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
 
 
-def _dataset_of(name: str, folder: Path | None, registry: Registry) -> str:
-    if folder is not None:
-        run = folder / "training" / "run.json"
+def _dataset_of(source: Source, registry: Registry) -> str:
+    """The dataset a model was trained on: its registry entry's, its run record's, its card's."""
+    from genzoo.zoo.cache import snapshot_dir
+    from genzoo.zoo.card import card_metadata
+    from genzoo.zoo.repo import CARD_FILE
+    from genzoo.zoo.source import LocalRepo
+
+    if isinstance(source, LocalRepo):
+        folder: Path | None = source.folder
+        run = source.folder / "training" / "run.json"
         if run.is_file():
             return str(json.loads(run.read_text())["recipe"]["dataset"])
-        # a repo without its run record (a pulled one, the bench baseline) names it in its card
-        from genzoo.zoo.card import card_metadata
-        from genzoo.zoo.repo import CARD_FILE
-
-        card = folder / CARD_FILE
-        named = card_metadata(card.read_text()).get("datasets") if card.is_file() else None
-        if isinstance(named, list) and len(named) == 1:
-            return str(named[0])
-        raise BadInputError(f"{folder} does not say its dataset: pass --dataset")
-    entry = registry.models.get(name)
-    if entry is None or not entry.dataset:
-        raise BadInputError(f"{name} does not say its dataset: pass --dataset")
-    return str(entry.dataset)
+    else:
+        entry = registry.models.get(source.model or "")
+        if entry is not None and entry.dataset:
+            return str(entry.dataset)
+        folder = snapshot_dir(source.repo_id, source.revision)
+    # a repo without its run record (a pulled one, the bench baseline) names it in its card
+    card = folder / CARD_FILE if folder is not None else None
+    named = card_metadata(card.read_text()).get("datasets") if card and card.is_file() else None
+    if isinstance(named, list) and len(named) == 1:
+        return str(named[0])
+    raise BadInputError(f"{source.name} does not say its dataset: pass --dataset")
 
 
 def register(app: typer.Typer) -> None:

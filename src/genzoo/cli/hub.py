@@ -51,9 +51,9 @@ def pull_command(
         genzoo pull dcgan-fashion-mnist --from hub/
     """
     from genzoo.zoo.pull import pull
-    from genzoo.zoo.source import resolve
+    from genzoo.zoo.source import locate_repo
 
-    ref = resolve(name, plugins_of(ctx).registry)
+    ref = locate_repo(name, plugins_of(ctx).registry)
     if source is not None:
         from genzoo.zoo.offline import import_repo
 
@@ -81,21 +81,18 @@ def verify_command(ctx: typer.Context, name: NameArgument) -> None:
         genzoo verify runs/dcgan-fmnist
     """
     from genzoo.zoo.cache import snapshot_dir
-    from genzoo.zoo.load import is_folder_name
-    from genzoo.zoo.source import resolve
+    from genzoo.zoo.source import LocalRepo, locate
     from genzoo.zoo.verify import verify_folder
 
     registry = plugins_of(ctx).registry
-    if is_folder_name(name):
-        folder, pins = Path(name).expanduser(), None
-        if not folder.is_dir():
-            raise BadInputError(f"no such folder: {folder}")
+    source = locate(name, registry)
+    if isinstance(source, LocalRepo):
+        folder, pins = source.folder, None
     else:
-        ref = resolve(name, registry)
-        found = snapshot_dir(ref.repo_id, ref.revision)
+        found = snapshot_dir(source.repo_id, source.revision)
         if found is None:
             raise GenzooError(f"{name} is not in the cache; `genzoo pull {name}` first")
-        folder, pins = found, ref.pins
+        folder, pins = found, source.pins
     checks = verify_folder(folder, registry, pins)
     rows = table("check", "result", "detail")
     for check in checks:

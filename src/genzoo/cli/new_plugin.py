@@ -39,7 +39,7 @@ def plugin_names(name: str) -> dict[str, str]:
 
 def write_plugin(name: str, parent: Path) -> Path:
     """Write the package for `name` into parent/<dist>; refuses to touch an existing folder."""
-    from genzoo import __version__
+    from genzoo.core.version import __version__
 
     names = {**plugin_names(name), "genzoo_version": __version__}
     root = parent / names["dist"]

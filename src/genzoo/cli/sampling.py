@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from genzoo.cli.output import console
+from genzoo.cli.output import console, plugins_of
 from genzoo.core import BadInputError, GenzooError
 
 if TYPE_CHECKING:
@@ -24,9 +24,28 @@ LabelOption = Annotated[
     str | None,
     typer.Option(help="Conditional models: one class for all images, by name or index."),
 ]
+# Iterative samplers (flow matching, diffusion); None keeps the model's own default.
+SolverOption = Annotated[
+    str | None,
+    typer.Option(help="Iterative models: the ODE solver (flow models: euler or heun)."),
+]
+GuidanceOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Class-conditional iterative models: classifier-free guidance weight "
+        "(1: none; 2: stronger class, less variety)."
+    ),
+]
+
+
+def sampler_options(steps: int | None, solver: str | None, guidance: float | None) -> dict:
+    """The options given on the command line, for `Generator.sample(..., **options)`."""
+    given = {"steps": steps, "solver": solver, "guidance": guidance}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def sample_command(
+    ctx: typer.Context,
     name: NameArgument,
     n: Annotated[int, typer.Option("-n", "--num", min=1, help="How many images.")] = 64,
     seed: SeedOption = 0,
@@ -39,9 +58,17 @@ def sample_command(
     label: LabelOption = None,
     device: DeviceOption = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 256,
+    steps: Annotated[
+        int | None,
+        typer.Option(min=1, help="Iterative models: solver steps (flow/euler: network calls)."),
+    ] = None,
+    solver: SolverOption = None,
+    guidance: GuidanceOption = None,
     steps_gif: Annotated[
         Path | None,
-        typer.Option(help="Drawing models (DRAW): also write the drawing, step by step, as a GIF."),
+        typer.Option(
+            help="Models that make images step by step (DRAW, flow): also write the steps as a GIF."
+        ),
     ] = None,
 ) -> None:
     """Sample images from a model's generator (or a VAE's decoder) and save a PNG grid.
@@ -55,31 +82,39 @@ def sample_command(
         genzoo sample runs/dcgan-fmnist -n 10000 --columns 100 -o big.png
 
         genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
+
+        genzoo sample flow-fashion-mnist --solver heun --steps 10 -o fast.png
+
+        genzoo sample cflow-fashion-mnist --label sneaker --guidance 2.0 -o sneakers.png
     """
     from genzoo.core.images import save_gif, save_grid
-    from genzoo.core.interfaces import DrawingGenerator
 
     for path in (output, steps_gif):
         if path is not None:
             _check_writable(path)
-    generator, model_name = _generator(name, device)
-    if steps_gif is not None and not isinstance(generator, DrawingGenerator):
-        raise BadInputError(f"--steps-gif needs a drawing model such as DRAW; {name} is not one")
+    generator, model_name = _generator(ctx, name, device)
+    options = generator.check_options(sampler_options(steps, solver, guidance))
+    if steps_gif is not None and not generator.has_trajectory:
+        raise BadInputError(
+            f"--steps-gif needs a model that makes images step by step (DRAW, flow); "
+            f"{name} makes them in one pass"
+        )
     labels = None if label is None else generator.label_index(label)
-    images = generator.sample(n, labels=labels, seed=seed, batch_size=batch_size)
+    images = generator.sample(n, labels=labels, seed=seed, batch_size=batch_size, **options)
     _write(output, lambda: save_grid(images, output, columns))
     console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
-    if isinstance(generator, DrawingGenerator) and steps_gif is not None:
+    if steps_gif is not None:
         import torch
 
-        frames = generator.sample_steps(n, seed=seed).cpu()
-        hold = frames[-1:].expand(generator.steps // 2, *frames.shape[1:])  # pause on the result
+        frames = generator.sample_steps(n, seed=seed, **options).cpu()
+        hold = frames[-1:].expand(max(len(frames) // 2, 1), *frames.shape[1:])  # pause at the end
         gif = steps_gif
         _write(gif, lambda: save_gif(torch.cat([frames, hold]), gif, columns))
-        console.print(f"wrote {gif} ({generator.steps} drawing steps of {n} images)")
+        console.print(f"wrote {gif} ({len(frames)} steps of {n} images)")
 
 
 def interpolate_command(
+    ctx: typer.Context,
     name: NameArgument,
     steps: Annotated[int, typer.Option(min=1, help="Frames between two waypoints.")] = 16,
     points: Annotated[int, typer.Option(min=2, help="Random waypoints per walk (it loops).")] = 4,
@@ -92,6 +127,12 @@ def interpolate_command(
     columns: Annotated[int | None, typer.Option(min=1, help="Walks per row.")] = None,
     label: LabelOption = None,
     device: DeviceOption = "auto",
+    solver_steps: Annotated[
+        int | None,
+        typer.Option(min=1, help="Iterative models: solver steps per frame (--steps is frames)."),
+    ] = None,
+    solver: SolverOption = None,
+    guidance: GuidanceOption = None,
 ) -> None:
     """Walk the latent space (spherical interpolation between random codes) as a looping GIF.
 
@@ -104,9 +145,10 @@ def interpolate_command(
     from genzoo.core.images import save_gif
 
     _check_writable(output)
-    generator, model_name = _generator(name, device)
+    generator, model_name = _generator(ctx, name, device)
+    options = generator.check_options(sampler_options(solver_steps, solver, guidance))
     labels = None if label is None else generator.label_index(label)
-    frames = generator.interpolate(n, steps, points, seed=seed, labels=labels)
+    frames = generator.interpolate(n, steps, points, seed=seed, labels=labels, **options)
     _write(output, lambda: save_gif(frames, output, columns or n, fps))
     console.print(f"wrote {output} ({len(frames)} frames of {n} walks from {model_name})")
 
@@ -117,19 +159,25 @@ def _check_writable(output: Path) -> None:
         raise BadInputError(f"cannot write {output}: {output.parent} is not a folder")
 
 
-def _generator(name: str, device: str) -> tuple[Generator, str]:
+def _generator(ctx: typer.Context, name: str, device: str) -> tuple[Generator, str]:
     """The model's generator, or its decoder as one; only that component is loaded."""
     from genzoo.core.interfaces import sampler, sampling_role
-    from genzoo.zoo.load import load, model_roles
+    from genzoo.zoo.load import load
+    from genzoo.zoo.source import locate
 
-    roles = model_roles(name)
-    role = sampling_role(roles) if roles is not None else None
-    if roles is not None and role is None:
-        raise BadInputError(f"{name} cannot sample: it has no generator or decoder ({roles})")
-    model = load(name, roles=None if role is None else [role], device=device)
+    def sampling_component(roles: Sequence[str]) -> list[str]:
+        role = sampling_role(roles)
+        if role is None:
+            raise BadInputError(
+                f"{name} cannot sample: it has no generator or decoder ({', '.join(roles)})"
+            )
+        return [role]
+
+    registry = plugins_of(ctx).registry
+    model = load(locate(name, registry), registry, roles=sampling_component, device=device)
     found = sampler(dict(model.items()))
-    if found is None:
-        raise BadInputError(f"{name} cannot sample: it has no generator or decoder")
+    if found is None:  # an architecture whose component breaks its role's interface
+        raise GenzooError(f"{name}'s sampling component is no Generator or Decoder")
     return found, model.name
 
 

@@ -42,6 +42,7 @@ def datasets_command(
                 "found": str(found) if found else None,
                 "description": entry.description,
                 "license": entry.license,
+                "homepage": entry.homepage,
                 "plugin": entry.plugin,
                 "how_to_get": entry.how_to_get,
             }
@@ -49,10 +50,11 @@ def datasets_command(
     if as_json:
         print_json(rows)
         return
-    grid = table("name", "found", "description", "license")
+    grid = table("name", "found", "description", "license", "homepage")
     for row in rows:
         where = row["found"] or "[yellow]not found[/]"
-        grid.add_row(row["name"], where, row["description"], row["license"] or "-")
+        terms, homepage = row["license"] or "-", row["homepage"] or "-"
+        grid.add_row(row["name"], where, row["description"], terms, homepage)
     console.print(grid)
     for row in rows:
         if row["found"] is None and row["how_to_get"]:

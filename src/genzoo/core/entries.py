@@ -7,16 +7,13 @@ so building the whole catalog imports neither torch nor any model module.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genzoo.core.errors import RegistrationError
 from genzoo.core.lazy import is_ref
-
-if TYPE_CHECKING:
-    from genzoo.core.model import ZooModel
 
 #: The roles a component can play; each has an interface in `genzoo.core.interfaces`.
 ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
@@ -48,7 +45,8 @@ class Architecture:
 
     `components` maps a role to a lazy reference, e.g.
     ``{"generator": "genzoo.plugins.dcgan.model:DCGANGenerator"}``.
-    `config` is the reference constructor configuration: `genzoo.build(name)` uses it,
+    `config` is the reference constructor configuration: `genzoo.build(name)` uses it
+    (`genzoo.core.model.build` constructs the components),
     and every component receives the keys its constructor accepts.
     `trainer` lazily names the `genzoo.train.Trainer` subclass for its objective
     (shared by every architecture of a family) and `training` overrides that
@@ -89,17 +87,6 @@ class Architecture:
         object.__setattr__(self, "components", _frozen(self.components))
         object.__setattr__(self, "config", _frozen(self.config))
         object.__setattr__(self, "training", _frozen(self.training))
-
-    def build(
-        self,
-        config: Mapping[str, Any] | None = None,
-        roles: Sequence[str] | None = None,
-        name: str | None = None,
-    ) -> ZooModel:
-        """Import the component classes and construct them (randomly initialised)."""
-        from genzoo.core.model import build  # imports torch: only when building
-
-        return build(self, self.config if config is None else config, roles=roles, name=name)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ are checked by `genzoo.core.conformance`, not in every forward.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +38,13 @@ class LatentDistribution(NamedTuple):
 
 
 class Generator(nn.Module, abc.ABC):
-    """Maps latent codes, and class labels when conditional, to images."""
+    """Maps latent codes, and class labels when conditional, to images.
+
+    Iterative generators (flow matching, diffusion) take sampling options: `forward`,
+    `sample`, `interpolate` and `trajectory` accept them by keyword (`steps=20,
+    solver="heun"`), `sampling_options` names them with their defaults, and
+    `check_options` refuses what the sampler does not know. A one-pass generator has none.
+    """
 
     latent_dim: int
     num_classes: int = 0  # 0 when unconditional
@@ -48,6 +54,35 @@ class Generator(nn.Module, abc.ABC):
     @abc.abstractmethod
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         """(N, latent_dim) codes [+ (N,) int64 labels] -> (N, C, H, W) images in [-1, 1]."""
+
+    @property
+    def sampling_options(self) -> Mapping[str, Any]:
+        """The sampler's options and their defaults, e.g. {"steps": 20, "solver": "euler"}."""
+        return {}
+
+    def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """`options` without the unset (None) ones, each known to this sampler, else a
+        BadInputError naming it. Subclasses check the values too."""
+        given = {name: value for name, value in options.items() if value is not None}
+        if unknown := sorted(set(given) - set(self.sampling_options)):
+            known = ", ".join(self.sampling_options)
+            what = f"its options are {known}" if known else "it makes images in one pass"
+            raise BadInputError(f"this generator takes no {', '.join(unknown)}: {what}")
+        return given
+
+    def _run(self, z: Tensor, labels: Tensor | None, options: Mapping[str, Any]) -> Tensor:
+        # one-pass generators implement forward(z, labels) alone
+        return self(z, labels, **options) if options else self(z, labels)
+
+    @property
+    def has_trajectory(self) -> bool:
+        """Whether the generator shows how it makes an image (`trajectory`)."""
+        return type(self).trajectory is not Generator.trajectory
+
+    def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
+        """(N, latent_dim) codes -> (T, N, C, H, W): the image after each of T steps, the last
+        one `forward`'s. A generator that makes its image in one pass has none."""
+        raise BadInputError(f"{type(self).__name__} makes its images in one pass: no steps to show")
 
     def label_index(self, label: str | int) -> int:
         """A class given by index ('3', 3) or by name ('sneaker', case-insensitive)."""
@@ -80,58 +115,90 @@ class Generator(nn.Module, abc.ABC):
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
+        **options: Any,
     ) -> Tensor:
         """Generate `n` images on `device` (default: the module's); same `seed`, same images.
 
         All codes are drawn first, then run through the network `batch_size` at a
         time: the batch size changes the result only by float rounding, and a
         large `n` never holds more than one batch of activations. A conditional generator
-        draws random labels when none are given.
+        draws random labels when none are given. `options` go to an iterative sampler.
         """
+        return torch.cat(list(self.sample_batches(n, labels, seed, device, batch_size, **options)))
+
+    @torch.inference_mode()
+    def sample_batches(
+        self,
+        n: int,
+        labels: int | Sequence[int] | Tensor | None = None,
+        seed: int | None = None,
+        device: Device = None,
+        batch_size: int = 256,
+        **options: Any,
+    ) -> Iterator[Tensor]:
+        """`sample`'s images, `batch_size` at a time, for callers that stream a large `n`
+        (the images are the same as `sample`'s for the same arguments)."""
         if n < 0:
             raise BadInputError(f"cannot sample {n} images: n must be >= 0")
         if batch_size < 1:
             raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
+        options = self.check_options(options)
         rng, device = _rng(seed), _device(self, device)
         z = self.sample_latent(n, rng)
         y = self._labels(n, labels, rng)
+        dtype = _dtype(self)
+        if n == 0:
+            yield torch.empty(0, *self.image_shape, device=device, dtype=dtype)
         with evaluating(self):
-            batches = [
-                self(
-                    z[i : i + batch_size].to(device),
-                    None if y is None else y[i : i + batch_size].to(device),
+            for i in range(0, n, batch_size):
+                codes = z[i : i + batch_size].to(device, dtype)
+                yield self._run(
+                    codes, None if y is None else y[i : i + batch_size].to(device), options
                 )
-                for i in range(0, n, batch_size)
-            ]
-        return torch.cat(batches) if batches else torch.empty(0, *self.image_shape, device=device)
+
+    @torch.inference_mode()
+    def sample_steps(
+        self, n: int, seed: int | None = None, device: Device = None, **options: Any
+    ) -> Tensor:
+        """(T, n, C, H, W): `n` images made step by step (`trajectory`); the last is `sample`'s."""
+        options = self.check_options(options)
+        rng, device = _rng(seed), _device(self, device)
+        z = self.sample_latent(n, rng).to(device, _dtype(self))
+        y = self._labels(n, None, rng)
+        with evaluating(self):
+            return self.trajectory(z, None if y is None else y.to(device), **options)
 
     @torch.inference_mode()
     def interpolate(
         self,
         n: int,
-        steps: int,
+        frames: int,
         points: int = 2,
         seed: int | None = None,
         labels: int | Sequence[int] | Tensor | None = None,
         device: Device = None,
+        **options: Any,
     ) -> Tensor:
-        """A looping latent walk: (points * steps, n, C, H, W) frames for `n` parallel walks.
+        """A looping latent walk: (points * frames, n, C, H, W) images for `n` parallel walks.
 
         Each walk visits `points` random codes and returns to the first, moving along
-        great circles (slerp), which keeps Gaussian codes at a typical norm.
+        great circles (slerp), which keeps Gaussian codes at a typical norm; `frames` images
+        lead from one code to the next. `options` go to an iterative sampler.
         """
-        if n < 1 or steps < 1 or points < 2:
-            raise BadInputError("interpolate needs n >= 1, steps >= 1 and points >= 2")
+        if n < 1 or frames < 1 or points < 2:
+            raise BadInputError("interpolate needs n >= 1, frames >= 1 and points >= 2")
+        options = self.check_options(options)
         rng, device = _rng(seed), _device(self, device)
         keys = self.sample_latent(n * points, rng).view(points, n, self.latent_dim)
         y = self._labels(n, labels, rng)
-        t = torch.arange(steps, dtype=torch.float32) / steps
+        t = torch.arange(frames, dtype=torch.float32) / frames
         codes = torch.cat(
             [_slerp(keys[i], keys[(i + 1) % points], t) for i in range(points)]
-        )  # (points * steps, n, latent_dim)
+        )  # (points * frames, n, latent_dim)
         with evaluating(self):
-            frames = [self(z.to(device), None if y is None else y.to(device)) for z in codes]
-        return torch.stack(frames)
+            dtype, y = _dtype(self), None if y is None else y.to(device)
+            images = [self._run(z.to(device, dtype), y, options) for z in codes]
+        return torch.stack(images)
 
     def _labels(
         self, n: int, labels: int | Sequence[int] | Tensor | None, rng: torch.Generator | None
@@ -233,14 +300,8 @@ class DrawingGenerator(Generator):
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         return self.canvases(z, labels)[-1]
 
-    @torch.inference_mode()
-    def sample_steps(self, n: int, seed: int | None = None, device: Device = None) -> Tensor:
-        """(steps, n, C, H, W): `n` images drawn step by step; the last step is `sample`'s."""
-        rng, device = _rng(seed), _device(self, device)
-        z = self.sample_latent(n, rng).to(device)
-        y = self._labels(n, None, rng)
-        with evaluating(self):
-            return self.canvases(z, None if y is None else y.to(device))
+    def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
+        return self.canvases(z, labels)
 
 
 class PriorSampler(Generator):
@@ -320,6 +381,13 @@ def evaluating(module: nn.Module) -> Iterator[nn.Module]:
 def _rng(seed: int | None) -> torch.Generator | None:
     """A CPU generator for `seed` (CPU draws make seeds agree across devices)."""
     return None if seed is None else torch.Generator().manual_seed(seed)
+
+
+def _dtype(module: nn.Module) -> torch.dtype:
+    """The dtype of the module's floating-point parameters (float32 if it has none), so that
+    codes drawn in float32 meet a model cast with `.to(torch.bfloat16)`."""
+    param = next((p for p in module.parameters() if p.is_floating_point()), None)
+    return param.dtype if param is not None else torch.float32
 
 
 def _device(module: nn.Module, device: Device) -> torch.device:

@@ -43,11 +43,13 @@ class ZooModel(nn.ModuleDict):
 
 def build(
     architecture: Architecture,
-    config: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     name: str | None = None,
 ) -> ZooModel:
-    """Construct the components of `architecture` (all, or only `roles`) from `config`."""
+    """Construct the components of `architecture` (all, or only `roles`), randomly
+    initialised, from `config` (default: the architecture's reference config)."""
+    config = architecture.config if config is None else config
     roles = list(architecture.components) if roles is None else list(roles)
     for role in roles:
         if role not in architecture.components:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
 from genzoo.core.errors import PatternError, RegistrationError, UnknownNameError
@@ -96,6 +96,10 @@ class Registry:
 
     def model(self, name: str) -> PretrainedModel:
         return _get(self.models, "model", name)
+
+    def config_of(self, model: PretrainedModel) -> Mapping[str, Any]:
+        """A model's constructor config: its own, else its architecture's reference config."""
+        return model.config or self.architecture(model.architecture).config
 
     def dataset(self, name: str) -> DatasetEntry:
         return _get(self.datasets, "dataset", name)

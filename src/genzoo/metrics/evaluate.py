@@ -10,22 +10,22 @@ test-set negative ELBO and its two terms, in nats per image. Classifiers: test a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from genzoo.core import GenzooError
+from genzoo.core import GenzooError, Registry
 from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
+from genzoo.core.likelihood import ELBOObjective
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import frechet_distance, inception_score, precision_recall
-from genzoo.train.variational import ELBOObjective
 from genzoo.zoo.card import Metric
+from genzoo.zoo.source import Source
 
-DEFAULT_EVALUATOR = "lenet5-fashion-mnist"
 BATCH = 500
 
 
@@ -59,13 +59,16 @@ def evaluate(
     seed: int = 0,
     progress: Callable[[str], None] = lambda text: None,
     elbo: ELBOObjective | None = None,
+    sampling: Mapping[str, Any] | None = None,
 ) -> list[Metric]:
     """The metrics that fit the model's components; `elbo` is the model's variational
-    objective (`ELBOTrainer.objective_of`) when it has one."""
+    objective (`ELBOTrainer.objective_of`) when it has one; `sampling` holds an iterative
+    generator's options (steps, solver, guidance)."""
     metrics: list[Metric] = []
     if "classifier" in model:
         classifier = model["classifier"]
-        assert isinstance(classifier, Classifier)
+        if not isinstance(classifier, Classifier):
+            raise GenzooError(f"{model.name}'s classifier does not implement genzoo.Classifier")
         progress("classifying the test split")
         own = Evaluator(classifier, model.name)
         _, logits = own.embed(to_float(test.images))
@@ -79,7 +82,10 @@ def evaluate(
     if generator is not None:
         if evaluator is None:
             raise GenzooError("evaluating a generator needs an evaluator classifier")
-        metrics += _generator_metrics(generator, train, test, evaluator, samples, seed, progress)
+        options = generator.check_options(sampling or {})
+        metrics += _generator_metrics(
+            generator, train, test, evaluator, samples, seed, progress, options
+        )
     if not metrics:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
     return metrics
@@ -129,6 +135,7 @@ def _generator_metrics(
     samples: int,
     seed: int,
     progress: Callable[[str], None],
+    options: Mapping[str, Any],
 ) -> list[Metric]:
     n = min(samples, len(test))
     progress(f"embedding {n:,} test and {n:,} train images")
@@ -141,10 +148,15 @@ def _generator_metrics(
     labels = None
     if generator.num_classes:
         labels = torch.arange(samples) % generator.num_classes  # balanced classes
-    images = generator.sample(samples, labels=labels, seed=seed).cpu()
+    images = generator.sample(samples, labels=labels, seed=seed, **options).cpu()
     progress("embedding the generated images")
     fake, fake_logits = evaluator.embed(images)
-    where = f"{evaluator.description}; {samples:,} samples, seed {seed}, vs {n:,} test images"
+    sampler = "".join(
+        f", {key} {value}" for key, value in {**generator.sampling_options, **options}.items()
+    )
+    where = (
+        f"{evaluator.description}; {samples:,} samples{sampler}, seed {seed}, vs {n:,} test images"
+    )
     fd, fd_floor = frechet_distance(fake, real), frechet_distance(floor, real)
     score, spread = inception_score(fake_logits)
     floor_score, _ = inception_score(floor_logits)
@@ -172,19 +184,23 @@ def _generator_metrics(
     return metrics
 
 
-def load_evaluator(name: str, device: str | None = None) -> Evaluator:
-    """A classifier by registered name or repo folder, described by its weights' sha256."""
-    from genzoo.zoo.load import is_folder_name, load
+def load_evaluator(source: Source, registry: Registry, device: str | None = None) -> Evaluator:
+    """A classifier from a located source, described by its weights' sha256."""
+    from genzoo.zoo.cache import snapshot_dir
+    from genzoo.zoo.load import load
     from genzoo.zoo.repo import read_config
+    from genzoo.zoo.source import LocalRepo
 
-    model = load(name, roles=["classifier"], device=device)
+    model = load(source, registry, roles=["classifier"], device=device)
     classifier = model["classifier"]
-    assert isinstance(classifier, Classifier)
-    digest = ""
-    if is_folder_name(name):
-        digest = read_config(Path(name)).sha256.get("classifier", "")
-    else:
-        from genzoo.plugins import installed
-
-        digest = installed().registry.model(name).sha256.get("classifier", "")
-    return Evaluator(classifier, f"{name} features (classifier sha256 {digest[:12]})")
+    if not isinstance(classifier, Classifier):
+        raise GenzooError(f"{source.name}'s classifier does not implement genzoo.Classifier")
+    if isinstance(source, LocalRepo):
+        pins = read_config(source.folder).sha256
+    elif source.pins is not None:
+        pins = source.pins
+    else:  # a Hub repo that declares its own hashes: the cached config.json just verified
+        snapshot = snapshot_dir(source.repo_id, source.revision)
+        pins = read_config(snapshot).sha256 if snapshot else {}
+    digest = pins.get("classifier", "")
+    return Evaluator(classifier, f"{source.name} features (classifier sha256 {digest[:12]})")

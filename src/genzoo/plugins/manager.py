@@ -20,6 +20,7 @@ import pluggy
 from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
 from genzoo.core.errors import RegistrationError
 from genzoo.core.registry import Registry
+from genzoo.core.version import __version__
 from genzoo.plugins import discovery, hookspecs
 from genzoo.plugins.discovery import EntryPoint
 
@@ -143,10 +144,9 @@ def load_plugins(
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, Registry(), [])
-    from genzoo import __version__ as version  # not metadata.version: that scans every dist
 
     for module_name in builtins:
-        info = PluginInfo(module_name, "genzoo", version, builtin=True)
+        info = PluginInfo(module_name, "genzoo", __version__, builtin=True)
         _add(plugins, info, functools.partial(importlib.import_module, module_name))
     if entry_points is None:
         entry_points = discovery.entry_points(ENTRY_POINT_GROUP)

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from genzoo.core.interfaces import Discriminator, Generator
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import EMA, Trainer, Wrap, adam
+from genzoo.train.trainer import EMA, Trainer, Wrap, adam, component
 
 
 class AdversarialTrainer(Trainer):
@@ -36,8 +36,8 @@ class AdversarialTrainer(Trainer):
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
-        generator, discriminator = model["generator"], model["discriminator"]
-        assert isinstance(generator, Generator) and isinstance(discriminator, Discriminator)
+        generator = component(model, "generator", Generator, type(self).__name__)
+        discriminator = component(model, "discriminator", Discriminator, type(self).__name__)
         self.generator, self.discriminator = generator, discriminator
         self.g, self.d = self.wrap(generator), self.wrap(discriminator)
         betas = (self.hparams["beta1"], self.hparams["beta2"])

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from genzoo.core import BadInputError
 from genzoo.core.images import save_grid
-from genzoo.core.model import ZooModel
+from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
@@ -92,7 +92,7 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
     total = min(planned, settings.max_steps) if settings.max_steps else planned  # stops early
 
     torch.manual_seed(settings.seed)  # initial weights
-    model = recipe.architecture.build(recipe.config, name=recipe.name).to(device)
+    model = build(recipe.architecture, recipe.config, name=recipe.name).to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams, world.wrap)

@@ -71,7 +71,7 @@ def make_recipe(
             name,
             architecture,
             found.dataset,
-            dict(found.config or architecture.config),
+            dict(registry.config_of(found)),
             {**architecture.training, **settings},
             run,
             found,

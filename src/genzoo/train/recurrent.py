@@ -13,8 +13,10 @@ import torch
 from torch import Tensor
 
 from genzoo.core.interfaces import DrawingGenerator, ELBOTerms
+from genzoo.core.likelihood import ELBOObjective
 from genzoo.core.model import ZooModel
-from genzoo.train.variational import ELBOObjective, ELBOTrainer
+from genzoo.train.trainer import component
+from genzoo.train.variational import ELBOTrainer
 
 
 class DrawingObjective(ELBOObjective):
@@ -36,6 +38,4 @@ class RecurrentTrainer(ELBOTrainer):
 
     @staticmethod
     def objective_of(model: ZooModel) -> ELBOObjective:
-        generator = model["generator"]
-        assert isinstance(generator, DrawingGenerator)
-        return DrawingObjective(generator)
+        return DrawingObjective(component(model, "generator", DrawingGenerator, "RecurrentTrainer"))

@@ -20,10 +20,10 @@ from torch import Tensor
 
 from genzoo.core.interfaces import Classifier
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import LearningRate, Trainer, Wrap, adam
+from genzoo.train.trainer import LearningRate, SingleOptimizerTrainer, Wrap, adam, component
 
 
-class SupervisedTrainer(Trainer):
+class SupervisedTrainer(SingleOptimizerTrainer):
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 1e-3,
         "weight_decay": 1e-4,
@@ -35,8 +35,7 @@ class SupervisedTrainer(Trainer):
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
         super().__init__(model, hparams, wrap)
-        classifier = model["classifier"]
-        assert isinstance(classifier, Classifier)
+        classifier = component(model, "classifier", Classifier, "SupervisedTrainer")
         self.schedule = LearningRate(self.hparams["schedule"], self.hparams["lr"])
         self.classifier = classifier
         self.net = self.wrap(classifier)
@@ -46,10 +45,6 @@ class SupervisedTrainer(Trainer):
             weight_decay=self.hparams["weight_decay"],
             decoupled=True,
         )
-        self.steps_taken = 0
-
-    def plan(self, total_steps: int) -> None:
-        self.schedule.total_steps = total_steps
 
     def learning_rate(self) -> float:
         """The rate of the next step."""
@@ -60,11 +55,7 @@ class SupervisedTrainer(Trainer):
         images = self._augment(images, rng)
         logits = self.net(images)
         loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams["label_smoothing"])
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.schedule.apply(self.optimizer, self.steps_taken)
-        self.optimizer.step()
-        self.steps_taken += 1
+        self.update(loss)
         accuracy = (logits.argmax(1) == labels).float().mean()
         return {"loss": loss.detach(), "accuracy": accuracy.detach()}
 
@@ -79,15 +70,3 @@ class SupervisedTrainer(Trainer):
             height, width = images.shape[2:]
             images = padded[:, :, int(dy) : int(dy) + height, int(dx) : int(dx) + width]
         return images
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "steps_taken": self.steps_taken,
-        }
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.steps_taken = int(state["steps_taken"])

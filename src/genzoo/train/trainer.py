@@ -17,10 +17,22 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from genzoo.core import BadInputError
+from genzoo.core import BadInputError, GenzooError
 from genzoo.core.model import ZooModel
 
 Wrap = Callable[[nn.Module], nn.Module]  # e.g. DistributedDataParallel for data-parallel runs
+
+
+def component(model: ZooModel, role: str, interface: type, trainer: str) -> Any:
+    """`model[role]`, checked to implement `interface`: an architecture whose components do not
+    fit the trainer it names is a plugin's mistake, reported in one line."""
+    module = model[role] if role in model else None  # noqa: SIM401 (ModuleDict has no .get)
+    if not isinstance(module, interface):
+        raise GenzooError(
+            f"{trainer} needs a {role} implementing {interface.__name__}; "
+            f"{model.architecture} has {type(module).__name__ if module is not None else 'none'}"
+        )
+    return module
 
 
 class Trainer(abc.ABC):
@@ -62,6 +74,42 @@ class Trainer(abc.ABC):
     def result(self) -> ZooModel:
         """The model to publish (a subclass may swap in averaged weights)."""
         return self.model
+
+
+class SingleOptimizerTrainer(Trainer):
+    """A trainer with one optimizer and a learning-rate schedule: subclasses set
+    `self.optimizer` and `self.schedule` and call `update(loss)`; the step count, the
+    schedule's plan and the checkpoint are kept here."""
+
+    optimizer: torch.optim.Optimizer
+    schedule: LearningRate
+    steps_taken: int = 0
+
+    def plan(self, total_steps: int) -> None:
+        self.schedule.total_steps = total_steps
+
+    def update(self, loss: Tensor, grad_clip: float = 0.0) -> None:
+        """Backpropagate `loss` and take one optimizer step at the scheduled rate."""
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip:
+            parameters = [p for group in self.optimizer.param_groups for p in group["params"]]
+            nn.utils.clip_grad_norm_(parameters, grad_clip)
+        self.schedule.apply(self.optimizer, self.steps_taken)
+        self.optimizer.step()
+        self.steps_taken += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "steps_taken": self.steps_taken,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.steps_taken = int(state.get("steps_taken", 0))  # ELBO runs from before 2026-11
 
 
 class LearningRate:

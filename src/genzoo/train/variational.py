@@ -23,42 +23,17 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from genzoo.core import Registry
+from genzoo.core import GenzooError, Registry
 from genzoo.core.interfaces import BernoulliDecoder, ELBOTerms, Encoder, LatentDistribution
 from genzoo.core.lazy import resolve
+from genzoo.core.likelihood import ELBOObjective, bernoulli_nll, gaussian_kl
 from genzoo.core.model import ZooModel
-from genzoo.train.trainer import LearningRate, Trainer, Wrap, adam
+from genzoo.train.trainer import LearningRate, SingleOptimizerTrainer, Wrap, adam, component
 
 
-def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
-    """(N,) -log p(images | logits) in nats, intensities (images + 1) / 2 as targets."""
-    targets = (images.float() + 1) / 2
-    nll = F.binary_cross_entropy_with_logits(logits.float(), targets, reduction="none")
-    return nll.flatten(1).sum(1)
-
-
-def gaussian_kl(posterior: LatentDistribution) -> Tensor:
-    """(N,) KL(N(mean, exp(log_var)) || N(0, I)) in nats, in closed form."""
-    mean, log_var = posterior.mean.float(), posterior.log_var.float()
-    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
-
-
-class ELBOObjective(nn.Module, abc.ABC):
-    """A model's bound as a module (so that DistributedDataParallel can wrap it)."""
-
-    @abc.abstractmethod
-    def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
-        """(N, C, H, W) images -> the bound's terms, one posterior draw per image."""
-
-    @abc.abstractmethod
-    def reconstruct(self, images: Tensor) -> Tensor:
-        """(N, C, H, W) images -> reconstructions from the posterior means, in [-1, 1]."""
-
-
-class ELBOTrainer(Trainer):
+class ELBOTrainer(SingleOptimizerTrainer):
     """Adam on the beta-weighted negative ELBO of `objective(model)`."""
 
     defaults: ClassVar[dict[str, Any]] = {
@@ -74,10 +49,6 @@ class ELBOTrainer(Trainer):
         self.objective = self.wrap(self.objective_of(model))
         self.optimizer = adam(model.parameters(), self.hparams["lr"])
         self.schedule = LearningRate(self.hparams["schedule"], self.hparams["lr"])
-        self.steps_taken = 0
-
-    def plan(self, total_steps: int) -> None:
-        self.schedule.total_steps = total_steps
 
     @property
     def beta(self) -> float:
@@ -96,26 +67,8 @@ class ELBOTrainer(Trainer):
         terms: ELBOTerms = self.objective(images, rng)
         reconstruction, kl = terms.reconstruction.mean(), terms.kl.mean()
         loss = reconstruction + self.beta * kl
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.hparams["grad_clip"]:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
-        self.schedule.apply(self.optimizer, self.steps_taken)
-        self.optimizer.step()
-        self.steps_taken += 1
+        self.update(loss, self.hparams["grad_clip"])
         return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "steps_taken": self.steps_taken,
-        }
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.steps_taken = int(state.get("steps_taken", 0))  # runs from before the warm-up
 
 
 def objective_for(model: ZooModel, registry: Registry) -> ELBOObjective | None:
@@ -135,18 +88,23 @@ class VAEObjective(ELBOObjective):
         self.encoder, self.decoder = encoder, decoder
 
     def forward(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
-        posterior = self.encoder(images)
-        if not isinstance(posterior, LatentDistribution):
-            raise TypeError("a variational encoder must return a LatentDistribution")
+        posterior = self._posterior(images)
         noise = torch.randn(posterior.mean.shape, generator=generator, device=posterior.mean.device)
         z = posterior.shifted(noise)
         return ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
 
+    def _posterior(self, images: Tensor) -> LatentDistribution:
+        posterior = self.encoder(images)
+        if not isinstance(posterior, LatentDistribution):
+            raise GenzooError(
+                f"{type(self.encoder).__name__} returns {type(posterior).__name__}; a "
+                "variational encoder must return a LatentDistribution"
+            )
+        return posterior
+
     def reconstruct(self, images: Tensor) -> Tensor:
         """Decode the posterior means of `images`."""
-        posterior = self.encoder(images)
-        assert isinstance(posterior, LatentDistribution)
-        return self.decoder(posterior.mean)
+        return self.decoder(self._posterior(images).mean)
 
 
 class VariationalTrainer(ELBOTrainer):
@@ -154,6 +112,6 @@ class VariationalTrainer(ELBOTrainer):
 
     @staticmethod
     def objective_of(model: ZooModel) -> ELBOObjective:
-        encoder, decoder = model["encoder"], model["decoder"]
-        assert isinstance(encoder, Encoder) and isinstance(decoder, BernoulliDecoder)
+        encoder = component(model, "encoder", Encoder, "VariationalTrainer")
+        decoder = component(model, "decoder", BernoulliDecoder, "VariationalTrainer")
         return VAEObjective(encoder, decoder)

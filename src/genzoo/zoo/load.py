@@ -1,65 +1,55 @@
-"""`genzoo.load`: a model name or a repo folder in, built components with verified weights out."""
+"""Loading: a located source in (`genzoo.zoo.source.locate`), built components with verified
+weights out. The registry is handed in by the caller (the CLI, or `genzoo.load`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from pathlib import Path
-
 import torch
 
-from genzoo.core import BadInputError, GenzooError
+from genzoo.core import BadInputError, GenzooError, Registry
 from genzoo.core.model import ZooModel
-from genzoo.plugins import installed
 from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import load_repo
-from genzoo.zoo.source import is_hub_name, resolve
+from genzoo.zoo.source import LocalRepo, Roles, Source
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
-def is_folder_name(name: str) -> bool:
-    """Registered names never contain a path separator or start with '.' or '~';
-    `hf-hub:org/repo` names are Hub repos, not folders."""
-    if is_hub_name(name):
-        return False
-    return os.sep in name or "/" in name or name.startswith((".", "~")) or Path(name).is_dir()
+def load(
+    source: Source,
+    registry: Registry,
+    roles: Roles = None,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
+) -> ZooModel:
+    """Pull `source` into the HF cache when needed and build it (all roles, or `roles`).
 
-
-def load(name: str, roles: Sequence[str] | None = None, device: str | None = None) -> ZooModel:
-    """Load a pretrained model: a registered name, `hf-hub:org/repo@rev`, or a repo folder.
-
-    Names are pulled into the HF cache first when needed. Every weights file is
-    checked against its sha256 before it is read; the model is returned in eval
-    mode on `device` (default: the best available).
+    Every weights file is checked against its sha256 before it is read; the model is
+    returned in eval mode on `device` (default: the best available), in `dtype`
+    (default: float32).
     """
-    registry = installed().registry
-    if is_folder_name(name):
-        folder = Path(name).expanduser()
-        if not folder.is_dir():
-            raise BadInputError(f"no such folder: {folder}")
-        model = load_repo(folder, registry, roles=roles)
+    if isinstance(source, LocalRepo):
+        model = load_repo(source.folder, registry, roles)
     else:
-        pulled = pull(resolve(name, registry), roles)
-        model = load_repo(pulled.snapshot, registry, roles, pulled.ref.pins, hashed=True)
-        model.name = name
-    return model.to(pick_device(device)).eval()
+        pulled = pull(source, roles)
+        model = load_repo(pulled.snapshot, registry, pulled.roles, source.pins, hashed=True)
+        model.name = source.name
+    return model.to(pick_device(device), pick_dtype(dtype)).eval()
 
 
-def model_roles(name: str) -> list[str] | None:
-    """The components a model has, known before pulling it (None for hf-hub: names)."""
-    from genzoo.zoo.repo import read_config
-
-    if is_folder_name(name):
-        folder = Path(name).expanduser()
-        if not folder.is_dir():
-            raise BadInputError(f"no such folder: {folder}")
-        return list(read_config(folder).sha256)
-    if is_hub_name(name):
-        return None
-    registry = installed().registry
-    return list(registry.architecture(registry.model(name).architecture).components)
+def pick_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
+    """A floating-point dtype by name ('bfloat16') or as given; None is float32."""
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        if not dtype.is_floating_point:
+            raise BadInputError(f"dtype must be a floating-point type, got {dtype}")
+        return dtype
+    if dtype not in DTYPES:
+        raise BadInputError(f"unknown dtype {dtype!r}: use {', '.join(DTYPES)}")
+    return DTYPES[dtype]
 
 
-def pick_device(device: str | None = None) -> torch.device:
+def pick_device(device: str | torch.device | None = None) -> torch.device:
     """`device` as given, or 'auto'/None: CUDA, then Apple's MPS, then the CPU."""
     if device in (None, "auto"):
         if torch.cuda.is_available():

@@ -29,7 +29,7 @@ from genzoo.zoo.repo import (
     verify,
     weights_file,
 )
-from genzoo.zoo.source import RepoRef
+from genzoo.zoo.source import RepoRef, Roles
 
 
 def find_repo(source: Path, ref: RepoRef) -> Path:
@@ -42,7 +42,7 @@ def find_repo(source: Path, ref: RepoRef) -> Path:
     )
 
 
-def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) -> Pulled:
+def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
     """Copy `ref`'s files from a folder of repos into the HF cache, verified before copying."""
     folder = find_repo(source, ref)
     repo = read_config(folder)
@@ -70,7 +70,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Sequence[str] | None = None) 
         (cache / "refs").mkdir(exist_ok=True)
         with atomic_path(cache / "refs" / ref.revision) as tmp:
             tmp.write_text(commit)
-    return Pulled(ref, snapshot, tuple(files), downloaded=True)
+    return Pulled(ref, snapshot, tuple(files), tuple(pins), downloaded=True)
 
 
 def export_repo(pulled: Pulled, destination: Path) -> Path:

@@ -13,7 +13,6 @@ importing huggingface_hub's download machinery or torch: a cached pull is fast.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from genzoo.zoo.repo import (
     read_config,
     weights_file,
 )
-from genzoo.zoo.source import RepoRef
+from genzoo.zoo.source import RepoRef, Roles
 
 
 class NotCachedError(GenzooError):
@@ -41,10 +40,11 @@ class Pulled:
     ref: RepoRef
     snapshot: Path
     files: tuple[Path, ...]
+    roles: tuple[str, ...]  # the components whose weights it holds, verified
     downloaded: bool  # False when everything was already cached
 
 
-def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
+def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
     found = cached(ref, roles)
     if found is not None:
@@ -58,10 +58,10 @@ def pull(ref: RepoRef, roles: Sequence[str] | None = None) -> Pulled:
         path = _optional(ref, extra)
         if path is not None:
             files.append(path)
-    return Pulled(ref, config.parent, tuple(files), downloaded=True)
+    return Pulled(ref, config.parent, tuple(files), tuple(pins), downloaded=True)
 
 
-def cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
+def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
     """The verified cached snapshot, or None if anything needed is missing or corrupt."""
     snapshot = snapshot_dir(ref.repo_id, ref.revision)
     if snapshot is None or not (snapshot / CONFIG_FILE).is_file():
@@ -76,7 +76,8 @@ def cached(ref: RepoRef, roles: Sequence[str] | None) -> Pulled | None:
         if file_sha256(path) != expected:
             return None  # the download path fetches it again and reports what it finds
     extras = [snapshot / name for name in EXTRA_FILES if (snapshot / name).is_file()]
-    return Pulled(ref, snapshot, (snapshot / CONFIG_FILE, *paths, *extras), downloaded=False)
+    files = (snapshot / CONFIG_FILE, *paths, *extras)
+    return Pulled(ref, snapshot, files, tuple(pins), downloaded=False)
 
 
 def _fetch_verified(ref: RepoRef, role: str, expected: str) -> Path:
@@ -121,7 +122,7 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
     """One file through hf_hub_download; its failures become one-line genzoo errors."""
     from huggingface_hub import hf_hub_download
 
-    import genzoo
+    from genzoo.core.version import __version__
 
     try:
         path = hf_hub_download(
@@ -129,7 +130,7 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
             filename,
             revision=ref.revision,
             library_name="genzoo",
-            library_version=genzoo.__version__,
+            library_version=__version__,
             force_download=force,
         )
     except Exception as err:

@@ -24,12 +24,13 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genzoo.core import GenzooError, Registry
+from genzoo.zoo.source import Roles, choose_roles
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
@@ -208,38 +209,31 @@ def check_repo(folder: Path) -> list[str]:
 def load_repo(
     folder: Path,
     registry: Registry,
-    roles: Sequence[str] | None = None,
+    roles: Roles = None,
     pins: Mapping[str, str] | None = None,
     hashed: bool = False,
 ) -> ZooModel:
-    """Build the repo's architecture and load its verified weights (all roles, or `roles`).
+    """Build the repo's architecture and load its verified weights (all roles, or `roles`,
+    named or chosen from those the repo pins).
 
     `pins` (a registry entry's sha256) take precedence over the repo's own declaration;
     `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice.
     """
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
-    paths = {role: _weights_path(folder, role) for role in _roles(folder, pins, roles)}
+    chosen = choose_roles(list(pins), roles, str(folder))
+    paths = {role: _weights_path(folder, role) for role in chosen}
     for role, path in paths.items():
         if not hashed:
             verify(path, pins[role])
-    from genzoo.core.model import skipping_init  # imports torch, which pull must not
+    from genzoo.core.model import build, skipping_init  # imports torch, which pull must not
 
     architecture = registry.architecture(repo.architecture)
     with skipping_init():  # every weight comes from the files
-        model = architecture.build(repo.config, roles=list(paths), name=repo.name or folder.name)
+        model = build(architecture, repo.config, roles=list(paths), name=repo.name or folder.name)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
-
-
-def _roles(folder: Path, pins: Mapping[str, str], roles: Sequence[str] | None) -> list[str]:
-    if roles is None:
-        return list(pins)
-    for role in roles:
-        if role not in pins:
-            raise GenzooError(f"{folder / CONFIG_FILE} pins no {role} (it pins {sorted(pins)})")
-    return list(roles)
 
 
 def verify(path: Path, expected: str) -> None:

@@ -1,19 +1,48 @@
-"""What a model name points at: a Hub repo, a revision, and the hashes its files must have.
+"""What the user typed, turned into a source: the one place that reads a model's name.
 
-A name is either registered by a plugin (its entry pins every file) or written
-`hf-hub:org/repo@revision` for a repo published by anyone in genzoo's format
-(the repo's own config.json declares the hashes).
+    locate("dcgan-fashion-mnist", registry)            registered model (pins from its entry)
+    locate("hf-hub:org/name@rev", registry)            Hub repo (pins from its own config.json)
+    locate("genzoo/dcgan-fashion-mnist", registry)     Hub repo id, as diffusers users type it
+    locate("runs/dcgan-fmnist", registry)              repo folder
+
+The precedence rule, tried in this order:
+1. `hf-hub:org/name[@revision]` is always a Hub repo.
+2. A registered model's name is that model. A folder of the same name does not
+   shadow it: write `./name` for the folder.
+3. A path, i.e. text starting with `.`, `/` or `~`, or holding a path separator,
+   or an unregistered name that is an existing folder, is that folder.
+4. `org/name[@revision]` is a Hub repo; when a registered model is published there
+   at that revision, its pins apply, else the repo's own config.json declares them.
+5. Anything else is an unknown model name (with suggestions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from genzoo.core import BadInputError, GenzooError, Registry
+from genzoo.core import BadInputError, GenzooError, Registry, UnknownNameError
 from genzoo.core.entries import REPO_ID
 
 HF_PREFIX = "hf-hub:"
+
+#: Which components to load: all (None), these roles, or a choice made from those the
+#: repo has (e.g. `genzoo sample` takes the generator, else the decoder).
+Roles = Sequence[str] | Callable[[Sequence[str]], Sequence[str]] | None
+
+
+def choose_roles(available: Sequence[str], roles: Roles, where: str) -> list[str]:
+    """The roles to load out of `available`; a role `where` lacks is bad input."""
+    if roles is None:
+        return list(available)
+    chosen = list(roles(available) if callable(roles) else roles)
+    if unknown := [role for role in chosen if role not in available]:
+        raise BadInputError(
+            f"{where} has no {', '.join(unknown)}; its components are {', '.join(available)}"
+        )
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -25,18 +54,13 @@ class RepoRef:
     revision: str = "main"
     pins: Mapping[str, str] | None = None  # None: trust the repo's own config.json
     architecture: str | None = None  # the registered architecture the repo must declare
+    model: str | None = None  # the registered model it holds, if any
 
-    def needed(self, declared: Mapping[str, str], roles: Sequence[str] | None) -> dict[str, str]:
+    def needed(self, declared: Mapping[str, str], roles: Roles) -> dict[str, str]:
         """The sha256 of each weights file to fetch: the registry's pins, else the repo's
-        own `declared` hashes; all roles, or only `roles`."""
+        own `declared` hashes; all roles, or those `roles` names or chooses."""
         pins = dict(self.pins) if self.pins is not None else dict(declared)
-        if roles is None:
-            return pins
-        if unknown := [role for role in roles if role not in pins]:
-            raise GenzooError(
-                f"{self.name} has no {', '.join(unknown)}; its components are {', '.join(pins)}"
-            )
-        return {role: pins[role] for role in roles}
+        return {role: pins[role] for role in choose_roles(list(pins), roles, self.name)}
 
     def check_architecture(self, declared: str, where: object) -> None:
         """A registered name's repo must declare the registered architecture."""
@@ -47,27 +71,63 @@ class RepoRef:
             )
 
 
-def is_hub_name(name: str) -> bool:
-    return name.startswith(HF_PREFIX)
+@dataclass(frozen=True)
+class LocalRepo:
+    """A repo folder on this machine (`genzoo train --out`, a `hub/` entry, a copy)."""
+
+    name: str  # as the user wrote it
+    folder: Path
 
 
-def parse_hub_name(name: str) -> RepoRef:
-    """`hf-hub:org/repo[@revision]` -> RepoRef without pins."""
-    spec = name[len(HF_PREFIX) :]
-    repo_id, _, revision = spec.partition("@")
-    if not REPO_ID.match(repo_id) or "@" in revision:
-        raise BadInputError(f"{name!r} is not of the form hf-hub:org/repo or hf-hub:org/repo@rev")
-    return RepoRef(name, repo_id, revision or "main")
+Source = RepoRef | LocalRepo
 
 
-def resolve(name: str, registry: Registry) -> RepoRef:
-    """The repo behind a registered name or an `hf-hub:` name."""
-    if is_hub_name(name):
-        return parse_hub_name(name)
+def locate(text: str, registry: Registry) -> Source:
+    """The source `text` names, by the precedence rule of this module's docstring."""
+    if text.startswith(HF_PREFIX):
+        return _hub_repo(text, text[len(HF_PREFIX) :], registry, explicit=True)
+    if text in registry.models:
+        return registered(text, registry)
+    folder = Path(text).expanduser()
+    if folder.is_dir():
+        return LocalRepo(text, folder)
+    pathlike = text.startswith((".", "/", "~")) or os.sep in text
+    if "/" in text and not text.startswith((".", "/", "~")):
+        return _hub_repo(text, text, registry, explicit=False)
+    if pathlike:
+        raise BadInputError(f"no such folder: {folder}")
+    raise UnknownNameError("model", text, list(registry.models))
+
+
+def locate_repo(text: str, registry: Registry) -> RepoRef:
+    """A source that must be a Hub repo (what pull and the cache work on), not a folder."""
+    source = locate(text, registry)
+    if isinstance(source, LocalRepo):
+        raise BadInputError(f"{text} is a folder here; give a model name or a Hub repo id")
+    return source
+
+
+def registered(name: str, registry: Registry) -> RepoRef:
+    """The repo of a registered model, pinned by its entry."""
     entry = registry.model(name)
     if not entry.published:
         data = f" (it reads {entry.dataset}; see `genzoo datasets`)" if entry.dataset else ""
         raise GenzooError(
             f"{name} has no published weights yet; `genzoo train {name}` makes them{data}"
         )
-    return RepoRef(name, entry.repo_id, entry.revision, dict(entry.sha256), entry.architecture)
+    pins = dict(entry.sha256)
+    return RepoRef(name, entry.repo_id, entry.revision, pins, entry.architecture, entry.name)
+
+
+def _hub_repo(text: str, spec: str, registry: Registry, explicit: bool) -> RepoRef:
+    repo_id, _, revision = spec.partition("@")
+    if not REPO_ID.match(repo_id) or "@" in revision:
+        if explicit:
+            raise BadInputError(f"{text!r} is not of the form hf-hub:org/name[@revision]")
+        raise BadInputError(f"{text!r} is neither a folder here nor a Hub repo id org/name[@rev]")
+    revision = revision or "main"
+    for entry in registry.models.values():  # a registered model's repo keeps its pins
+        if entry.repo_id == repo_id and entry.revision == revision and entry.published:
+            pins = dict(entry.sha256)
+            return RepoRef(text, repo_id, revision, pins, entry.architecture, entry.name)
+    return RepoRef(text, repo_id, revision)

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from genzoo.core.interfaces import DrawingGenerator, ELBOTerms, LatentDistribution
-from genzoo.train.variational import bernoulli_nll, gaussian_kl
+from genzoo.core.likelihood import bernoulli_nll, gaussian_kl
 
 
 def filterbank(
