@@ -84,11 +84,12 @@ def test_list_json_has_stable_keys_and_honours_filters():
 
 def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
-    names = ["dcgan", "draw", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
+    names = ["dcgan", "draw", "flow", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
     assert [r["name"] for r in rows] == names
     assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"
     assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist"]
-    assert rows[2]["family"] == "classifier" and rows[2]["models"] == ["lenet5-fashion-mnist"]
+    assert rows[2]["family"] == "flow"
+    assert rows[3]["family"] == "classifier" and rows[3]["models"] == ["lenet5-fashion-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 
 

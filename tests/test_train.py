@@ -31,6 +31,7 @@ TINY_CONFIG: dict[str, dict[str, float]] = {  # every trainer's family, small en
     "vae": {"latent_dim": 4, "base_channels": 4, "hidden_dim": 16, "lr": 1e-2},
     "draw": {"steps": 3, "z_dim": 2, "hidden_dim": 16, "lr": 1e-2},
     "lenet5": {"width": 4, "feature_dim": 8},  # its cosine schedule resumes exactly too
+    "flow": {"base_channels": 8, "channel_mults": [1, 2], "steps": 2},  # and its EMA
 }
 
 

@@ -1,0 +1,75 @@
+"""The flow-matching plugin: a U-Net velocity field sampled by an ODE solver. Registration only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from genzoo.core.entries import Architecture, PretrainedModel
+from genzoo.data.classes import FASHION_MNIST_CLASSES
+from genzoo.plugins.hookspecs import hookimpl
+
+PAPER = "https://arxiv.org/abs/2210.02747"  # Lipman et al. 2023, Flow Matching
+_CONFIG = {
+    "image_shape": [1, 28, 28],
+    "base_channels": 32,
+    "channel_mults": [1, 2, 2],
+    "attention": True,
+    "num_classes": 0,
+    "steps": 20,
+    "solver": "euler",
+}
+
+
+@hookimpl
+def register_architectures(register: Callable[[Architecture], None]) -> None:
+    register(
+        Architecture(
+            name="flow",
+            family="flow",
+            components={"generator": "genzoo.plugins.flow.model:FlowGenerator"},
+            config=_CONFIG,
+            description="Flow matching / rectified flow: a small U-Net (time embedding, "
+            "residual blocks, attention at the lowest resolution) integrated from noise by "
+            "Euler or Heun steps; class-conditional with classifier-free guidance",
+            paper=PAPER,
+            trainer="genzoo.train.flow:FlowMatchingTrainer",
+        )
+    )
+
+
+@hookimpl
+def register_models(register: Callable[[PretrainedModel], None]) -> None:
+    register(
+        PretrainedModel(
+            name="flow-fashion-mnist",
+            architecture="flow",
+            repo_id="genzoo/flow-fashion-mnist",
+            config=_CONFIG,
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="Flow-matching U-Net trained on fashion-mnist (unconditional)",
+            parameters=1_000_929,
+            recipe={"epochs": 5, "batch_size": 64, "seed": 0},
+        )
+    )
+    register(
+        PretrainedModel(
+            name="cflow-fashion-mnist",
+            architecture="flow",
+            repo_id="genzoo/cflow-fashion-mnist",
+            config={
+                **_CONFIG,
+                "num_classes": 10,
+                "class_names": list(FASHION_MNIST_CLASSES),
+                "guidance": 2.0,
+            },
+            dataset="fashion-mnist",
+            license="mit",
+            paper=PAPER,
+            description="Class-conditional flow-matching U-Net with classifier-free guidance, "
+            "trained on fashion-mnist",
+            parameters=1_002_337,
+            recipe={"epochs": 5, "batch_size": 64, "seed": 0},
+        )
+    )

@@ -1,0 +1,159 @@
+"""Flow matching: the solvers, the sampler's options through every path, the trainer, the CLI."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core import BadInputError
+from genzoo.plugins import installed
+from genzoo.plugins.flow.model import euler, heun
+from genzoo.train.flow import FlowMatchingTrainer
+from genzoo.zoo.repo import write_repo
+
+SMALL = {"image_shape": [1, 8, 8], "base_channels": 8, "channel_mults": [1, 2], "steps": 3}
+
+
+def run(*args: str):
+    return CliRunner().invoke(make_app(installed()), list(args))
+
+
+def untrained(**config: object) -> genzoo.ZooModel:
+    """A flow model whose residual branches are switched on: a fresh U-Net's are zero (each
+    block starts as the identity), so labels and most weights would not matter yet."""
+    torch.manual_seed(0)
+    model = genzoo.build("flow", **{**SMALL, **config})
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    return model
+
+
+@pytest.fixture
+def flow_repo(tmp_path: Path) -> Path:
+    write_repo(untrained(), tmp_path / "flow")
+    return tmp_path / "flow"
+
+
+def test_heun_is_second_order_and_euler_first():
+    """dx/dt = x from x(0) = 1: x(1) = e. Halving the step halves Euler's error and quarters
+    Heun's."""
+
+    def errors(solver, steps):
+        times = torch.linspace(0, 1, steps + 1, dtype=torch.float64)
+        end = solver(lambda x, t: x, torch.ones(1, dtype=torch.float64), times)[-1]
+        return abs(float(end) - math.e)
+
+    assert errors(euler, 20) / errors(euler, 40) == pytest.approx(2, rel=0.05)
+    assert errors(heun, 20) / errors(heun, 40) == pytest.approx(4, rel=0.05)
+    assert errors(heun, 10) < errors(euler, 100)
+
+
+def test_options_reach_the_sampler_and_seeds_hold():
+    generator = untrained().generator
+    assert generator.latent_dim == 64 and dict(generator.sampling_options) == {
+        "steps": 3,
+        "solver": "euler",
+    }
+    default = generator.sample(4, seed=1)
+    assert torch.equal(default, generator.sample(4, seed=1, steps=3, solver="euler"))
+    assert torch.allclose(default, generator.sample(4, seed=1, batch_size=3), atol=1e-5)
+    assert not torch.equal(default, generator.sample(4, seed=1, steps=1))
+    assert not torch.equal(default, generator.sample(4, seed=1, solver="heun"))
+    frames = generator.sample_steps(4, seed=1, steps=5)
+    assert frames.shape == (6, 4, 1, 8, 8)  # the noise, then each step
+    assert torch.equal(frames[-1], generator.sample(4, seed=1, steps=5))
+    walk = generator.interpolate(2, frames=3, points=2, seed=0, steps=2, solver="heun")
+    assert walk.shape == (6, 2, 1, 8, 8)
+
+
+def test_classifier_free_guidance_mixes_in_the_unlabelled_field():
+    generator = untrained(num_classes=3).generator
+    assert generator.sampling_options["guidance"] == 1.0
+    plain = generator.sample(4, labels=1, seed=0)
+    assert torch.equal(plain, generator.sample(4, labels=1, seed=0, guidance=1.0))
+    assert not torch.equal(plain, generator.sample(4, labels=1, seed=0, guidance=3.0))
+    # guidance 0 samples the unlabelled model, whatever label is asked for
+    assert torch.allclose(
+        generator.sample(4, labels=0, seed=0, guidance=0.0),
+        generator.sample(4, labels=2, seed=0, guidance=0.0),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"steps": 0}, "steps must be a whole number >= 1"),
+        ({"steps": 2.5}, "steps must be a whole number >= 1"),
+        ({"solver": "rk45"}, "unknown solver 'rk45': use euler, heun"),
+        ({"guidance": 2.0}, "takes no guidance: its options are steps, solver"),
+        ({"temperature": 1}, "takes no temperature"),
+    ],
+)
+def test_bad_options_are_one_line_errors(options, message):
+    generator = genzoo.build("flow", **SMALL).generator
+    with pytest.raises(BadInputError, match=message):
+        generator.sample(2, seed=0, **options)
+
+
+def test_one_pass_generators_refuse_sampler_options():
+    generator = genzoo.build("dcgan", latent_dim=8, base_channels=4).generator
+    with pytest.raises(BadInputError, match="takes no steps: it makes images in one pass"):
+        generator.sample(2, seed=0, steps=4)
+    assert generator.check_options({"steps": None}) == {}  # unset options are no options
+
+
+def test_the_trainer_learns_resumes_and_publishes_the_average():
+    torch.manual_seed(0)
+    model = genzoo.build("flow", **SMALL, num_classes=2)
+    trainer = FlowMatchingTrainer(model, {"lr": 3e-3, "ema_decay": 0.9})
+    images = torch.rand(16, 1, 8, 8) * 2 - 1
+    labels = torch.arange(16) % 2
+    rng = torch.Generator().manual_seed(0)
+    losses = [float(trainer.step(images, labels, rng)["loss"]) for _ in range(40)]
+    assert sum(losses[-5:]) < 0.8 * sum(losses[:5])
+    published = trainer.result()
+    assert list(published) == ["generator"] and published.generator is trainer.ema.average
+    state, rng_state = copy.deepcopy(trainer.state_dict()), rng.get_state()
+    expected = trainer.step(images, labels, rng)["loss"]
+    again = FlowMatchingTrainer(genzoo.build("flow", **SMALL, num_classes=2), {"lr": 3e-3})
+    again.load_state_dict(state)
+    rng.set_state(rng_state)
+    assert torch.equal(again.step(images, labels, rng)["loss"], expected)
+    with pytest.raises(BadInputError, match="label_dropout must lie in"):
+        FlowMatchingTrainer(model, {"label_dropout": 1.5})
+
+
+def test_cli_sampling_options_gif_and_bad_input(flow_repo: Path, tmp_path: Path):
+    grid, gif = tmp_path / "grid.png", tmp_path / "steps.gif"
+    result = run(
+        "sample", str(flow_repo), "-n", "4", "--steps", "4", "--solver", "heun",
+        "-o", str(grid), "--steps-gif", str(gif),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "5 steps of 4 images" in result.output
+    with Image.open(gif) as animation:
+        assert animation.n_frames >= 2
+    walk = tmp_path / "walk.gif"
+    result = run("interpolate", str(flow_repo), "-n", "2", "--steps", "2", "--solver-steps", "2",
+                 "-o", str(walk))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for args, message in [
+        (["--steps", "0"], "0 is not in the range x>=1"),
+        (["--guidance", "-1"], "takes no guidance"),
+        (["--guidance", "x"], "is not a valid float"),
+        (["--solver", "rk45"], "unknown solver 'rk45'"),
+    ]:
+        out = tmp_path / "refused.png"
+        result = run("sample", str(flow_repo), "-o", str(out), *args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+        assert not out.exists()
