@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from genzoo.cli import make_app
-from genzoo.metrics import frechet_distance, inception_score, precision_recall
+from genzoo.metrics import (
+    density_coverage,
+    frechet_distance,
+    frechet_interval,
+    inception_score,
+    kernel_distance,
+    precision_recall,
+)
 from genzoo.plugins import installed
 from genzoo.zoo.card import card_metadata
 from genzoo.zoo.repo import check_repo
@@ -60,6 +68,54 @@ def test_precision_and_recall_of_same_and_disjoint_sets():
     assert precision == 1.0 and recall < 0.05
 
 
+def test_frechet_distance_agrees_with_scipy():
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = torch.randn(500, 8, generator=torch.Generator().manual_seed(2)) @ torch.randn(8, 8)
+    b = FEATURES[:700, :].repeat(1, 2)[:, :8] * 1.5 + 0.3
+    mean_a, mean_b = a.double().mean(0).numpy(), b.double().mean(0).numpy()
+    cov_a, cov_b = (torch.cov(x.T.double()).numpy() for x in (a, b))
+    root = scipy_linalg.sqrtm(cov_a @ cov_b).real
+    expected = ((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root)
+    assert frechet_distance(a, b) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_kernel_distance_is_the_unbiased_mmd_and_near_zero_for_one_distribution():
+    a, b = FEATURES[:300], FEATURES[1000:1300] + 0.5
+    mean, spread = kernel_distance(a, b, subsets=1, subset_size=300)
+    # the textbook estimate, written out pair by pair on a few points
+    x, y = a.double().numpy(), b.double().numpy()
+    k = lambda p, q: (p @ q.T / x.shape[1] + 1) ** 3  # noqa: E731
+    m = len(x)
+    kxx, kyy = k(x, x), k(y, y)
+    expected = (
+        (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+        + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        - 2 * k(x, y).mean()
+    )
+    assert mean == pytest.approx(float(expected), rel=1e-9) and spread == 0
+    same, _ = kernel_distance(FEATURES[:2000], FEATURES[2000:4000])
+    shifted, _ = kernel_distance(FEATURES[:2000], FEATURES[2000:4000] + 0.5)
+    assert abs(same) < 0.01 < shifted
+
+
+def test_the_frechet_interval_holds_the_distance_and_narrows_with_more_samples():
+    other = torch.randn(4000, 6, generator=torch.Generator().manual_seed(5)) + 0.3
+    wide = frechet_interval(FEATURES[:400], other[:400])
+    narrow = frechet_interval(FEATURES, other)
+    assert wide[0] <= frechet_distance(FEATURES[:400], other[:400]) <= wide[1]
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    assert narrow[0] < 6 * 0.09 < narrow[1]  # the true distance: |shift|^2 = 6 * 0.3^2
+
+
+def test_density_and_coverage_of_same_disjoint_and_collapsed_sets():
+    real = FEATURES[:1000]
+    density, coverage = density_coverage(real, FEATURES[1000:2000])
+    assert 0.8 < density < 1.2 and coverage > 0.9  # one distribution: about 1, and covered
+    assert density_coverage(real, real + 100) == (0.0, 0.0)
+    collapsed = FEATURES[:1] + 0.01 * FEATURES[1000:2000]
+    assert density_coverage(real, collapsed)[1] < 0.05  # one tight blob covers almost nothing
+
+
 def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_dir: Path):
     app, runner = make_app(installed()), CliRunner()
     classifier = tmp_path / "lenet"
@@ -81,11 +137,16 @@ def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_d
     metrics = {m["name"]: m for m in json.loads(result.stdout)}
     assert set(metrics) == {
         "frechet_distance",
+        "kernel_distance",
         "inception_score",
         "precision",
         "recall",
+        "density",
+        "coverage",
         "classification_accuracy_score",
     }
+    low, high = metrics["frechet_distance"]["interval"]
+    assert low <= metrics["frechet_distance"]["value"] <= high
     assert "200 samples, seed 0" in metrics["frechet_distance"]["protocol"]
     assert "floor (train vs test)" in metrics["frechet_distance"]["protocol"]
     card = (gan / "README.md").read_text()

@@ -1,15 +1,25 @@
-"""genzoo.metrics: how good a model is, measured on features of the zoo's own classifier.
+"""genzoo.metrics: how good a model is, measured on features of a classifier.
 
 Inception weights cannot be downloaded on these machines, so the generative
-metrics use the 128-d penultimate features and the logits of a genzoo
-classifier (by default `lenet5-fashion-mnist`); every card names the evaluator
-and its weights' sha256, the sample count and the seed.
+metrics use the penultimate features and the logits of a genzoo classifier
+(`genzoo evaluate --evaluator`); every card names the evaluator and its weights'
+sha256, the sample count, the seed and the sampler's settings.
 """
 
 from genzoo.metrics.distances import (
+    density_coverage,
     frechet_distance,
+    frechet_interval,
     inception_score,
+    kernel_distance,
     precision_recall,
 )
 
-__all__ = ["frechet_distance", "inception_score", "precision_recall"]
+__all__ = [
+    "density_coverage",
+    "frechet_distance",
+    "frechet_interval",
+    "inception_score",
+    "kernel_distance",
+    "precision_recall",
+]

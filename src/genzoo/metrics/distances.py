@@ -4,6 +4,11 @@
 - Inception-Score-style score (Salimans et al. 2016): exp E_x KL(p(y|x) || p(y)).
 - Precision and recall (Kynkäänniemi et al. 2019): how much of one set lies inside
   the k-nearest-neighbour balls of the other.
+- Density and coverage (Naeem et al. 2020): precision and recall made robust to outliers,
+  counting real neighbourhoods rather than taking the union of the fake ones.
+- Kernel distance (KID, Bińkowski et al. 2018): the unbiased squared MMD under the cubic
+  polynomial kernel, averaged over subsets; unlike FD it is unbiased at any sample count.
+- A bootstrap interval for FD: the spread of FD over resamples of both sets.
 All computed in float64 on the CPU or the device the features are on.
 """
 
@@ -23,6 +28,71 @@ def frechet_distance(a: Tensor, b: Tensor) -> float:
     trace_root = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()
     value = (mean_a - mean_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * trace_root
     return float(value.clamp(min=0))
+
+
+def frechet_interval(
+    a: Tensor, b: Tensor, resamples: int = 20, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of `frechet_distance(a, b)`: both sets resampled with
+    replacement `resamples` times (seeded, so the interval is reproducible)."""
+    rng = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(resamples):
+        pick_a = torch.randint(len(a), (len(a),), generator=rng)
+        pick_b = torch.randint(len(b), (len(b),), generator=rng)
+        values.append(frechet_distance(a[pick_a.to(a.device)], b[pick_b.to(b.device)]))
+    tail = (1 - level) / 2
+    low, high = torch.tensor(values, dtype=torch.float64).quantile(
+        torch.tensor([tail, 1 - tail], dtype=torch.float64)
+    )
+    return float(low), float(high)
+
+
+def kernel_distance(
+    a: Tensor, b: Tensor, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """(mean, std) over `subsets` random subsets of the unbiased MMD^2 between (N, D) and
+    (M, D) features, kernel k(x, y) = (x.y / D + 1)^3 (the KID of Bińkowski et al. 2018)."""
+    a, b = a.double(), b.double()
+    size = min(subset_size, len(a), len(b))
+    if size < 2:
+        raise ValueError("the kernel distance needs at least 2 features in each set")
+    rng = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(subsets):
+        x = a[torch.randperm(len(a), generator=rng)[:size].to(a.device)]
+        y = b[torch.randperm(len(b), generator=rng)[:size].to(b.device)]
+        values.append(_mmd2(x, y))
+    spread = torch.tensor(values, dtype=torch.float64)
+    return float(spread.mean()), float(spread.std(correction=0))
+
+
+def _mmd2(x: Tensor, y: Tensor) -> float:
+    dim, m = x.shape[1], len(x)
+
+    def kernel(p: Tensor, q: Tensor) -> Tensor:
+        return (p @ q.T / dim + 1) ** 3
+
+    k_xx, k_yy = kernel(x, x), kernel(y, y)
+    within = (k_xx.sum() - k_xx.diagonal().sum() + k_yy.sum() - k_yy.diagonal().sum()) / (
+        m * (m - 1)
+    )  # the diagonals dropped: that is what makes the estimate unbiased
+    return float(within - 2 * kernel(x, y).mean())
+
+
+def density_coverage(real: Tensor, fake: Tensor, k: int = 5) -> tuple[float, float]:
+    """(density, coverage): how many real k-NN balls hold each fake sample, over k (about 1
+    for a fake set distributed like the real one), and the share of real balls that hold
+    at least one fake sample."""
+    real, fake = real.double(), fake.double()
+    radii = _knn_radii(real, k)
+    held = torch.zeros(len(real), dtype=torch.long, device=real.device)
+    total = 0
+    for start in range(0, len(fake), 2048):
+        inside = torch.cdist(fake[start : start + 2048], real) <= radii[None, :]  # (chunk, N)
+        total += int(inside.sum())
+        held += inside.sum(0)
+    return total / (k * len(fake)), float((held > 0).double().mean())
 
 
 def inception_score(logits: Tensor, splits: int = 10) -> tuple[float, float]:

@@ -22,7 +22,14 @@ from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
 from genzoo.core.likelihood import ELBOObjective
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
-from genzoo.metrics.distances import frechet_distance, inception_score, precision_recall
+from genzoo.metrics.distances import (
+    density_coverage,
+    frechet_distance,
+    frechet_interval,
+    inception_score,
+    kernel_distance,
+    precision_recall,
+)
 from genzoo.zoo.card import Metric
 from genzoo.zoo.source import Source
 
@@ -31,23 +38,34 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Evaluator:
-    """A classifier whose features and logits the metrics compare, and what names it."""
+    """The feature space the generative metrics compare in, and what names it.
 
-    classifier: Classifier
-    description: str  # e.g. "lenet5-fashion-mnist features (sha256 1a2b3c4d...)"
+    `features` maps (N, C, H, W) images in [-1, 1] to (N, D) features; `logits`, when the
+    evaluator is a classifier of the model's classes, to (N, classes) logits (the
+    Inception-style score and the classification accuracy score need them).
+    """
+
+    features: Callable[[Tensor], Tensor]
+    description: str  # e.g. "resnet18-fashion-mnist features (classifier sha256 1a2b...)"
+    device: torch.device
+    logits: Callable[[Tensor], Tensor] | None = None
+
+    @classmethod
+    def of_classifier(cls, classifier: Classifier, description: str) -> Evaluator:
+        device = next(classifier.parameters()).device
+        classifier.eval()
+        return cls(classifier.features, description, device, classifier)
 
     @torch.inference_mode()
-    def embed(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        """(features, logits) of float images in [-1, 1], batched on the classifier's device."""
-        device = next(self.classifier.parameters()).device
-        self.classifier.eval()
+    def embed(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
+        """(features, logits or None) of float images in [-1, 1], in batches on the device."""
         features, logits = [], []
         for start in range(0, len(images), BATCH):
-            batch = images[start : start + BATCH].to(device)
-            feats = self.classifier.features(batch)
-            features.append(feats.float().cpu())
-            logits.append(self.classifier(batch).float().cpu())
-        return torch.cat(features), torch.cat(logits)
+            batch = images[start : start + BATCH].to(self.device)
+            features.append(self.features(batch).float().cpu())
+            if self.logits is not None:
+                logits.append(self.logits(batch).float().cpu())
+        return torch.cat(features), torch.cat(logits) if logits else None
 
 
 def evaluate(
@@ -70,8 +88,8 @@ def evaluate(
         if not isinstance(classifier, Classifier):
             raise GenzooError(f"{model.name}'s classifier does not implement genzoo.Classifier")
         progress("classifying the test split")
-        own = Evaluator(classifier, model.name)
-        _, logits = own.embed(to_float(test.images))
+        device = next(classifier.parameters()).device
+        logits, _ = Evaluator(classifier.eval(), model.name, device).embed(to_float(test.images))
         accuracy = float((logits.argmax(1) == test.labels).double().mean())
         protocol = f"top-1 on all {len(test):,} test images"
         metrics.append(Metric("accuracy", accuracy, protocol))
@@ -158,21 +176,44 @@ def _generator_metrics(
         f"{evaluator.description}; {samples:,} samples{sampler}, seed {seed}, vs {n:,} test images"
     )
     fd, fd_floor = frechet_distance(fake, real), frechet_distance(floor, real)
-    score, spread = inception_score(fake_logits)
-    floor_score, _ = inception_score(floor_logits)
+    low, high = frechet_interval(fake, real)
+    kid, kid_spread = kernel_distance(fake, real)
+    kid_floor, _ = kernel_distance(floor, real)
     precision, recall = precision_recall(real, fake)
     floor_precision, floor_recall = precision_recall(real, floor)
+    density, coverage = density_coverage(real, fake)
+    floor_density, floor_coverage = density_coverage(real, floor)
     metrics = [
-        Metric("frechet_distance", fd, f"{where}; floor (train vs test) {fd_floor:.3g}"),
         Metric(
-            "inception_score",
-            score,
-            f"{where}; ±{spread:.2f} over 10 splits; train images {floor_score:.3g}",
+            "frechet_distance",
+            fd,
+            f"{where}; 95% bootstrap interval over 20 resamples; floor (train vs test) "
+            f"{fd_floor:.3g}",
+            interval=(low, high),
+        ),
+        Metric(
+            "kernel_distance",
+            kid,
+            f"{where}; unbiased MMD^2, cubic kernel, mean ± std over 100 subsets of 1,000; "
+            f"floor {kid_floor:.3g}",
+            interval=(kid - kid_spread, kid + kid_spread),
         ),
         Metric("precision", precision, f"{where}; k=3; floor {floor_precision:.3f}"),
         Metric("recall", recall, f"{where}; k=3; floor {floor_recall:.3f}"),
+        Metric("density", density, f"{where}; k=5; floor {floor_density:.3f}"),
+        Metric("coverage", coverage, f"{where}; k=5; floor {floor_coverage:.3f}"),
     ]
-    if labels is not None:
+    if fake_logits is not None and floor_logits is not None:
+        score, spread = inception_score(fake_logits)
+        floor_score, _ = inception_score(floor_logits)
+        metrics.append(
+            Metric(
+                "inception_score",
+                score,
+                f"{where}; ±{spread:.2f} over 10 splits; train images {floor_score:.3g}",
+            )
+        )
+    if labels is not None and fake_logits is not None:
         accuracy = float((fake_logits.argmax(1) == labels).double().mean())
         metrics.append(
             Metric(
@@ -203,4 +244,5 @@ def load_evaluator(source: Source, registry: Registry, device: str | None = None
         snapshot = snapshot_dir(source.repo_id, source.revision)
         pins = read_config(snapshot).sha256 if snapshot else {}
     digest = pins.get("classifier", "")
-    return Evaluator(classifier, f"{source.name} features (classifier sha256 {digest[:12]})")
+    description = f"{source.name} features (classifier sha256 {digest[:12]})"
+    return Evaluator.of_classifier(classifier, description)

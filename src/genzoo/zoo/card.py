@@ -27,6 +27,14 @@ class Metric:
     value: float
     protocol: str  # how it was measured: features, sample count, seed, split
     split: str = "test"
+    interval: tuple[float, float] | None = None  # the uncertainty the protocol names
+
+    def shown(self) -> str:
+        """The value with its interval, for tables."""
+        if self.interval is None:
+            return f"{self.value:.4g}"
+        low, high = self.interval
+        return f"{self.value:.4g} [{low:.4g}, {high:.4g}]"
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
     if not metrics:
         return ["Not evaluated yet."]
     rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
-    return rows + [f"| {m.name} | {m.value:.4g} | {m.split} | {m.protocol} |" for m in metrics]
+    return rows + [f"| {m.name} | {m.shown()} | {m.split} | {m.protocol} |" for m in metrics]
 
 
 def card_metadata(text: str) -> dict[str, object]:

@@ -1,0 +1,101 @@
+"""The default evaluator sees what people see, and the Inception option is wired right."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from genzoo.core import GenzooError
+from genzoo.data.images import to_float
+from genzoo.metrics import frechet_distance
+from genzoo.metrics.degrade import DEGRADATIONS, blur
+from genzoo.metrics.evaluate import load_evaluator
+from genzoo.metrics.inception import WEIGHTS_FILE, fid_network, inception_evaluator
+from genzoo.plugins import installed
+from genzoo.zoo.offline import import_repo
+from genzoo.zoo.source import registered
+
+HUB = Path(__file__).resolve().parents[1] / "hub"
+
+
+def test_degradations_change_what_they_should():
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    for name, degrade in DEGRADATIONS.items():
+        out = degrade(images)
+        assert out.shape == images.shape and out.min() >= -1 and out.max() <= 1, name
+        assert not torch.equal(out, images), name
+    flat = torch.full((1, 1, 28, 28), 0.25)
+    assert torch.allclose(blur(flat, 1.0), flat, atol=1e-6)  # a blur keeps flat images
+
+
+def test_the_default_evaluator_ranks_every_degradation_worse_than_clean_images():
+    """Real train images against real test images on resnet18-fashion-mnist's features:
+    blur gets monotonically worse with its sigma, noise with its strength, and every
+    degraded set is further from the test set than the clean one."""
+    from genzoo.cli.evaluation import DEFAULT_EVALUATOR
+    from genzoo.plugins.datasets import load_fashion_mnist
+
+    try:
+        train, test = load_fashion_mnist(None, "train"), load_fashion_mnist(None, "test")
+    except GenzooError as err:
+        pytest.skip(f"Fashion-MNIST is not installed here: {err}")
+    registry = installed().registry
+    import_repo(registered(DEFAULT_EVALUATOR, registry), HUB)
+    evaluator = load_evaluator(registered(DEFAULT_EVALUATOR, registry), registry, "cpu")
+    clean = to_float(train.images[:1000])
+    real, _ = evaluator.embed(to_float(test.images[:1000]))
+
+    def distance(images: torch.Tensor) -> float:
+        return frechet_distance(evaluator.embed(images)[0], real)
+
+    floor = distance(clean)
+    scores = {name: distance(degrade(clean)) for name, degrade in DEGRADATIONS.items()}
+    assert all(score > 1.5 * floor for score in scores.values()), (floor, scores)
+    assert scores["blur 0.5"] < scores["blur 1.0"] < scores["blur 1.5"]
+    assert scores["noise 0.1"] < scores["noise 0.2"]
+
+
+class StandIn(nn.Module):
+    """Where pytorch-fid's network would be: (N, 3, H, W) -> [(N, 2048, 1, 1)]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[int, ...]] = []
+        self.project = nn.Conv2d(3, 2048, 1)
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        self.seen.append(tuple(images.shape))
+        return [self.project(images).mean((2, 3), keepdim=True)]
+
+
+def test_inception_features_take_grey_images_as_rgb_and_have_no_logits():
+    stand_in = StandIn()
+    evaluator = inception_evaluator(torch.device("cpu"), lambda: stand_in)
+    features, logits = evaluator.embed(torch.rand(5, 1, 28, 28) * 2 - 1)
+    assert features.shape == (5, 2048) and logits is None
+    assert stand_in.seen == [(5, 3, 28, 28)]
+    assert "FID Inception" in evaluator.description
+
+
+def test_a_missing_inception_package_or_weights_is_one_line(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "pytorch_fid", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "pytorch_fid.inception", None)
+    with pytest.raises(GenzooError, match=r"pip install 'genzoo\[metrics\]'"):
+        fid_network()
+
+    class NoDownload:
+        BLOCK_INDEX_BY_DIM = {2048: 3}
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise OSError("no network")
+
+    fake = type(sys)("pytorch_fid.inception")
+    fake.InceptionV3 = NoDownload  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytorch_fid", type(sys)("pytorch_fid"))
+    monkeypatch.setitem(sys.modules, "pytorch_fid.inception", fake)
+    with pytest.raises(GenzooError, match=f"could not be downloaded.*put it at .*{WEIGHTS_FILE}"):
+        fid_network()
