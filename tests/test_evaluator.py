@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import torch
@@ -88,7 +89,7 @@ def test_a_missing_inception_package_or_weights_is_one_line(monkeypatch: pytest.
         fid_network()
 
     class NoDownload:
-        BLOCK_INDEX_BY_DIM = {2048: 3}
+        BLOCK_INDEX_BY_DIM: ClassVar[dict[int, int]] = {2048: 3}
 
         def __init__(self, *args: object, **kwargs: object) -> None:
             raise OSError("no network")
