@@ -11,7 +11,7 @@ test-set negative ELBO and its two terms, in nats per image. Classifiers: test a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -49,12 +49,28 @@ class Evaluator:
     description: str  # e.g. "resnet18-fashion-mnist features (classifier sha256 1a2b...)"
     device: torch.device
     logits: Callable[[Tensor], Tensor] | None = None
+    # the real images' embeddings by (split, count, seed): evaluating several models in one
+    # process embeds the test and train subsets once
+    references: dict[tuple[str, int, int], tuple[Tensor, Tensor | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of_classifier(cls, classifier: Classifier, description: str) -> Evaluator:
         device = next(classifier.parameters()).device
         classifier.eval()
         return cls(classifier.features, description, device, classifier)
+
+    def reference(
+        self, data: ImageData, split: str, n: int, seed: int
+    ) -> tuple[Tensor, Tensor | None]:
+        """The embedding of `n` images of `data` drawn by `seed` (remembered)."""
+        key = (split, n, seed)
+        if key not in self.references:
+            rng = torch.Generator().manual_seed(seed + (split == "train"))
+            pick = torch.randperm(len(data), generator=rng)[:n]
+            self.references[key] = self.embed(to_float(data.images[pick]))
+        return self.references[key]
 
     @torch.inference_mode()
     def embed(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -157,11 +173,8 @@ def _generator_metrics(
 ) -> list[Metric]:
     n = min(samples, len(test))
     progress(f"embedding {n:,} test and {n:,} train images")
-    rng = torch.Generator().manual_seed(seed)
-    test_idx = torch.randperm(len(test), generator=rng)[:n]
-    train_idx = torch.randperm(len(train), generator=rng)[:n]
-    real, _ = evaluator.embed(to_float(test.images[test_idx]))
-    floor, floor_logits = evaluator.embed(to_float(train.images[train_idx]))
+    real, _ = evaluator.reference(test, "test", n, seed)
+    floor, floor_logits = evaluator.reference(train, "train", n, seed)
     progress(f"generating {samples:,} images (seed {seed})")
     labels = None
     if generator.num_classes:
@@ -187,7 +200,7 @@ def _generator_metrics(
         Metric(
             "frechet_distance",
             fd,
-            f"{where}; 95% bootstrap interval over 20 resamples; floor (train vs test) "
+            f"{where}; 95% bootstrap interval (20 resamples, centred); floor (train vs test) "
             f"{fd_floor:.3g}",
             interval=(low, high),
         ),
