@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -314,3 +316,64 @@ def test_discovery_finds_what_importlib_metadata_finds(tmp_path: Path):
         ("two", "pkg_b.hooks", Distribution("pkg_b", "0.3")),
     ]
     assert EntryPoint("p", "os.path:join [x]", "genzoo").load() is os.path.join
+
+
+RUDE_PLUGINS = {
+    "exits_at_import": "import sys\nsys.exit(3)\n",
+    "interrupts_in_a_hook": """
+        from genzoo import hookimpl
+
+        @hookimpl
+        def register_architectures(register):
+            raise KeyboardInterrupt
+    """,
+    "prints_everywhere": """
+        from genzoo import hookimpl
+        print("hello from import")
+
+        @hookimpl
+        def register_datasets(register):
+            print("hello from a hook")
+            raise SystemExit("bye")
+    """,
+}
+
+
+def test_a_plugin_cannot_end_the_command_or_write_to_its_stdout(plugin_dists: PluginDists):
+    for module, source in RUDE_PLUGINS.items():
+        plugin_dists.add(f"genzoo-{module.replace('_', '-')}", {module: source})
+    env = {**plugin_dists.env}
+    env.pop("GENZOO_LOAD_PLUGINS", None)
+    listing = subprocess.run(
+        [sys.executable, "-m", "genzoo", "list", "--json"], capture_output=True, text=True,
+        env=env, check=False,
+    )  # fmt: skip
+    assert listing.returncode == 0, listing.stderr
+    assert {"dcgan-fashion-mnist"} <= {row["name"] for row in json.loads(listing.stdout)}
+    assert "hello from import" in listing.stderr and "hello from" not in listing.stdout
+    report = subprocess.run(
+        [sys.executable, "-m", "genzoo", "plugins", "--json"], capture_output=True, text=True,
+        env=env, check=False,
+    )  # fmt: skip
+    infos = {info["name"]: info for info in json.loads(report.stdout)}
+    assert "SystemExit: 3" in infos["exits_at_import"]["errors"][0]
+    assert "KeyboardInterrupt" in infos["interrupts_in_a_hook"]["errors"][0]
+    assert "SystemExit: bye" in infos["prints_everywhere"]["errors"][0]
+
+
+def test_a_slow_plugin_is_timed_and_named(plugin_dists: PluginDists):
+    plugin_dists.add("genzoo-slow", {"slow_plugin": "import time\ntime.sleep(1.2)\n"})
+    env = {**plugin_dists.env}
+    env.pop("GENZOO_LOAD_PLUGINS", None)
+    listing = subprocess.run(
+        [sys.executable, "-m", "genzoo", "list"], capture_output=True, text=True, env=env,
+        check=False,
+    )  # fmt: skip
+    assert listing.returncode == 0
+    assert "plugin 'slow_plugin' took 1." in listing.stderr
+    report = subprocess.run(
+        [sys.executable, "-m", "genzoo", "plugins", "--json"], capture_output=True, text=True,
+        env=env, check=False,
+    )  # fmt: skip
+    (slow,) = [info for info in json.loads(report.stdout) if info["name"] == "slow_plugin"]
+    assert slow["seconds"] >= 1.2 and not slow["errors"]

@@ -57,6 +57,9 @@ def test_sample_writes_a_deterministic_png_grid(repo: Path, tmp_path: Path):
             "error: cannot write /nonexistent-dir/x.png: /nonexistent-dir is not a folder",
         ),
         (["--device", "tpu"], 2, "error: unknown device 'tpu'"),
+        (["-o", "grid.jpg"], 2, "genzoo writes .png files here"),
+        (["-n", "20000"], 2, "a grid holds at most 16,384 images"),
+        (["--steps-gif", "steps.png"], 2, "genzoo writes .gif files here"),
     ],
 )
 def test_sample_rejects_bad_input(repo: Path, args, code, message):
@@ -134,3 +137,13 @@ def test_grid_tiles_rgb_images():
     assert picture.getpixel((1, 1)) == (255, 255, 255)
     assert picture.getpixel((6, 1)) == (255, 128, 128)
     assert picture.getpixel((1, 6)) == (0, 0, 0)
+
+
+def test_interpolate_writes_only_gifs_of_a_bounded_size(repo: Path, tmp_path: Path):
+    result = run("interpolate", str(repo), "-o", str(tmp_path / "walk.png"))
+    assert result.exit_code == 2 and "genzoo writes .gif files here" in result.stderr
+    result = run(
+        "interpolate", str(repo), "-n", "1000", "--steps", "100", "-o", str(tmp_path / "w.gif")
+    )
+    assert result.exit_code == 2 and "an animation holds at most 65,536" in result.stderr
+    assert not list(tmp_path.glob("w*"))

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import typer
+from rich.text import Text
 
 from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
 from genzoo.plugins.hookspecs import PLUGIN_API
@@ -41,6 +42,10 @@ def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             for message in info.errors
             if "clashes with" in message
         ],
+        "plugin_load_seconds": ", ".join(
+            f"{info.name} {info.seconds:.2f}" for info in plugins.infos if info.loaded
+        ),
+        "slow_plugins": [f"{info.name}: {info.seconds:.1f} s" for info in plugins.slow],
     }
     if as_json:
         print_json(report)
@@ -51,20 +56,29 @@ def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             grid.add_row(key.replace("_", " "), shown or "none")
         console.print(grid)
         for problem in report["plugin_problems"]:
-            errors.print(f"[red]problem:[/] {problem}", soft_wrap=True)
+            errors.print(Text("problem: ", style="red") + Text(problem), soft_wrap=True)
     if report["plugin_problems"]:
         raise typer.Exit(1)
 
 
 def _versions() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
     import torch
 
     from genzoo.core.version import __version__
+
+    def installed_version(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
 
     return {
         "genzoo": __version__,
         "python": f"{platform.python_version()} ({sys.executable})",
         "torch": torch.__version__,
+        **{name: installed_version(name) for name in ("huggingface-hub", "safetensors", "timm")},
         "platform": platform.platform(),
     }
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from genzoo.plugins import Plugins
 
@@ -50,12 +51,12 @@ def plugins_of(ctx: typer.Context) -> Plugins:
 
 
 def warn_plugin_failures(plugins: Plugins) -> None:
-    """One stderr line per broken plugin: reported, never fatal."""
+    """One stderr line per broken or slow plugin: reported, never fatal. A plugin's text is
+    shown as text, never read as rich markup."""
     for info in plugins.failures:
         more = f" (+{len(info.errors) - 1} more)" if len(info.errors) > 1 else ""
-        errors.print(
-            f"[yellow]warning:[/] plugin {info.name!r}: {info.errors[0]}{more}; "
-            "see `genzoo plugins`",
-            markup=True,
-            soft_wrap=True,
-        )
+        line = f"plugin {info.name!r}: {info.errors[0]}{more}; see `genzoo plugins`"
+        errors.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)
+    for info in plugins.slow:
+        line = f"plugin {info.name!r} took {info.seconds:.1f} s to load; see `genzoo plugins`"
+        errors.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)

@@ -26,7 +26,9 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json([info.as_json() for info in plugins.infos])
         return
-    grid = table("plugin", "distribution", "version", "api", "hooks", "registered", "status")
+    grid = table(
+        "plugin", "distribution", "version", "api", "hooks", "registered", "load s", "status"
+    )
     for info in plugins.infos:
         registered = "; ".join(
             f"{kind}: {', '.join(names)}" for kind, names in info.registered.items() if names
@@ -45,6 +47,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             Text("built-in" if info.builtin else str(info.api or "undeclared")),
             Text(", ".join(h.removeprefix("register_") for h in info.hooks) or "-"),
             Text(registered or "-"),
+            Text(f"{info.seconds:.2f}", style="yellow" if info in plugins.slow else ""),
             status,
         )
     console.print(grid)

@@ -89,9 +89,14 @@ def sample_command(
     """
     from genzoo.core.images import save_gif, save_grid
 
-    for path in (output, steps_gif):
-        if path is not None:
-            _check_writable(path)
+    _check_writable(output, ".png")
+    if steps_gif is not None:
+        _check_writable(steps_gif, ".gif")
+    if n > MAX_GRID_IMAGES:
+        raise BadInputError(
+            f"-n {n:,}: a grid holds at most {MAX_GRID_IMAGES:,} images; draw more with "
+            "several runs and different --seed values"
+        )
     generator, model_name = _generator(ctx, name, device)
     options = generator.check_options(sampler_options(steps, solver, guidance))
     if steps_gif is not None and not generator.has_trajectory:
@@ -144,7 +149,12 @@ def interpolate_command(
     """
     from genzoo.core.images import save_gif
 
-    _check_writable(output)
+    _check_writable(output, ".gif")
+    if n * points * steps > MAX_ANIMATION_IMAGES:
+        raise BadInputError(
+            f"{n} walks x {points} points x {steps} frames is {n * points * steps:,} images; "
+            f"an animation holds at most {MAX_ANIMATION_IMAGES:,}"
+        )
     generator, model_name = _generator(ctx, name, device)
     options = generator.check_options(sampler_options(solver_steps, solver, guidance))
     labels = None if label is None else generator.label_index(label)
@@ -153,8 +163,17 @@ def interpolate_command(
     console.print(f"wrote {output} ({len(frames)} frames of {n} walks from {model_name})")
 
 
-def _check_writable(output: Path) -> None:
-    """Fail before the model is loaded and run, not after."""
+#: The most images one grid holds (a 128 x 128 grid): past it a grid is no longer a
+#: picture anyone looks at, and all its images are in memory at once.
+MAX_GRID_IMAGES = 16_384
+MAX_ANIMATION_IMAGES = 65_536  # walks x points x frames in one GIF
+
+
+def _check_writable(output: Path, suffix: str) -> None:
+    """Fail before the model is loaded and run, not after: the folder must exist and the
+    name must say the format written (a grid is a PNG, an animation a GIF)."""
+    if output.suffix.lower() != suffix:
+        raise BadInputError(f"cannot write {output}: genzoo writes {suffix} files here")
     if not output.parent.is_dir():
         raise BadInputError(f"cannot write {output}: {output.parent} is not a folder")
 

@@ -22,8 +22,10 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Architectures may carry one namespace, e.g. "timm/resnet18"; model names never hold a
 # '/', which is how `genzoo.load` tells them from folders.
 _ARCHITECTURE_NAME = re.compile(r"^([a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")  # org/name, as the Hub spells repo ids
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# org/name, as the Hub spells repo ids: letters, digits, '-', '_', '.'; no part starts
+# with '.' (so neither '.' nor '..' can make a path leave its folder) and none holds '..'
+REPO_ID = re.compile(r"^(?!.*\.\.)[\w-][\w.-]*/[\w-][\w.-]*$", re.ASCII)
 
 
 def _check_name(kind: str, name: object) -> None:
@@ -122,7 +124,7 @@ class PretrainedModel:
                 f"model {self.name!r}: repo_id must look like 'org/name', got {self.repo_id!r}"
             )
         for role, digest in self.sha256.items():
-            if role not in ROLES or not isinstance(digest, str) or not _SHA256.match(digest):
+            if role not in ROLES or not isinstance(digest, str) or not SHA256.match(digest):
                 raise RegistrationError(
                     f"model {self.name!r}: sha256 must map roles to 64 lowercase hex digits, "
                     f"got {role!r}: {digest!r}"

@@ -7,11 +7,14 @@ in its `PluginInfo` and left out, and everything else keeps working.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
+import sys
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +48,13 @@ ENTRY_POINT_GROUP = "genzoo"
 #: names); set but empty means built-ins only, unset means everything installed.
 LOAD_ENV = "GENZOO_LOAD_PLUGINS"
 
+#: A plugin whose import and hooks take longer than this is named in a warning.
+SLOW_PLUGIN_SECONDS = 1.0
+
+# What a plugin's code may raise: each is its failure, never the command's end (SystemExit
+# and KeyboardInterrupt included: a plugin calling sys.exit() must not end `genzoo list`).
+PLUGIN_FAILURES = (Exception, SystemExit, KeyboardInterrupt)
+
 # The registration hooks, in call order (models may name architectures of any plugin).
 _REGISTRATIONS: tuple[tuple[str, str, type], ...] = (
     ("register_architectures", "architectures", Architecture),
@@ -67,6 +77,18 @@ class PluginInfo:
     registered: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     tracebacks: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # spent in its import and hooks
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Where the plugin's own code runs: what it prints goes to stderr (stdout is the
+        command's, e.g. --json output), and its time is counted."""
+        start = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                yield
+        finally:
+            self.seconds += time.perf_counter() - start
 
     def fail(self, what: str, err: BaseException) -> None:
         message = " ".join(f"{what}: {type(err).__name__}: {err}".split())
@@ -86,6 +108,7 @@ class PluginInfo:
             "hooks": self.hooks,
             "registered": self.registered,
             "errors": self.errors,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -101,6 +124,10 @@ class Plugins:
     def failures(self) -> list[PluginInfo]:
         return [info for info in self.infos if info.errors]
 
+    @property
+    def slow(self) -> list[PluginInfo]:
+        return [info for info in self.infos if info.seconds > SLOW_PLUGIN_SECONDS]
+
     def register_commands(self, app: typer.Typer) -> None:
         """Let each loaded plugin add CLI commands; a name already taken is refused."""
         for info, impl in self._impls("register_commands"):
@@ -108,8 +135,9 @@ class Plugins:
             before = list(app.registered_commands)
             taken = {_command_name(c) for c in before}
             try:
-                impl(app=app)
-            except Exception as err:
+                with info.running():
+                    impl(app=app)
+            except PLUGIN_FAILURES as err:
                 app.registered_commands[:] = before
                 info.fail("register_commands raised", err)
                 continue
@@ -193,8 +221,9 @@ def _add(
 ) -> None:
     plugins.infos.append(info)
     try:
-        plugin = load()
-    except Exception as err:
+        with info.running():
+            plugin = load()
+    except PLUGIN_FAILURES as err:
         info.fail(what, err)
         return
     info.api = getattr(plugin, hookspecs.API_ATTRIBUTE, None)
@@ -224,8 +253,9 @@ def _fill_registry(plugins: Plugins) -> None:
     for hook, kind, entry_type in _REGISTRATIONS:
         for info, impl in plugins._impls(hook):
             try:
-                entries = _collect(impl, hook, entry_type)
-            except Exception as err:  # the plugin's entries of this hook are all left out
+                with info.running():
+                    entries = _collect(impl, hook, entry_type)
+            except PLUGIN_FAILURES as err:  # the plugin's entries of this hook are all left out
                 info.fail(f"{hook} raised", err)
                 continue
             for entry in entries:
@@ -236,12 +266,23 @@ def _fill_registry(plugins: Plugins) -> None:
                 else:
                     info.registered.setdefault(kind, []).append(entry.name)
     for info, impl in plugins._impls("resolve_architecture"):
-        plugins.registry.resolvers.append((info.name, _resolver(impl)))
+        plugins.registry.resolvers.append((info.name, _resolver(info, impl)))
     _drop_unlinked_models(plugins)
 
 
-def _resolver(impl: Callable[..., Any]) -> Callable[[str], Architecture | None]:
-    return lambda name: impl(name=name)
+def _resolver(info: PluginInfo, impl: Callable[..., Any]) -> Callable[[str], Architecture | None]:
+    def resolve(name: str) -> Architecture | None:
+        try:
+            with info.running():
+                found: Architecture | None = impl(name=name)
+        except PLUGIN_FAILURES as err:
+            info.fail("resolve_architecture raised", err)
+            raise RegistrationError(
+                f"plugin {info.name!r} failed to resolve {name!r}: {type(err).__name__}: {err}"
+            ) from None
+        return found
+
+    return resolve
 
 
 def _collect(impl: Callable[..., Any], hook: str, entry_type: type) -> list[Entry]:

@@ -48,9 +48,11 @@ def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path
         commit = revision
     else:
         ref = repo / "refs" / revision
-        if not ref.is_file():
+        if not ref.is_file() or ref.stat().st_size > 256:
             return None
-        commit = ref.read_text().strip()
+        commit = ref.read_text(errors="replace").strip()
+        if not is_commit(commit):  # a tampered ref must not point outside snapshots/
+            return None
     return repo / "snapshots" / commit
 
 

@@ -25,7 +25,9 @@ from genzoo.zoo.repo import (
     EXTRA_FILES,
     atomic_path,
     file_sha256,
+    is_format_file,
     read_config,
+    regular_file,
     verify,
     weights_file,
 )
@@ -52,6 +54,10 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
         verify(folder / weights_file(role), digest)  # a corrupt source never reaches the cache
     names = [CONFIG_FILE, *(weights_file(role) for role in pins)]
     names += [name for name in EXTRA_FILES if (folder / name).is_file()]
+    for name in names:  # a link could carry any file of this machine into the cache
+        if (folder / name).is_symlink():
+            raise GenzooError(f"{folder / name} is a symbolic link; a repo folder holds files")
+        regular_file(folder / name)
     digests = {name: file_sha256(folder / name) for name in names}
     cache = repo_folder(ref.repo_id, hub_cache())
     commit = ref.revision if is_commit(ref.revision) else _import_commit(digests)
@@ -83,8 +89,8 @@ def write_into(destination: Path, repo_id: str, files: Sequence[Path]) -> Path:
     folder = destination / repo_id
     folder.mkdir(parents=True, exist_ok=True)
     names = {path.name for path in files}
-    for stale in folder.iterdir():
-        if stale.is_file() and stale.name not in names:
+    for stale in folder.iterdir():  # only files of the format: whatever else is there stays
+        if stale.is_file() and stale.name not in names and is_format_file(stale.name):
             stale.unlink()
     for path in files:
         with atomic_path(folder / path.name) as tmp:

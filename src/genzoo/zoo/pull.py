@@ -196,8 +196,13 @@ def _not_cached(ref: RepoRef, filename: str, reason: str) -> str:
 
 
 def _evict(path: Path) -> None:
-    """Remove a snapshot file and the blob it links to, so no corrupt bytes stay cached."""
+    """Remove a snapshot file and the blob it links to, so no corrupt bytes stay cached.
+
+    Only a blob inside this repo's own `blobs/` is removed: a snapshot entry tampered to
+    link elsewhere (a file outside the cache) loses its link, never the file it names.
+    """
     blob = path.resolve()
     path.unlink(missing_ok=True)
-    if blob != path:
+    blobs = path.parent.parent.parent / "blobs"  # <repo>/snapshots/<commit>/<file>
+    if blob != path and blob.parent == blobs.resolve():
         blob.unlink(missing_ok=True)

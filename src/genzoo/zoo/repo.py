@@ -23,13 +23,15 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genzoo.core import GenzooError, Registry
+from genzoo.core import ROLES, GenzooError, Registry
+from genzoo.core.entries import SHA256
 from genzoo.zoo.source import Roles, choose_roles
 
 if TYPE_CHECKING:
@@ -58,7 +60,38 @@ def weights_file(role: str) -> str:
     return f"{role}.safetensors"
 
 
+def is_format_file(name: str) -> bool:
+    """Whether a file name is one the repo format defines (config, card, previews, weights)."""
+    return name in (CONFIG_FILE, *EXTRA_FILES) or any(name == weights_file(r) for r in ROLES)
+
+
+MAX_CONFIG_BYTES = 1 << 20  # a config.json is a few KB; anything near this is not one
+MAX_CARD_BYTES = 1 << 20
+
+
+def regular_file(path: Path) -> os.stat_result:
+    """`path`'s status if it is a regular file (after links); a FIFO, a device such as
+    /dev/zero or a folder would block or never end a read, so each is refused in one line."""
+    try:
+        status = path.stat()
+    except OSError as err:
+        raise GenzooError(f"{path} is missing or unreadable ({err.strerror or err})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise GenzooError(f"{path} is not a regular file; genzoo reads only regular files")
+    return status
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, checked before reading."""
+    size = regular_file(path).st_size
+    if size > limit:
+        raise GenzooError(f"{path} is {size:,} bytes; a genzoo {path.name} is at most {limit:,}")
+    with path.open("rb") as stream:
+        return stream.read(limit + 1)[:limit]
+
+
 def file_sha256(path: Path) -> str:
+    regular_file(path)
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 20):
@@ -90,12 +123,9 @@ class RepoConfig:
 def read_config(folder: Path) -> RepoConfig:
     """Parse `folder/config.json`; a missing or malformed one is a one-line error."""
     path = folder / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise GenzooError(f"{folder} is not a genzoo repo: it has no {CONFIG_FILE}") from None
-    except (OSError, ValueError) as err:
-        raise GenzooError(f"cannot read {path}: {err}") from err
+    if not path.exists() and not path.is_symlink():
+        raise GenzooError(f"{folder} is not a genzoo repo: it has no {CONFIG_FILE}")
+    data = parse_json(read_bounded(path, MAX_CONFIG_BYTES), path)
     if not (
         isinstance(data, dict)
         and isinstance(data.get("architecture"), str)
@@ -104,6 +134,13 @@ def read_config(folder: Path) -> RepoConfig:
     ):
         raise GenzooError(f"{path} must hold an object with 'architecture', 'config' and 'sha256'")
     golden = data.get("golden", {})
+    for role, digest in data.get("sha256", {}).items():
+        # roles become file names: only the documented ones, before any path is built
+        if role not in ROLES or not isinstance(digest, str) or not SHA256.match(digest):
+            raise GenzooError(
+                f"{path}: sha256 must map roles ({', '.join(ROLES)}) to 64 hex digits; "
+                f"got {str(role)[:40]!r}"
+            )
     return RepoConfig(
         data["architecture"],
         data.get("config", {}),
@@ -111,6 +148,15 @@ def read_config(folder: Path) -> RepoConfig:
         data.get("name", ""),
         golden if isinstance(golden, dict) else {},
     )
+
+
+def parse_json(text: bytes, path: Path) -> Any:
+    """JSON from a file, every way it can be malformed a one-line GenzooError (nesting deep
+    enough to exhaust the recursion limit included)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise GenzooError(f"cannot read {path}: {str(err)[:200]}") from None
 
 
 def write_repo(
@@ -193,7 +239,7 @@ def check_repo(folder: Path) -> list[str]:
     card_path = folder / CARD_FILE
     if not card_path.is_file():
         return [*problems, f"{CARD_FILE} (the model card) is missing"]
-    text = card_path.read_text()
+    text = read_bounded(card_path, MAX_CARD_BYTES).decode("utf-8", errors="replace")
     metadata = card_metadata(text)
     if metadata.get("library_name") != "genzoo":
         problems.append(f"{CARD_FILE} does not declare library_name: genzoo")

@@ -19,6 +19,7 @@ The precedence rule, tried in this order:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from genzoo.core import BadInputError, GenzooError, Registry, UnknownNameError
 from genzoo.core.entries import REPO_ID
 
 HF_PREFIX = "hf-hub:"
+REVISION = re.compile(r"^[\w][\w.\-/]{0,199}$", re.ASCII)  # a branch, tag or commit id
 
 #: Which components to load: all (None), these roles, or a choice made from those the
 #: repo has (e.g. `genzoo sample` takes the generator, else the decoder).
@@ -126,6 +128,8 @@ def _hub_repo(text: str, spec: str, registry: Registry, explicit: bool) -> RepoR
             raise BadInputError(f"{text!r} is not of the form hf-hub:org/name[@revision]")
         raise BadInputError(f"{text!r} is neither a folder here nor a Hub repo id org/name[@rev]")
     revision = revision or "main"
+    if not REVISION.match(revision) or ".." in revision:  # it names a file under refs/
+        raise BadInputError(f"{text!r}: revision {revision!r} is not a branch, tag or commit")
     for entry in registry.models.values():  # a registered model's repo keeps its pins
         if entry.repo_id == repo_id and entry.revision == revision and entry.published:
             pins = dict(entry.sha256)

@@ -1,0 +1,128 @@
+"""Hostile repos and tampered caches: nothing read unbounded, nothing written outside its place.
+
+Each test reproduces one finding of the security issue; none needs the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core import BadInputError, GenzooError
+from genzoo.plugins import installed
+from genzoo.zoo.cache import repo_folder, snapshot_dir
+from genzoo.zoo.offline import import_repo, write_into
+from genzoo.zoo.pull import _evict
+from genzoo.zoo.repo import CONFIG_FILE, MAX_CONFIG_BYTES, read_config, write_repo
+from genzoo.zoo.source import RepoRef, locate
+
+SMALL = {"latent_dim": 8, "base_channels": 4}
+
+
+def run(*args: str):
+    return CliRunner().invoke(make_app(installed()), list(args))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    write_repo(genzoo.build("dcgan", **SMALL), tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def rewrite_config(folder: Path, change) -> None:
+    data = json.loads((folder / CONFIG_FILE).read_text())
+    change(data)
+    (folder / CONFIG_FILE).write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "role", ["../../victim", "/etc/passwd", "gen/erator", "x" * 300, "Generator"]
+)
+def test_roles_are_checked_before_any_path_is_built(repo: Path, role: str):
+    rewrite_config(repo, lambda data: data["sha256"].update({role: "0" * 64}))
+    with pytest.raises(GenzooError, match="sha256 must map roles"):
+        read_config(repo)
+    result = run("verify", str(repo))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_oversized_and_deeply_nested_configs_are_one_line(repo: Path):
+    (repo / CONFIG_FILE).write_bytes(b" " * (MAX_CONFIG_BYTES + 1))
+    with pytest.raises(GenzooError, match="is at most"):
+        read_config(repo)
+    (repo / CONFIG_FILE).write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(GenzooError, match="cannot read"):
+        read_config(repo)
+
+
+def test_only_regular_files_are_read(repo: Path):
+    weights = repo / "generator.safetensors"
+    weights.unlink()
+    weights.symlink_to("/dev/zero")  # would never end a read
+    result = run("verify", str(repo))
+    assert result.exit_code == 1 and "FAILED" in result.output  # a line, not a hang
+    os.unlink(repo / CONFIG_FILE)
+    os.mkfifo(repo / CONFIG_FILE)  # would block a read forever
+    with pytest.raises(GenzooError, match="not a regular file"):
+        read_config(repo)
+
+
+def test_pull_from_a_folder_refuses_links_that_would_carry_files_in(tmp_path: Path):
+    source = tmp_path / "repos"
+    write_repo(genzoo.build("dcgan", **SMALL), source / "someone" / "gan")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    card = source / "someone" / "gan" / "README.md"
+    card.unlink()
+    card.symlink_to(secret)
+    ref = RepoRef("hf-hub:someone/gan", "someone/gan")
+    with pytest.raises(GenzooError, match="is a symbolic link"):
+        import_repo(ref, source)
+    cached = repo_folder("someone/gan")
+    assert not any(b.read_bytes() == b"private" for b in cached.rglob("*") if b.is_file())
+
+
+@pytest.mark.parametrize("repo_id", ["./.", "../sibling", "org/..", ".hidden/name", "a/b..c"])
+def test_repo_ids_cannot_leave_their_folder(repo: Path, tmp_path: Path, repo_id: str):
+    target = tmp_path / "published"
+    target.mkdir()
+    (target / "keep.txt").write_text("not part of any repo")
+    result = run("push", str(repo), "--repo", repo_id, "--to-folder", str(target))
+    assert result.exit_code == 2 and "--repo must look like org/name" in result.output
+    assert (target / "keep.txt").read_text() == "not part of any repo"
+
+
+def test_publishing_into_a_folder_removes_only_stale_repo_files(repo: Path, tmp_path: Path):
+    folder = tmp_path / "published" / "me" / "gan"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("mine")
+    (folder / "encoder.safetensors").write_text("stale weights of the format")
+    write_into(tmp_path / "published", "me/gan", [repo / CONFIG_FILE])
+    assert (folder / "notes.txt").exists() and not (folder / "encoder.safetensors").exists()
+
+
+def test_eviction_never_removes_a_file_outside_the_cache(tmp_path: Path):
+    outside = tmp_path / "victim.safetensors"
+    outside.write_text("someone's file")
+    snapshot = tmp_path / "models--a--b" / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (tmp_path / "models--a--b" / "blobs").mkdir()
+    link = snapshot / "generator.safetensors"
+    link.symlink_to(outside)
+    _evict(link)
+    assert not link.exists() and outside.read_text() == "someone's file"
+
+
+def test_a_tampered_ref_cannot_point_outside_the_snapshots(tmp_path: Path):
+    refs = repo_folder("a/b", tmp_path) / "refs"
+    refs.mkdir(parents=True)
+    (refs / "main").write_text("../../..")
+    assert snapshot_dir("a/b", "main", tmp_path) is None
+    with pytest.raises(BadInputError, match="is not a branch, tag or commit"):
+        locate("hf-hub:a/b@../../x", installed().registry)
