@@ -102,9 +102,9 @@ def test_publishing_into_a_folder_removes_only_stale_repo_files(repo: Path, tmp_
     folder = tmp_path / "published" / "me" / "gan"
     folder.mkdir(parents=True)
     (folder / "notes.txt").write_text("mine")
-    (folder / "encoder.safetensors").write_text("stale weights of the format")
+    (folder / "old.safetensors").write_text("stale weights of the format")
     write_into(tmp_path / "published", "me/gan", [repo / CONFIG_FILE])
-    assert (folder / "notes.txt").exists() and not (folder / "encoder.safetensors").exists()
+    assert (folder / "notes.txt").exists() and not (folder / "old.safetensors").exists()
 
 
 def test_eviction_never_removes_a_file_outside_the_cache(tmp_path: Path):
@@ -126,3 +126,35 @@ def test_a_tampered_ref_cannot_point_outside_the_snapshots(tmp_path: Path):
     assert snapshot_dir("a/b", "main", tmp_path) is None
     with pytest.raises(BadInputError, match="is not a branch, tag or commit"):
         locate("hf-hub:a/b@../../x", installed().registry)
+
+
+HUB = Path(__file__).resolve().parents[1] / "hub"
+
+
+def test_the_config_is_pinned_like_the_weights(tmp_path: Path):
+    """A mirror that reorders cdcgan's class names would make --label sneaker draw pullovers:
+    the registry pins config.json, so neither an import nor a cached copy is believed."""
+    import shutil
+
+    from genzoo.zoo.pull import cached
+    from genzoo.zoo.source import registered
+
+    registry = installed().registry
+    ref = registered("cdcgan-fashion-mnist", registry)
+    assert ref.config_pin is not None
+    mirror = tmp_path / "mirror"
+    shutil.copytree(
+        HUB / "genzoo" / "cdcgan-fashion-mnist", mirror / "genzoo" / "cdcgan-fashion-mnist"
+    )
+    tampered = mirror / "genzoo" / "cdcgan-fashion-mnist"
+    rewrite_config(tampered, lambda data: data["config"]["class_names"].reverse())
+    result = run("pull", "cdcgan-fashion-mnist", "--from", str(mirror))
+    assert result.exit_code == 1 and "sha256" in result.output
+    pulled = import_repo(ref, HUB)  # the real one, then damage the cached config
+    config = pulled.snapshot / CONFIG_FILE
+    text = config.read_text()
+    blob = config.resolve()
+    blob.write_text(text.replace("sneaker", "sandal"))
+    assert cached(ref, None) is None  # not believed: it would be fetched again
+    result = run("verify", "cdcgan-fashion-mnist")
+    assert result.exit_code == 1 and "FAILED" in result.output

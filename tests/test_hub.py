@@ -419,7 +419,7 @@ def test_interpolate_writes_a_looping_gif(repos: Path, tmp_path: Path):
 
 
 def test_sample_to_an_unwritable_path_is_one_line(repos: Path, tmp_path: Path):
-    target = tmp_path / "taken"
+    target = tmp_path / "taken.png"
     target.mkdir()  # a folder where the PNG should go: writing it fails even as root
     result = genzoo_cli(dict(os.environ), "sample", str(repos / "tiny-dcgan"), "-o", str(target))
     assert result.returncode == 1

@@ -87,13 +87,13 @@ def verify_command(ctx: typer.Context, name: NameArgument) -> None:
     registry = plugins_of(ctx).registry
     source = locate(name, registry)
     if isinstance(source, LocalRepo):
-        folder, pins = source.folder, None
+        folder, pins, config_pin = source.folder, None, None
     else:
         found = snapshot_dir(source.repo_id, source.revision)
         if found is None:
             raise GenzooError(f"{name} is not in the cache; `genzoo pull {name}` first")
-        folder, pins = found, source.pins
-    checks = verify_folder(folder, registry, pins)
+        folder, pins, config_pin = found, source.pins, source.config_pin
+    checks = verify_folder(folder, registry, pins, config_pin)
     rows = table("check", "result", "detail")
     for check in checks:
         rows.add_row(check.what, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)

@@ -97,6 +97,8 @@ class PretrainedModel:
 
     `sha256` pins each component file (`<role>.safetensors` in the Hub repo
     `repo_id` at `revision`); an empty mapping means the weights are not yet published.
+    `config_sha256` pins the repo's config.json, which changes behaviour as much as the
+    weights do (class names, sampler defaults).
     `recipe` holds the training settings that made (or will make) the weights:
     `genzoo train <name>` trains `architecture` with `config` on `dataset` with them.
     """
@@ -107,6 +109,7 @@ class PretrainedModel:
     config: Mapping[str, Any] = field(default_factory=dict)
     revision: str = "main"
     sha256: Mapping[str, str] = field(default_factory=dict)
+    config_sha256: str = ""
     dataset: str = ""
     license: str = ""
     paper: str = ""
@@ -129,6 +132,10 @@ class PretrainedModel:
                     f"model {self.name!r}: sha256 must map roles to 64 lowercase hex digits, "
                     f"got {role!r}: {digest!r}"
                 )
+        if self.config_sha256 and not SHA256.match(str(self.config_sha256)):
+            raise RegistrationError(
+                f"model {self.name!r}: config_sha256 must be 64 lowercase hex digits"
+            )
         object.__setattr__(self, "config", _frozen(self.config))
         object.__setattr__(self, "sha256", _frozen(self.sha256))
         object.__setattr__(self, "metrics", _frozen(self.metrics))

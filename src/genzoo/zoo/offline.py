@@ -47,6 +47,8 @@ def find_repo(source: Path, ref: RepoRef) -> Path:
 def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
     """Copy `ref`'s files from a folder of repos into the HF cache, verified before copying."""
     folder = find_repo(source, ref)
+    if ref.config_pin is not None:
+        verify(folder / CONFIG_FILE, ref.config_pin)  # before a byte of it is believed
     repo = read_config(folder)
     ref.check_architecture(repo.architecture, folder / CONFIG_FILE)
     pins = ref.needed(repo.sha256, roles)

@@ -49,11 +49,12 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     found = cached(ref, roles)
     if found is not None:
         return found
-    config = _download(ref, CONFIG_FILE)
+    config = _config(ref)
     repo = read_config(config.parent)
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
-    files = [config] + [_fetch_verified(ref, role, digest) for role, digest in pins.items()]
+    weights = [_fetch_file(ref, weights_file(role), digest) for role, digest in pins.items()]
+    files = [config, *weights]
     for extra in EXTRA_FILES:
         path = _optional(ref, extra)
         if path is not None:
@@ -66,7 +67,13 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
     snapshot = snapshot_dir(ref.repo_id, ref.revision)
     if snapshot is None or not (snapshot / CONFIG_FILE).is_file():
         return None
-    repo = read_config(snapshot)
+    if ref.config_pin is not None and file_sha256(snapshot / CONFIG_FILE) != ref.config_pin:
+        return None  # fetched again, like a damaged weights file
+    try:
+        repo = read_config(snapshot)
+    except GenzooError:
+        return None  # an unpinned config that no longer parses: fetched again too
+
     ref.check_architecture(repo.architecture, snapshot / CONFIG_FILE)
     pins = ref.needed(repo.sha256, roles)
     paths = [snapshot / weights_file(role) for role in pins]
@@ -80,11 +87,27 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
     return Pulled(ref, snapshot, files, tuple(pins), downloaded=False)
 
 
-def _fetch_verified(ref: RepoRef, role: str, expected: str) -> Path:
-    """Download a weights file; a hash mismatch is fetched once more, then evicted and reported."""
+def _config(ref: RepoRef) -> Path:
+    """config.json, verified against its pin; an unpinned one is fetched once more when the
+    cached copy does not parse."""
     from huggingface_hub import constants
 
-    filename = weights_file(role)
+    if ref.config_pin is not None:
+        return _fetch_file(ref, CONFIG_FILE, ref.config_pin)
+    path = _download(ref, CONFIG_FILE)
+    try:
+        read_config(path.parent)
+    except GenzooError:
+        if constants.HF_HUB_OFFLINE:
+            raise
+        path = _download(ref, CONFIG_FILE, force=True)
+    return path
+
+
+def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
+    """Download a pinned file; a hash mismatch is fetched once more, then evicted and reported."""
+    from huggingface_hub import constants
+
     path = _download(ref, filename)
     actual = file_sha256(path)
     if actual != expected and not constants.HF_HUB_OFFLINE:

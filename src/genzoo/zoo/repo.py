@@ -62,7 +62,7 @@ def weights_file(role: str) -> str:
 
 def is_format_file(name: str) -> bool:
     """Whether a file name is one the repo format defines (config, card, previews, weights)."""
-    return name in (CONFIG_FILE, *EXTRA_FILES) or any(name == weights_file(r) for r in ROLES)
+    return name in (CONFIG_FILE, *EXTRA_FILES) or name.endswith(".safetensors")
 
 
 MAX_CONFIG_BYTES = 1 << 20  # a config.json is a few KB; anything near this is not one

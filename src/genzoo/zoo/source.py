@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import BadInputError, GenzooError, Registry, UnknownNameError
-from genzoo.core.entries import REPO_ID
+from genzoo.core.entries import REPO_ID, PretrainedModel
 
 HF_PREFIX = "hf-hub:"
 REVISION = re.compile(r"^[\w][\w.\-/]{0,199}$", re.ASCII)  # a branch, tag or commit id
@@ -57,6 +57,7 @@ class RepoRef:
     pins: Mapping[str, str] | None = None  # None: trust the repo's own config.json
     architecture: str | None = None  # the registered architecture the repo must declare
     model: str | None = None  # the registered model it holds, if any
+    config_pin: str | None = None  # the sha256 its config.json must have, when pinned
 
     def needed(self, declared: Mapping[str, str], roles: Roles) -> dict[str, str]:
         """The sha256 of each weights file to fetch: the registry's pins, else the repo's
@@ -117,8 +118,20 @@ def registered(name: str, registry: Registry) -> RepoRef:
         raise GenzooError(
             f"{name} has no published weights yet; `genzoo train {name}` makes them{data}"
         )
-    pins = dict(entry.sha256)
-    return RepoRef(name, entry.repo_id, entry.revision, pins, entry.architecture, entry.name)
+    return _pinned(name, entry.revision, entry)
+
+
+def _pinned(name: str, revision: str, entry: PretrainedModel) -> RepoRef:
+    """The repo of a registered model, every file pinned as its entry says."""
+    return RepoRef(
+        name,
+        entry.repo_id,
+        revision,
+        dict(entry.sha256),
+        entry.architecture,
+        entry.name,
+        entry.config_sha256 or None,
+    )
 
 
 def _hub_repo(text: str, spec: str, registry: Registry, explicit: bool) -> RepoRef:
@@ -132,6 +145,5 @@ def _hub_repo(text: str, spec: str, registry: Registry, explicit: bool) -> RepoR
         raise BadInputError(f"{text!r}: revision {revision!r} is not a branch, tag or commit")
     for entry in registry.models.values():  # a registered model's repo keeps its pins
         if entry.repo_id == repo_id and entry.revision == revision and entry.published:
-            pins = dict(entry.sha256)
-            return RepoRef(text, repo_id, revision, pins, entry.architecture, entry.name)
+            return _pinned(text, revision, entry)
     return RepoRef(text, repo_id, revision)

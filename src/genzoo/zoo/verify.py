@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import GenzooError, Registry
-from genzoo.zoo.repo import file_sha256, load_repo, read_config, weights_file
+from genzoo.zoo.repo import CONFIG_FILE, file_sha256, load_repo, read_config, weights_file
 
 
 @dataclass(frozen=True)
@@ -18,15 +18,26 @@ class Check:
 
 
 def verify_folder(
-    folder: Path, registry: Registry, pins: Mapping[str, str] | None = None
+    folder: Path,
+    registry: Registry,
+    pins: Mapping[str, str] | None = None,
+    config_pin: str | None = None,
 ) -> list[Check]:
-    """Hash every pinned file (the registry's `pins`, else config.json's), then rebuild the
-    model and compare each component's golden probe with the one recorded at publication."""
+    """Hash every pinned file (the registry's `pins` and `config_pin`, else config.json's
+    own hashes), then rebuild the model and compare each component's golden probe with the
+    one recorded at publication."""
     from genzoo.zoo import golden
 
+    checks = []
+    if config_pin is not None:
+        path = folder / CONFIG_FILE
+        actual = file_sha256(path) if path.is_file() else "missing"
+        detail = "sha256 matches" if actual == config_pin else f"sha256 {actual}, expected pin"
+        checks.append(Check(CONFIG_FILE, actual == config_pin, detail))
+        if actual != config_pin:
+            return checks  # a config that is not the published one is not read
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
-    checks = []
     for role, expected in pins.items():
         path = folder / weights_file(role)
         actual = file_sha256(path) if path.is_file() else "missing"

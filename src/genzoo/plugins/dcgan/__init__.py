@@ -41,6 +41,9 @@ _SHA256: dict[str, dict[str, str]] = {
         "discriminator": "677c37e413c3a9876c0a2bfafc8fcd1d42896e6e136c8a6ac6af1e4ad3eb52a7",
     },
 }
+_CONFIG_SHA256 = {  # config.json, pinned like the weights: it holds class names, probes
+    "fashion-mnist": "10959df83d5853dda6d4b210905fe94c07f13726305a69e4d772c4af269feb42",
+}
 _METRICS: dict[str, dict[str, float]] = {  # genzoo evaluate, 10,000 samples, seed 0
     "fashion-mnist": {
         "frechet_distance": 4.919,
@@ -69,6 +72,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 # (FD 6.32 -> 4.92 on fashion-mnist).
                 recipe={"epochs": 10, "batch_size": 64, "seed": 0},
                 sha256=_SHA256.get(dataset, {}),
+                config_sha256=_CONFIG_SHA256.get(dataset, ""),
                 metrics=_METRICS.get(dataset, {}),
             )
         )
@@ -85,6 +89,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             "(genzoo sample cdcgan-fashion-mnist --label sneaker)",
             parameters=1_023_810,
             recipe={"epochs": 10, "batch_size": 128, "seed": 0},
+            config_sha256="1f44ecdd0bf9c466e9583ef39cc1a4075219db484b859e190c26bfec4d56c9b4",
             sha256={
                 "generator": "1f3ff15cdaa11630d05bf150b39d7ae4780b1ee197c0b492acccb8660cab2834",
                 "discriminator": "bf2783baf1173bf9c8e850db8fdfd63605e69e638cabec2b62016ec50d2de1db",

@@ -55,6 +55,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             # 5.74 (the published weights; over the first tenth, 5.70; with a cosine rate
             # and no warm-up, 6.71).
             recipe={"epochs": 10, "batch_size": 64, "seed": 0, "kl_warmup": 4690},
+            config_sha256="d74e4e144ac8fb542062a082f0d047716d4bd1c371389c0b76c1570f686d2344",
             sha256={
                 "generator": "c6cc5c06b8231af9c20ea31f4742f9f7b5d55856e8033366525d61c36bb262bc",
             },

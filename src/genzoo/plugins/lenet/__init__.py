@@ -44,6 +44,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             # re-seeded the dropout masks (checkpoints did not yet keep torch's generator), so
             # the recipe reproduces them closely, not bit for bit.
             recipe={"epochs": 15, "batch_size": 128, "seed": 0, "schedule": "constant"},
+            config_sha256="492e6f3d741bac5394f58464d6054c56df2ff1e872328f7dea161f95e5cf7802",
             sha256={
                 "classifier": "a9063ed2e94ff563bac603802b6f6674110670ca3f78898e10405c26c2c15de5"
             },

@@ -46,6 +46,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             parameters=1_700_609,
             recipe={"epochs": 10, "batch_size": 128, "seed": 0},
             # published weights (hub/genzoo/vae-fashion-mnist): this recipe on the CPU
+            config_sha256="09f6ee6e0dbcf3e0a90978090e3b88e92799708dc92312c8486c7c745abcb3aa",
             sha256={
                 "encoder": "cbf1ef43b2072a96e62fe6f91565c0d3919a8d8c7fbf9328e0fdca5bf088d3cf",
                 "decoder": "241e54e2b90a7c9f5332a01f2f76e8364ecaa5507953dd78e875c195c1e2fca5",

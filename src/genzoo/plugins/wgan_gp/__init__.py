@@ -54,6 +54,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             # updates and streaky samples (FD 9.32); 2 critic steps: 4,687 updates, FD 6.73;
             # 1 critic step: 9,370 updates, FD 5.57 (the published weights).
             recipe={"epochs": 10, "batch_size": 64, "seed": 0, "n_critic": 1},
+            config_sha256="e3a7935235cd806d91cb08c4041aeab61039deb78255fa342d1fc71bc1d4ea80",
             sha256={
                 "generator": "ca22f007349f319f86fd751e6ae5c928fbb73cda05e2ef0faf2d77d0b5471d7d",
                 "discriminator": "b7686cff911db37ea3c3b048fec12113535644e5e229511a426f29829423eb36",
