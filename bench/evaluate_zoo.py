@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,19 @@ def main() -> None:
     parser.add_argument("--sweep", default="", help="step counts for iterative models: 5,10")
     parser.add_argument("--sweep-samples", type=int, default=2000)
     parser.add_argument("--json", type=Path, help="write the rows here too")
+    parser.add_argument(
+        "--write", action="store_true", help="store the metrics in the --extra folders' cards"
+    )
     args = parser.parse_args()
     os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="genzoo-bench-zoo-")
     os.environ["HF_HUB_OFFLINE"] = "1"
 
     import genzoo
-    from genzoo.cli.evaluation import DEFAULT_EVALUATOR
+    from genzoo.cli.evaluation import DEFAULT_EVALUATOR, store_metrics
     from genzoo.core.interfaces import sampler
     from genzoo.metrics.evaluate import evaluate, load_evaluator
     from genzoo.plugins.datasets import load_fashion_mnist
+    from genzoo.zoo.card import Metric
     from genzoo.zoo.load import load
     from genzoo.zoo.offline import import_repo
     from genzoo.zoo.source import LocalRepo, registered
@@ -69,9 +74,15 @@ def main() -> None:
         settings: list[tuple[int, dict[str, Any]]] = [(args.samples, {})]
         if "steps" in generator.sampling_options:
             settings += [(args.sweep_samples, {"steps": steps}) for steps in sweep]
+        stored: list[Metric] = []
         for samples, options in settings:
             start = time.perf_counter()
             metrics = evaluate(model, train, test, evaluator, samples, 0, sampling=options)
+            if options:  # a sweep point: its FD, named by its step count, joins the card
+                fd = next(m for m in metrics if m.name == "frechet_distance")
+                stored.append(replace(fd, name=f"frechet_distance_{options['steps']}_steps"))
+            else:
+                stored += metrics
             row = {
                 "model": label,
                 "samples": samples,
@@ -81,6 +92,8 @@ def main() -> None:
             }
             rows.append(row)
             print(_line(row), flush=True)
+        if args.write and isinstance(source, LocalRepo):
+            store_metrics(source.folder, stored, "fashion-mnist", False, [])
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -199,6 +199,9 @@ def test_version_and_help():
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Examples" in result.stdout and f"genzoo {command}" in result.stdout
+    assert "--install-completion" in run("--help").stdout  # shells complete genzoo's commands
+    # help text is rich markup: a bracketed revision must survive it
+    assert "[@rev]" in " ".join(run("sample", "--help").stdout.split())
 
 
 def test_the_console_script_builds_only_the_command_it_runs(

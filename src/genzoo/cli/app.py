@@ -59,7 +59,7 @@ def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:
         name="genzoo",
         help="A zoo of pretrained generative models for PyTorch: list, inspect and extend it.",
         invoke_without_command=True,
-        add_completion=False,
+        add_completion=True,  # genzoo --install-completion: bash, zsh, fish, PowerShell
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from genzoo.data.images import ImageData
+    from genzoo.zoo.card import Metric
     from genzoo.zoo.source import Source
 
 # Chosen by measurement (bench/evaluator_sensitivity.py, README "Evaluation"): resnet18's
@@ -129,10 +130,6 @@ def evaluate_command(
             grid.add_row(metric.name, metric.shown(), metric.protocol)
         console.print(grid)
     if folder is not None and write:
-        from genzoo.zoo.card import with_metrics
-
-        task = "image-classification" if "classifier" in model else "unconditional-image-generation"
-        card = folder / CARD_FILE
         figures = []
         if objective is not None:
             from genzoo.core.images import save_grid
@@ -140,12 +137,26 @@ def evaluate_command(
 
             save_grid(reconstructions(objective, test), folder / RECONSTRUCTIONS_FILE, 8)
             figures.append(RECONSTRUCTIONS_FILE)
-        card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures))
-        (folder / "training").mkdir(exist_ok=True)
-        record = [m.__dict__ for m in metrics]
-        (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+        store_metrics(folder, metrics, dataset, "classifier" in model, figures)
         where = errors if as_json else console  # keep stdout pure JSON
+        card = folder / CARD_FILE
         where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
+
+
+def store_metrics(
+    folder: Path, metrics: list[Metric], dataset: str, classifier: bool, figures: list[str]
+) -> None:
+    """Write `metrics` into a repo folder's card (the Hub's eval results and the Evaluation
+    section, with `figures`) and into its run record, training/metrics.json."""
+    from genzoo.zoo.card import with_metrics
+    from genzoo.zoo.repo import CARD_FILE
+
+    task = "image-classification" if classifier else "unconditional-image-generation"
+    card = folder / CARD_FILE
+    card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures))
+    (folder / "training").mkdir(exist_ok=True)
+    record = [m.__dict__ for m in metrics]
+    (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 def _dataset_of(source: Source, registry: Registry) -> str:

@@ -14,7 +14,11 @@ from genzoo.core import BadInputError, GenzooError
 
 NameArgument = Annotated[
     str,
-    typer.Argument(help="A registered model, hf-hub:org/repo[@revision], or (verify) a folder."),
+    # "\[" : typer reads help as rich markup, where [@revision] would vanish as a tag
+    typer.Argument(
+        help="A registered model, a Hub repo (org/name or hf-hub:org/name\\[@revision]), "
+        "or (verify) a folder."
+    ),
 ]
 
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 NameArgument = Annotated[
     str,
-    typer.Argument(help="A pretrained model, hf-hub:org/repo[@rev], or a repo folder."),
+    typer.Argument(  # "\[": help is rich markup, where [@rev] would vanish as a tag
+        help="A pretrained model, a Hub repo (org/name or hf-hub:org/name\\[@rev]), or a folder."
+    ),
 ]
 SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same images.")]
 DeviceOption = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from genzoo.core.entries import Architecture, DatasetEntry, Entry, PretrainedModel
-from genzoo.core.errors import RegistrationError
+from genzoo.core.errors import GenzooError, RegistrationError
 from genzoo.core.registry import Registry
 from genzoo.core.version import __version__
 from genzoo.plugins import discovery, hookspecs
@@ -275,6 +275,8 @@ def _resolver(info: PluginInfo, impl: Callable[..., Any]) -> Callable[[str], Arc
         try:
             with info.running():
                 found: Architecture | None = impl(name=name)
+        except GenzooError:
+            raise  # the plugin's own one-line answer, e.g. an unknown name with suggestions
         except PLUGIN_FAILURES as err:
             info.fail("resolve_architecture raised", err)
             raise RegistrationError(
