@@ -27,6 +27,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load.py": (["--runs", "20"], ["--runs", "5"]),
     "sample_throughput.py": (["--runs", "5"], ["--runs", "2", "--images", "1024"]),
     "train_throughput.py": (["--rounds", "3"], ["--rounds", "1", "--steps", "20"]),
+    "flow_sampling.py": (["--runs", "3"], ["--runs", "1", "--images", "256", "--steps", "5"]),
+    "evaluator_sensitivity.py": (["--images", "2000"], ["--images", "500"]),
 }
 
 

@@ -13,7 +13,7 @@ load it when first touched.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from genzoo.core import (
     ROLES,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
         LatentDistribution,
     )
     from genzoo.core.model import ZooModel
+    from genzoo.zoo.hub_model import HubModel
     from genzoo.zoo.source import Roles
 
 # Names that import torch, resolved on first access (PEP 562).
@@ -94,12 +95,13 @@ def list_architectures(
     return [a.name for a in registry().find_architectures(pattern, family=family, plugin=plugin)]
 
 
-def build(name: str, **config: Any) -> ZooModel:
+def build(name: str, **config: Any) -> HubModel:
     """Build an architecture, or a pretrained model's architecture and config, untrained.
 
     Keyword arguments override the config: `genzoo.build("dcgan", image_shape=(3, 32, 32))`.
     """
     from genzoo.core.model import build as build_components
+    from genzoo.zoo.hub_model import HubModel
 
     entry = registry().lookup(name)
     if isinstance(entry, PretrainedModel):
@@ -107,7 +109,8 @@ def build(name: str, **config: Any) -> ZooModel:
         base = registry().config_of(entry)
     else:
         architecture, base = entry, entry.config
-    return build_components(architecture, {**base, **config}, name=name)
+    built = build_components(architecture, {**base, **config}, name=name, model_class=HubModel)
+    return cast("HubModel", built)
 
 
 def load(
@@ -115,7 +118,7 @@ def load(
     roles: Roles = None,
     device: str | torch.device | None = None,
     dtype: str | torch.dtype | None = None,
-) -> ZooModel:
+) -> HubModel:
     """Load a pretrained model with verified weights, pulling it into the HF cache if needed.
 
     `name` is a registered model (`dcgan-fashion-mnist`), a Hub repo (`hf-hub:org/name@rev`
@@ -126,7 +129,11 @@ def load(
     from genzoo.zoo.source import locate
 
     found = registry()
-    return load_source(locate(name, found), found, roles, device, dtype)
+    return cast("HubModel", load_source(locate(name, found), found, roles, device, dtype))
+
+
+#: The name Hugging Face libraries use for `load`.
+from_pretrained = load
 
 
 # The eager names; the lazy ones come from `_LAZY`, so each is listed once.
@@ -145,6 +152,7 @@ __all__ = sorted(
         "UnknownNameError",
         "__version__",
         "build",
+        "from_pretrained",
         "hookimpl",
         "list_architectures",
         "list_models",

@@ -46,9 +46,11 @@ def build(
     config: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     name: str | None = None,
+    model_class: type[ZooModel] = ZooModel,
 ) -> ZooModel:
     """Construct the components of `architecture` (all, or only `roles`), randomly
-    initialised, from `config` (default: the architecture's reference config)."""
+    initialised, from `config` (default: the architecture's reference config), held by a
+    `model_class` (a layer above may add behaviour: `genzoo.zoo.hub_model.HubModel`)."""
     config = architecture.config if config is None else config
     roles = list(architecture.components) if roles is None else list(roles)
     for role in roles:
@@ -71,7 +73,7 @@ def build(
             components[role] = classes[role](**kwargs)
         except (TypeError, ValueError) as err:
             raise BadInputError(f"cannot build the {role} of {architecture.name!r}: {err}") from err
-    return ZooModel(name or architecture.name, architecture.name, config, components)
+    return model_class(name or architecture.name, architecture.name, config, components)
 
 
 @contextmanager

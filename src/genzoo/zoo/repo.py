@@ -273,10 +273,12 @@ def load_repo(
         if not hashed:
             verify(path, pins[role])
     from genzoo.core.model import build, skipping_init  # imports torch, which pull must not
+    from genzoo.zoo.hub_model import HubModel
 
     architecture = registry.architecture(repo.architecture)
     with skipping_init():  # every weight comes from the files
-        model = build(architecture, repo.config, roles=list(paths), name=repo.name or folder.name)
+        name = repo.name or folder.name
+        model = build(architecture, repo.config, list(paths), name, model_class=HubModel)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
