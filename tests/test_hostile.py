@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import genzoo
@@ -158,3 +160,59 @@ def test_the_config_is_pinned_like_the_weights(tmp_path: Path):
     assert cached(ref, None) is None  # not believed: it would be fetched again
     result = run("verify", "cdcgan-fashion-mnist")
     assert result.exit_code == 1 and "FAILED" in result.output
+
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.lists(st.integers(min_value=-(10**12), max_value=10**12), max_size=5),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("fuzz") / "repo"
+    write_repo(genzoo.build("dcgan", **SMALL, num_classes=3), folder)
+    return folder, json.loads((folder / CONFIG_FILE).read_text())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_mutated_config_loads_or_fails_in_one_line(pristine, data):
+    """Every malformed config.json ends as a GenzooError, never a raw exception (or a 27 GB
+    allocation: the files' headers are compared with the config on the meta device first)."""
+    from genzoo.zoo.repo import load_repo
+
+    folder, original = pristine
+    config = json.loads(json.dumps(original))
+    keys = [*sorted(config["config"]), "<new key>"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        key = data.draw(st.sampled_from(keys))
+        config["config"][key] = data.draw(ANY_VALUE)
+    (folder / CONFIG_FILE).write_text(json.dumps(config))
+    try:
+        load_repo(folder, installed().registry, hashed=True)
+    except GenzooError:
+        pass
+    finally:
+        (folder / CONFIG_FILE).write_text(json.dumps(original))
+
+
+def test_a_config_naming_a_huge_network_fails_before_allocating(pristine):
+    """base_channels 2**20 would be a DCGAN of ~10^13 parameters: the config is compared
+    with the weights' header on the meta device, so this is an error, not an allocation."""
+    from genzoo.zoo.repo import load_repo
+
+    folder, original = pristine
+    huge = json.loads(json.dumps(original))
+    huge["config"]["base_channels"] = 2**20
+    (folder / CONFIG_FILE).write_text(json.dumps(huge))
+    try:
+        with pytest.raises(GenzooError, match="does not fit its config: shape mismatches"):
+            load_repo(folder, installed().registry, hashed=True)
+    finally:
+        (folder / CONFIG_FILE).write_text(json.dumps(original))

@@ -71,8 +71,13 @@ def build(
         kwargs = {k: v for k, v in config.items() if k in accepted[role]}
         try:
             components[role] = classes[role](**kwargs)
-        except (TypeError, ValueError) as err:
-            raise BadInputError(f"cannot build the {role} of {architecture.name!r}: {err}") from err
+        except GenzooError:
+            raise
+        except Exception as err:  # a config can be anything: every way it fails is one line
+            reason = f"{type(err).__name__}: {str(err)[:300]}"
+            raise BadInputError(
+                f"cannot build the {role} of {architecture.name!r}: {reason}"
+            ) from err
     return model_class(name or architecture.name, architecture.name, config, components)
 
 

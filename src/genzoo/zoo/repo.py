@@ -276,12 +276,65 @@ def load_repo(
     from genzoo.zoo.hub_model import HubModel
 
     architecture = registry.architecture(repo.architecture)
+    name = repo.name or folder.name
+    # The config is untrusted: a 1 KB one can name a 27 GB network. Build it on the meta
+    # device first (no memory), and compare its tensors with the files' headers.
+    import torch
+
+    with torch.device("meta"):
+        shapes = build(architecture, repo.config, list(paths), name)
+    for role, path in paths.items():
+        _check_fit(shapes[role], header_shapes(path), path)
     with skipping_init():  # every weight comes from the files
-        name = repo.name or folder.name
         model = build(architecture, repo.config, list(paths), name, model_class=HubModel)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
+
+
+MAX_HEADER_BYTES = 16 << 20  # a safetensors header lists names, dtypes, shapes and offsets
+
+
+def header_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """The tensors a safetensors file declares, name -> shape, read from its header alone
+    (bounded before it is read; the tensors' bytes are not touched)."""
+    size = regular_file(path).st_size
+    with path.open("rb") as stream:
+        length = int.from_bytes(stream.read(8), "little")
+        if length > min(MAX_HEADER_BYTES, size - 8):
+            raise GenzooError(f"{path} is not a valid safetensors file: header of {length} bytes")
+        header = parse_json(stream.read(length), path)
+    if not isinstance(header, dict):
+        raise GenzooError(f"{path} is not a valid safetensors file: its header is no object")
+    shapes = {}
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+            raise GenzooError(f"{path} is not a valid safetensors file: bad shape for {key!r}")
+        shapes[key] = tuple(shape)
+    return shapes
+
+
+def _check_fit(module: nn.Module, declared: Mapping[str, tuple[int, ...]], path: Path) -> None:
+    """Refuse, before anything is allocated, a config whose tensors the file does not hold."""
+    expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
+    if expected == dict(declared):
+        return
+    problems = []
+    if missing := sorted(expected.keys() - declared.keys()):
+        problems.append(f"missing keys {_some(missing)}")
+    if unexpected := sorted(declared.keys() - expected.keys()):
+        problems.append(f"unexpected keys {_some(unexpected)}")
+    shapes = [
+        f"{k}: file {declared[k]} vs model {expected[k]}"
+        for k in sorted(expected.keys() & declared.keys())
+        if declared[k] != expected[k]
+    ]
+    if shapes:
+        problems.append(f"shape mismatches {_some(shapes)}")
+    raise GenzooError(f"{path} does not fit its config: " + "; ".join(problems))
 
 
 def verify(path: Path, expected: str) -> None:
@@ -305,20 +358,7 @@ def load_weights(module: nn.Module, path: Path) -> None:
     except SafetensorError as err:
         raise GenzooError(f"{path} is not a valid safetensors file: {err}") from err
     expected = module.state_dict()
-    problems = []
-    if missing := sorted(expected.keys() - state.keys()):
-        problems.append(f"missing keys {_some(missing)}")
-    if unexpected := sorted(state.keys() - expected.keys()):
-        problems.append(f"unexpected keys {_some(unexpected)}")
-    shapes = [
-        f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
-        for k in sorted(expected.keys() & state.keys())
-        if state[k].shape != expected[k].shape
-    ]
-    if shapes:
-        problems.append(f"shape mismatches {_some(shapes)}")
-    if problems:
-        raise GenzooError(f"{path} does not fit its config: " + "; ".join(problems))
+    _check_fit(module, {key: tuple(value.shape) for key, value in state.items()}, path)
     # Assign the loaded tensors rather than copy them into the fresh ones (a third of the
     # load time).
     state = {key: value.to(expected[key].dtype) for key, value in state.items()}
