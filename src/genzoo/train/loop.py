@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import platform
 import shlex
@@ -30,18 +31,19 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from genzoo.core import BadInputError
+from genzoo.core import BadInputError, GenzooError
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
 from genzoo.zoo.card import CardInfo
-from genzoo.zoo.repo import atomic_path, write_repo
+from genzoo.zoo.repo import atomic_path, file_sha256, write_repo
 
 TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
 CHECKPOINT = "checkpoint.pt"
 RUN_FILE = "run.json"
+CHECKSUM = "checkpoint.sha256"  # beside the checkpoint: a flipped byte must not resume
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
     elif world.rank == 0:
         folder.mkdir(parents=True, exist_ok=True)
         run = {"recipe": recipe.to_json(), "settings": settings.to_json(), "command": _command()}
-        (folder / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+        _write_json(folder / RUN_FILE, run)
 
     images = data.images.to(device)
     labels = data.labels.to(device)
@@ -132,7 +134,7 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
                 trained += settings.batch_size
                 if world.rank == 0:
                     _log(folder, settings, position, losses, trained, started, advance, total)
-                    _checkpoint(folder, settings, position, trainer, rng, total)
+                    _checkpoint(folder, settings, position, trainer, rng, total, losses)
                     if position.step % settings.sample_every == 0:
                         _preview(trainer.result(), folder / f"samples-{position.step:07d}.png")
             if position.batch >= steps_per_epoch:
@@ -148,19 +150,43 @@ def load_run(out: Path) -> dict[str, Any]:
     path = out / TRAINING_DIR / RUN_FILE
     if not (out / TRAINING_DIR / CHECKPOINT).is_file() or not path.is_file():
         raise BadInputError(f"{out} holds no checkpoint to resume ({path.parent}/{CHECKPOINT})")
-    run: dict[str, Any] = json.loads(path.read_text())
-    return run
+    return _read_json(path)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise GenzooError(f"{path} is damaged ({err}); the run cannot be resumed from it") from None
+    if not isinstance(data, dict):
+        raise GenzooError(f"{path} is damaged: it holds no object")
+    return data
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Written whole or not at all: a crash cannot leave half a run record."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def _note_resume(folder: Path, step: int) -> None:
     """Record the resuming command, and drop log lines of steps redone after the checkpoint."""
-    run = json.loads((folder / RUN_FILE).read_text())
+    run = _read_json(folder / RUN_FILE)
     run["resumed"] = [*run.get("resumed", []), {"step": step, "command": _command()}]
-    (folder / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+    _write_json(folder / RUN_FILE, run)
     log = folder / "log.jsonl"
     if log.is_file():
-        kept = [line for line in log.read_text().splitlines() if json.loads(line)["step"] <= step]
-        log.write_text("".join(line + "\n" for line in kept))
+        kept = [line for line in log.read_text().splitlines() if _logged_step(line) <= step]
+        with atomic_path(log) as tmp:
+            tmp.write_text("".join(line + "\n" for line in kept))
+
+
+def _logged_step(line: str) -> float:
+    """The step of a log line; a line torn by a crash counts as after every step (dropped)."""
+    try:
+        return float(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return float("inf")
 
 
 def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
@@ -184,10 +210,20 @@ def _log(
         return
     rate = trained / max(time.perf_counter() - started, 1e-9)
     values = {name: round(float(value), 4) for name, value in losses.items()}  # waits for device
+    _check_finite(values, position.step)
     record = {"step": position.step, "epoch": position.epoch, **values, "images_per_s": rate}
     with (folder / "log.jsonl").open("a") as log:
         log.write(json.dumps(record) + "\n")
     advance(" ".join(f"{k} {v:.3f}" for k, v in values.items()) + f" | {rate:,.0f} img/s")
+
+
+def _check_finite(losses: Mapping[str, float], step: int) -> None:
+    """Stop a diverged run before it checkpoints or publishes what it became."""
+    if bad := [name for name, value in losses.items() if not math.isfinite(value)]:
+        raise GenzooError(
+            f"step {step:,}: {', '.join(bad)} is not finite; the run stopped without publishing. "
+            "Resume from the last checkpoint with a lower learning rate (--set lr=...)"
+        )
 
 
 def _checkpoint(
@@ -197,9 +233,11 @@ def _checkpoint(
     trainer: Trainer,
     rng: torch.Generator,
     total: int,
+    losses: Mapping[str, Tensor],
 ) -> None:
     if position.step % settings.checkpoint_every and position.step != total:
         return
+    _check_finite({name: float(value) for name, value in losses.items()}, position.step)
     state = {
         "position": asdict(position),
         "trainer": trainer.state_dict(),
@@ -210,10 +248,22 @@ def _checkpoint(
     }
     with atomic_path(folder / CHECKPOINT) as tmp:
         torch.save(state, tmp)
+        digest = file_sha256(tmp)
+    with atomic_path(folder / CHECKSUM) as tmp:
+        tmp.write_text(digest + "\n")
 
 
 def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
-    state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
+    recorded = path.with_name(CHECKSUM)
+    if recorded.is_file() and recorded.read_text().strip() != file_sha256(path):
+        raise GenzooError(
+            f"{path} does not match its checksum ({recorded.name}): it was damaged after it "
+            "was written; resuming from it could train on corrupt weights"
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
+    except Exception as err:  # truncated, not a checkpoint: torch names it in many ways
+        raise GenzooError(f"{path} cannot be read ({type(err).__name__}); it is damaged") from None
     trainer.load_state_dict(state["trainer"])
     rng.set_state(state["rng"])
     if "torch_rng" in state:  # checkpoints before 2026-11-21 lack them
@@ -240,9 +290,11 @@ def _finish(
     device: torch.device,
 ) -> None:
     model = trainer.result()
+    if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+        raise GenzooError("the trained weights are not all finite; nothing was published")
     entry = recipe.entry
     hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
-    run = json.loads((settings.out / TRAINING_DIR / RUN_FILE).read_text())
+    run = _read_json(settings.out / TRAINING_DIR / RUN_FILE)
     card = CardInfo(
         description=(entry.description if entry else "")
         or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",

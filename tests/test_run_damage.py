@@ -1,0 +1,54 @@
+"""A run folder damaged by a crash, a diverged run: one line each, nothing corrupt published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from genzoo.core import GenzooError
+from genzoo.train.adversarial import AdversarialTrainer
+from genzoo.train.loop import CHECKPOINT, TRAINING_DIR
+from test_train import run_training
+
+
+def test_a_torn_log_line_does_not_stop_a_resume(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    log = out / TRAINING_DIR / "log.jsonl"
+    log.write_text(log.read_text() + '{"step": 5, "epo')  # the crash tore the last line
+    run_training(out, idx_dir, 8, resume=True)
+    assert (out / "generator.safetensors").is_file()
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert steps == list(range(1, 9))  # the torn line dropped, every line whole
+
+
+def test_a_damaged_checkpoint_is_named_not_resumed(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    checkpoint = out / TRAINING_DIR / CHECKPOINT
+    data = bytearray(checkpoint.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit
+    checkpoint.write_bytes(bytes(data))
+    with pytest.raises(GenzooError, match="does not match its checksum"):
+        run_training(out, idx_dir, 8, resume=True)
+    checkpoint.write_bytes(bytes(data[:100]))  # truncated, checksum file gone too
+    (out / TRAINING_DIR / "checkpoint.sha256").unlink()
+    with pytest.raises(GenzooError, match="cannot be read"):
+        run_training(out, idx_dir, 8, resume=True)
+
+
+def test_a_diverged_run_stops_without_publishing(
+    tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    step = AdversarialTrainer.step
+
+    def diverging(self, images, labels, rng):
+        losses = step(self, images, labels, rng)
+        return {**losses, "g_loss": torch.tensor(float("nan"))}
+
+    monkeypatch.setattr(AdversarialTrainer, "step", diverging)
+    with pytest.raises(GenzooError, match="step 1: g_loss is not finite"):
+        run_training(tmp_path / "run", idx_dir, 4)
+    assert not (tmp_path / "run" / "generator.safetensors").exists()
+    assert not (tmp_path / "run" / TRAINING_DIR / CHECKPOINT).exists()
