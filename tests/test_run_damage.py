@@ -52,3 +52,36 @@ def test_a_diverged_run_stops_without_publishing(
         run_training(tmp_path / "run", idx_dir, 4)
     assert not (tmp_path / "run" / "generator.safetensors").exists()
     assert not (tmp_path / "run" / TRAINING_DIR / CHECKPOINT).exists()
+
+
+def test_a_resumed_run_removes_the_temporaries_a_killed_write_left(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    leftover = out / TRAINING_DIR / ".checkpoint.pt.1234.abcd1234.tmp"
+    leftover.write_bytes(b"half a checkpoint")
+    run_training(out, idx_dir, 8, resume=True)
+    assert not leftover.exists()
+
+
+def test_cache_clean_removes_only_stale_partial_downloads(tmp_path: Path):
+    import os
+    import time
+
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+    from genzoo.plugins import installed
+    from genzoo.zoo.cache import hub_cache
+
+    blobs = hub_cache() / "models--me--gan" / "blobs"
+    blobs.mkdir(parents=True, exist_ok=True)
+    old, fresh = blobs / "aa.incomplete", blobs / "bb.incomplete"
+    old.write_bytes(b"x" * 10)
+    fresh.write_bytes(b"y")
+    hours_ago = time.time() - 7200
+    os.utime(old, (hours_ago, hours_ago))
+    app, runner = make_app(installed()), CliRunner()
+    assert "1 stale partial download(s)" in runner.invoke(app, ["cache", "ls"]).stderr
+    result = runner.invoke(app, ["cache", "clean"])
+    assert result.exit_code == 0 and "removed 1 partial download(s)" in result.stdout
+    assert not old.exists() and fresh.exists()  # a young one may be a download under way
+    fresh.unlink()

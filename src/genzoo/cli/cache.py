@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from genzoo.cli.output import JsonFlag, console, human_count, plugins_of, print_json, table
+from genzoo.cli.output import (
+    JsonFlag,
+    console,
+    errors,
+    human_count,
+    plugins_of,
+    print_json,
+    table,
+)
 from genzoo.core import BadInputError, GenzooError, Registry
 
 if TYPE_CHECKING:
@@ -80,6 +88,12 @@ def ls_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from genzoo.zoo.cache import stale_downloads
+
+    stale = stale_downloads()
+    if stale:
+        size = human_count(sum(path.stat().st_size for path in stale))
+        errors.print(f"{len(stale)} stale partial download(s), {size}B: `genzoo cache clean`")
     if not rows:
         console.print(f"no genzoo models in the cache at {hub_cache()}")
         return
@@ -101,6 +115,33 @@ def _repo_ids(names: list[str], registry: Registry) -> list[str]:
     from genzoo.zoo.source import locate_repo
 
     return [locate_repo(name, registry).repo_id for name in names]
+
+
+@cache_app.command("clean")
+def clean_command(
+    minutes: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Only files untouched this long (a younger one may be mid-download)."
+        ),
+    ] = 60,
+) -> None:
+    """Remove the partial downloads that an interrupted pull left in the cache.
+
+    huggingface_hub resumes a download from its `.incomplete` file; one left by a killed
+    process and untouched for --minutes is removed (`genzoo cache ls` counts them).
+
+    Example:
+
+        genzoo cache clean --minutes 0
+    """
+    from genzoo.zoo.cache import stale_downloads
+
+    stale = stale_downloads(older_than=minutes * 60)
+    size = sum(path.stat().st_size for path in stale)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    console.print(f"removed {len(stale)} partial download(s), {human_count(size)}B")
 
 
 @cache_app.command("rm")

@@ -103,6 +103,9 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
     position = Position()
     folder = settings.out / TRAINING_DIR
     if resume:
+        if world.rank == 0:  # what a killed write of this run left: it is the only writer
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
         position = _restore(folder / CHECKPOINT, trainer, rng)
         if world.rank == 0 and position.step < total:
             _note_resume(folder, position.step)

@@ -56,6 +56,25 @@ def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path
     return repo / "snapshots" / commit
 
 
+STALE_AFTER_SECONDS = 3600  # an .incomplete download untouched this long was abandoned
+
+
+def stale_downloads(
+    cache: Path | None = None, older_than: float = STALE_AFTER_SECONDS
+) -> list[Path]:
+    """huggingface_hub's `*.incomplete` files that a killed download left in model repos'
+    blobs/, untouched for `older_than` seconds (a younger one may be a download under way)."""
+    import time
+
+    root = cache or hub_cache()
+    now = time.time()
+    return sorted(
+        path
+        for path in root.glob("models--*/blobs/*.incomplete")
+        if path.is_file() and not path.is_symlink() and now - path.stat().st_mtime > older_than
+    )
+
+
 def cached_files(model: PretrainedModel, cache: Path | None = None) -> dict[str, Path | None]:
     """Each pinned component file's path in the cache, or None where it is absent."""
     snapshot = snapshot_dir(model.repo_id, model.revision, cache)
