@@ -377,3 +377,41 @@ def test_a_slow_plugin_is_timed_and_named(plugin_dists: PluginDists):
     )  # fmt: skip
     (slow,) = [info for info in json.loads(report.stdout) if info["name"] == "slow_plugin"]
     assert slow["seconds"] >= 1.2 and not slow["errors"]
+
+
+def test_text_from_a_plugin_prints_as_written_never_as_markup(plugin_dists: PluginDists):
+    plugin_dists.add(
+        "genzoo-markup",
+        {
+            "markup_plugin": """
+                from genzoo import Architecture, DatasetEntry, hookimpl
+
+                @hookimpl
+                def register_datasets(register):
+                    register(DatasetEntry(
+                        name="marked-data", loader="markup_plugin:load",
+                        description="closes [/bold] too",
+                    ))
+
+                @hookimpl
+                def register_architectures(register):
+                    register(Architecture(
+                        name="marked", family="gan",
+                        components={"generator": "genzoo.plugins.dcgan.model:DCGANGenerator"},
+                        description="closes [/bold] and links [link=http://evil.example]here[/link]",
+                    ))
+            """
+        },
+    )
+    env = {**plugin_dists.env}
+    env.pop("GENZOO_LOAD_PLUGINS", None)
+    for command in (["datasets"], ["info", "marked"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "genzoo", *command], capture_output=True, text=True,
+            env={**env, "COLUMNS": "300"}, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        shown = " ".join(result.stdout.split())
+        assert "closes [/bold]" in shown, shown
+        if command[0] == "info":
+            assert "links [link=http://evil.example]here[/link]" in shown

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
 from genzoo.cli.sampling import GuidanceOption, SolverOption, sampler_options
@@ -106,7 +107,7 @@ def evaluate_command(
             judge = load_evaluator(locate(evaluator, registry), registry, device)
 
     def say(text: str) -> None:
-        errors.print(f"[dim]{text}[/]")
+        errors.print(Text(text, style="dim"))
 
     objective = objective_for(model, registry)
     options = sampler_options(steps, solver, guidance)
@@ -140,7 +141,8 @@ def evaluate_command(
         store_metrics(folder, metrics, dataset, "classifier" in model, figures)
         where = errors if as_json else console  # keep stdout pure JSON
         card = folder / CARD_FILE
-        where.print(f"stored in {card} (repo: {read_config(folder).name or folder.name})")
+        repo_name = read_config(folder).name or folder.name
+        where.print(f"stored in {card} (repo: {repo_name})", markup=False)
 
 
 def store_metrics(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from genzoo.cli.output import console, errors, human_count, plugins_of, table
 from genzoo.core import BadInputError, GenzooError
@@ -100,7 +101,8 @@ def verify_command(ctx: typer.Context, name: NameArgument) -> None:
     checks = verify_folder(folder, registry, pins, config_pin)
     rows = table("check", "result", "detail")
     for check in checks:
-        rows.add_row(check.what, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
+        result = Text("ok", style="green") if check.ok else Text("FAILED", style="red")
+        rows.add_row(check.what, result, check.detail)
     console.print(rows)
     if not all(check.ok for check in checks):
         errors.print(f"error: {name} failed verification", style="red", markup=False)

@@ -23,9 +23,18 @@ JsonFlag = Annotated[
 ]
 
 
+class TextTable(Table):
+    """A table whose string cells are text, never rich markup: names, descriptions and
+    details come from plugins and repos, and '[/bold]' in one must print as written (as
+    markup it raised MarkupError). Style a cell by passing a `Text`."""
+
+    def add_row(self, *cells: Any, **options: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
+
+
 def table(*columns: str) -> Table:
     """A borderless table whose cells wrap rather than being cut short on narrow terminals."""
-    grid = Table(box=None, header_style="bold")
+    grid = TextTable(box=None, header_style="bold")
     for column in columns:
         grid.add_column(column, overflow="fold")
     return grid

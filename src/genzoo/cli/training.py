@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 
 from genzoo.cli.output import JsonFlag, console, plugins_of, print_json, table
 from genzoo.core import BadInputError
@@ -52,13 +53,13 @@ def datasets_command(
         return
     grid = table("name", "found", "description", "license", "homepage")
     for row in rows:
-        where = row["found"] or "[yellow]not found[/]"
+        where = row["found"] or Text("not found", style="yellow")
         terms, homepage = row["license"] or "-", row["homepage"] or "-"
         grid.add_row(row["name"], where, row["description"], terms, homepage)
     console.print(grid)
     for row in rows:
         if row["found"] is None and row["how_to_get"]:
-            console.print(f"[yellow]{row['name']}[/]: {row['how_to_get']}")
+            console.print(Text(str(row["name"]), style="yellow") + Text(f": {row['how_to_get']}"))
 
 
 def _parse_sets(values: list[str]) -> dict[str, Any]:
