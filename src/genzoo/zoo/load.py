@@ -7,6 +7,7 @@ import torch
 
 from genzoo.core import BadInputError, GenzooError, Registry
 from genzoo.core.model import ZooModel
+from genzoo.zoo.hub_model import HubModel
 from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import load_repo
 from genzoo.zoo.source import LocalRepo, Roles, Source
@@ -28,10 +29,12 @@ def load(
     (default: float32).
     """
     if isinstance(source, LocalRepo):
-        model = load_repo(source.folder, registry, roles)
+        model = load_repo(source.folder, registry, roles, model_class=HubModel)
     else:
         pulled = pull(source, roles)
-        model = load_repo(pulled.snapshot, registry, pulled.roles, source.pins, hashed=True)
+        model = load_repo(
+            pulled.snapshot, registry, pulled.roles, source.pins, hashed=True, model_class=HubModel
+        )
         model.name = source.name
     return model.to(pick_device(device), pick_dtype(dtype)).eval()
 

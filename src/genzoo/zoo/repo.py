@@ -258,12 +258,14 @@ def load_repo(
     roles: Roles = None,
     pins: Mapping[str, str] | None = None,
     hashed: bool = False,
+    model_class: type[ZooModel] | None = None,
 ) -> ZooModel:
     """Build the repo's architecture and load its verified weights (all roles, or `roles`,
     named or chosen from those the repo pins).
 
     `pins` (a registry entry's sha256) take precedence over the repo's own declaration;
-    `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice.
+    `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice;
+    `model_class` holds the components (default ZooModel; `genzoo.load` asks for HubModel).
     """
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
@@ -272,8 +274,7 @@ def load_repo(
     for role, path in paths.items():
         if not hashed:
             verify(path, pins[role])
-    from genzoo.core.model import build, skipping_init  # imports torch, which pull must not
-    from genzoo.zoo.hub_model import HubModel
+    from genzoo.core.model import ZooModel, build, skipping_init  # torch: pull must not
 
     architecture = registry.architecture(repo.architecture)
     name = repo.name or folder.name
@@ -281,12 +282,16 @@ def load_repo(
     # device first (no memory), and compare its tensors with the files' headers.
     import torch
 
-    with torch.device("meta"):
-        shapes = build(architecture, repo.config, list(paths), name)
+    try:
+        with torch.device("meta"):
+            shapes: ZooModel | None = build(architecture, repo.config, list(paths), name)
+    except Exception:  # a constructor that reads a tensor's value cannot run on meta: the
+        shapes = None  # real build below, and load_weights, check it instead
     for role, path in paths.items():
-        _check_fit(shapes[role], header_shapes(path), path)
+        if shapes is not None:
+            _check_fit(shapes[role], header_shapes(path), path)
     with skipping_init():  # every weight comes from the files
-        model = build(architecture, repo.config, list(paths), name, model_class=HubModel)
+        model = build(architecture, repo.config, list(paths), name, model_class or ZooModel)
     for role, path in paths.items():
         load_weights(model[role], path)
     return model

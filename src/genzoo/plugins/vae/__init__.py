@@ -56,10 +56,13 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 "negative_elbo": 239.2,
                 "reconstruction_nll": 223.3,
                 "kl": 15.88,
-                "frechet_distance": 5.774,
-                "inception_score": 3.977,
-                "precision": 0.803,
-                "recall": 0.3979,
+                "frechet_distance": 18.03,
+                "kernel_distance": 0.04701,
+                "inception_score": 3.835,
+                "precision": 0.6011,
+                "recall": 0.1404,
+                "density": 0.4892,
+                "coverage": 0.2844,
             },
         )
     )
