@@ -32,8 +32,15 @@ def load(
         model = load_repo(source.folder, registry, roles, model_class=HubModel)
     else:
         pulled = pull(source, roles)
+        pinned = source.config_pin is not None  # pull verified it: the published config
         model = load_repo(
-            pulled.snapshot, registry, pulled.roles, source.pins, hashed=True, model_class=HubModel
+            pulled.snapshot,
+            registry,
+            pulled.roles,
+            source.pins,
+            hashed=True,
+            model_class=HubModel,
+            pinned_config=pinned,
         )
         model.name = source.name
     return model.to(pick_device(device), pick_dtype(dtype)).eval()

@@ -259,13 +259,16 @@ def load_repo(
     pins: Mapping[str, str] | None = None,
     hashed: bool = False,
     model_class: type[ZooModel] | None = None,
+    pinned_config: bool = False,
 ) -> ZooModel:
     """Build the repo's architecture and load its verified weights (all roles, or `roles`,
     named or chosen from those the repo pins).
 
     `pins` (a registry entry's sha256) take precedence over the repo's own declaration;
     `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice;
-    `model_class` holds the components (default ZooModel; `genzoo.load` asks for HubModel).
+    `model_class` holds the components (default ZooModel; `genzoo.load` asks for HubModel);
+    `pinned_config` says config.json was verified against a registry pin, so the config is
+    the published one and the meta-device pre-check below is skipped.
     """
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
@@ -282,11 +285,13 @@ def load_repo(
     # device first (no memory), and compare its tensors with the files' headers.
     import torch
 
-    try:
-        with torch.device("meta"):
-            shapes: ZooModel | None = build(architecture, repo.config, list(paths), name)
-    except Exception:  # a constructor that reads a tensor's value cannot run on meta: the
-        shapes = None  # real build below, and load_weights, check it instead
+    shapes: ZooModel | None = None
+    if not pinned_config:
+        try:
+            with torch.device("meta"):
+                shapes = build(architecture, repo.config, list(paths), name)
+        except Exception:  # a constructor that reads a tensor's value cannot run on meta:
+            shapes = None  # the real build below, and load_weights, check it instead
     for role, path in paths.items():
         if shapes is not None:
             _check_fit(shapes[role], header_shapes(path), path)
