@@ -287,8 +287,8 @@ def load_repo(
 
     shapes: ZooModel | None = None
     if not pinned_config:
-        try:
-            with torch.device("meta"):
+        try:  # skipping_init: torch.nn.init on meta tensors imports torch._dynamo (1.2 s)
+            with skipping_init(), torch.device("meta"):
                 shapes = build(architecture, repo.config, list(paths), name)
         except Exception:  # a constructor that reads a tensor's value cannot run on meta:
             shapes = None  # the real build below, and load_weights, check it instead
