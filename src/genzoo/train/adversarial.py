@@ -1,12 +1,15 @@
-"""The adversarial objective (Goodfellow et al. 2014), in its non-saturating form.
+"""The adversarial objective (Goodfellow et al. 2014), non-saturating or hinge.
 
-Discriminator: minimise softplus(-D(x)) + softplus(D(G(z))), i.e. the binary
-cross-entropy of real vs generated. Generator: minimise softplus(-D(G(z))),
-which keeps gradients alive when D wins early. A generator with classes is
+Non-saturating: the discriminator minimises softplus(-D(x)) + softplus(D(G(z))),
+the binary cross-entropy of real vs generated; the generator softplus(-D(G(z))),
+which keeps gradients alive when D wins early. Hinge (Lim & Ye 2017; Miyato et
+al. 2018): D minimises relu(1 - D(x)) + relu(1 + D(G(z))), so it stops pushing
+scores it already gets right; G minimises -D(G(z)). A generator with classes is
 trained conditionally: real images carry their labels, generated ones random
-labels, and both networks see them.
+labels, and both networks see them. With `augment`, D sees reals and fakes
+through the same differentiable transforms (`genzoo.train.augment`).
 
-Other adversarial objectives (least squares, hinge) subclass AdversarialTrainer
+Other adversarial objectives (least squares) subclass AdversarialTrainer
 and override `discriminator_loss` and `generator_loss` alone.
 """
 
@@ -20,9 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from genzoo.core import BadInputError
 from genzoo.core.interfaces import Discriminator, Generator
 from genzoo.core.model import ZooModel
+from genzoo.train.augment import augment, policy
 from genzoo.train.trainer import EMA, Trainer, Wrap, adam, component
+
+LOSSES = ("non-saturating", "hinge")
 
 
 class AdversarialTrainer(Trainer):
@@ -32,6 +39,8 @@ class AdversarialTrainer(Trainer):
         "beta1": 0.5,
         "beta2": 0.999,
         "ema": 0.999,  # generator weight averaging; 0 turns it off
+        "loss": "non-saturating",  # or "hinge"
+        "augment": "",  # DiffAugment transforms for D, e.g. "translation,cutout"
     }
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
@@ -45,6 +54,10 @@ class AdversarialTrainer(Trainer):
         d_lr = self.hparams.get("d_lr") or self.hparams["lr"]  # subclasses may not name it
         self.d_optimizer = adam(discriminator.parameters(), d_lr, betas)
         self.ema = EMA(generator, self.hparams["ema"]) if self.hparams["ema"] else None
+        self.loss = self.hparams.get("loss", "non-saturating")  # subclasses may not name it
+        if self.loss not in LOSSES:
+            raise BadInputError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        self.transforms = policy(self.hparams.get("augment", ""))
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         n, device = images.shape[0], images.device
@@ -57,14 +70,15 @@ class AdversarialTrainer(Trainer):
 
         fake = self.g(z, fake_labels)
         d_loss = self.discriminator_loss(
-            self.d(images, real_labels), self.d(fake.detach(), fake_labels)
+            self.d(self.seen(images, rng), real_labels),
+            self.d(self.seen(fake.detach(), rng), fake_labels),
         )
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
 
         with self.judging():
-            g_loss = self.generator_loss(self.d(fake, fake_labels))
+            g_loss = self.generator_loss(self.d(self.seen(fake, rng), fake_labels))
         self.g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         self.g_optimizer.step()
@@ -90,12 +104,21 @@ class AdversarialTrainer(Trainer):
             for weight in weights:
                 weight.requires_grad_(True)
 
+    def seen(self, images: Tensor, rng: torch.Generator) -> Tensor:
+        """The images as the discriminator sees them: through the augment policy, if any."""
+        return augment(images, self.transforms, rng) if self.transforms else images
+
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        """Binary cross-entropy of real (label 1) vs generated (label 0), from raw scores."""
+        """From raw scores: binary cross-entropy of real (label 1) vs generated (label 0),
+        or the hinge, which is zero for scores beyond the margin."""
+        if self.loss == "hinge":
+            return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
         return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
 
     def generator_loss(self, fake_scores: Tensor) -> Tensor:
-        """Non-saturating: -log D(G(z)), strong gradients while D still wins."""
+        """Non-saturating: -log D(G(z)), strong gradients while D still wins; hinge: -D(G(z))."""
+        if self.loss == "hinge":
+            return -fake_scores.mean()
         return F.softplus(-fake_scores).mean()
 
     def state_dict(self) -> dict[str, Any]:

@@ -44,12 +44,22 @@ def _square(image_shape: Sequence[int]) -> tuple[int, int, int]:
 
 
 # Normalisation in the discriminator: batch norm (DCGAN), or, for a Wasserstein critic whose
-# gradient penalty is per sample, layer norm over channels and space, or none.
+# gradient penalty is per sample, layer norm over channels and space, or none. "spectral"
+# has no norm layer: every weight is divided by its largest singular value instead.
 _NORMS: dict[str, Callable[[int], nn.Module]] = {
     "batch": nn.BatchNorm2d,
     "layer": lambda width: nn.GroupNorm(1, width),
     "none": lambda width: nn.Identity(),
+    "spectral": lambda width: nn.Identity(),
 }
+
+
+def _spectral_norm(module: nn.Module) -> None:
+    """Bound each layer's Lipschitz constant by 1 (Miyato et al. 2018): the discriminator
+    cannot sharpen without limit, which keeps its gradients useful to the generator.
+    One power iteration per training step refines each weight's singular vector."""
+    if isinstance(module, (nn.Conv2d, nn.Linear, nn.Embedding)):
+        nn.utils.parametrizations.spectral_norm(module)
 
 
 def _init_weights(module: nn.Module) -> None:
@@ -154,7 +164,7 @@ class DCGANDiscriminator(Discriminator):
         for narrow, wide in itertools.pairwise(widths):
             # (N, narrow, s, s) -> (N, wide, s/2, s/2)
             layers += [
-                nn.Conv2d(narrow, wide, 4, 2, 1, bias=norm == "none"),
+                nn.Conv2d(narrow, wide, 4, 2, 1, bias=norm in ("none", "spectral")),
                 _NORMS[norm](wide),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
@@ -166,6 +176,8 @@ class DCGANDiscriminator(Discriminator):
         self.score = nn.Linear(feature_dim, 1)
         self.embed = nn.Embedding(num_classes, feature_dim) if num_classes else None
         self.apply(_init_weights)
+        if norm == "spectral":
+            self.apply(_spectral_norm)  # after the init: it normalises the initial weights
 
     def forward(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
         h = self.features(images)  # (N, feature_dim)

@@ -1,0 +1,90 @@
+"""The knobs the GAN recipes use: hinge loss, spectral normalisation, DiffAugment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import genzoo
+from genzoo.core import BadInputError
+from genzoo.train.adversarial import AdversarialTrainer
+from genzoo.train.augment import cutout, policy, translation
+from genzoo.zoo.repo import write_repo
+
+SMALL = {"latent_dim": 8, "base_channels": 4}
+
+
+def rng(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def test_translation_shifts_whole_images_and_fills_with_zeros():
+    images = torch.arange(1.0, 1 + 2 * 8 * 8).view(2, 1, 8, 8)
+    moved = translation(images, rng())
+    assert moved.shape == images.shape
+    for before, after in zip(images, moved, strict=True):
+        # the kept pixels are a shifted block of the original: one (dy, dx) per image
+        kept = after[after != 0]
+        found = [
+            (dy, dx)
+            for dy in range(-1, 2)
+            for dx in range(-1, 2)
+            if torch.equal(torch.roll(before, (-dy, -dx), (1, 2))[after != 0], kept)
+        ]
+        assert len(found) == 1
+    assert torch.equal(translation(images, rng(3)), translation(images, rng(3)))  # seeded
+
+
+def test_cutout_greys_one_square_of_half_the_size():
+    images = torch.ones(64, 1, 28, 28)
+    cut = cutout(images, rng())
+    zeros = (cut == 0).sum(dim=(1, 2, 3))
+    assert zeros.max() == 14 * 14  # an interior square; at the border it is clipped
+    assert (zeros > 0).all() and (zeros < 14 * 14).any()
+
+
+def test_augmentation_passes_gradients_to_the_generator():
+    fake = torch.randn(4, 1, 28, 28, requires_grad=True)
+    translation(cutout(fake, rng()), rng()).sum().backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0
+
+
+def test_an_unknown_transform_or_loss_is_one_line():
+    with pytest.raises(BadInputError, match="augment: unknown transform flip; choose from"):
+        policy("translation, flip")
+    model = genzoo.build("dcgan", **SMALL)
+    with pytest.raises(BadInputError, match="loss must be one of non-saturating, hinge"):
+        AdversarialTrainer(model, {"loss": "wasserstein"})
+
+
+def test_the_hinge_loss_is_zero_beyond_the_margin_and_linear_for_the_generator():
+    trainer = AdversarialTrainer(genzoo.build("dcgan", **SMALL), {"loss": "hinge"})
+    sure, unsure = torch.tensor([2.0, 1.5]), torch.tensor([0.0, 0.5])
+    assert trainer.discriminator_loss(sure, -sure) == 0
+    assert trainer.discriminator_loss(unsure, unsure) == pytest.approx(0.75 + 1.25)
+    assert trainer.generator_loss(unsure) == pytest.approx(-0.25)
+    plain = AdversarialTrainer(genzoo.build("dcgan", **SMALL), {})
+    assert plain.discriminator_loss(sure, -sure) > 0  # softplus never reaches zero
+
+
+def test_spectral_norm_bounds_each_layer_and_survives_a_repo(tmp_path: Path):
+    model = genzoo.build("dcgan", norm="spectral", minibatch_std=True, **SMALL)
+    discriminator = model.discriminator
+    norms = [m for m in discriminator.modules() if hasattr(m, "parametrizations")]
+    assert len(norms) == 3  # two convolutions and the score
+    images = torch.randn(16, 1, 28, 28)
+    discriminator.train()
+    for _ in range(30):  # each training forward refines the power iteration
+        discriminator(images)
+    for module in norms:
+        sigma = float(torch.linalg.matrix_norm(module.weight.detach().flatten(1), ord=2))
+        assert sigma == pytest.approx(1.0, abs=0.05)
+    trainer = AdversarialTrainer(model, {"loss": "hinge", "augment": "translation,cutout"})
+    losses = [trainer.step(images, torch.zeros(16, dtype=torch.long), rng()) for _ in range(2)]
+    assert all(torch.isfinite(v).all() for step in losses for v in step.values())
+    write_repo(model, tmp_path / "repo")
+    loaded = genzoo.load(str(tmp_path / "repo"), device="cpu")
+    model.eval()
+    assert torch.equal(loaded.discriminator(images), model.discriminator(images))
