@@ -47,7 +47,8 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
 
 
 class FaultProxy:
-    """Forwards to `upstream`; `faults[substring] = "drop" | "drop-once" | 404 | 500`."""
+    """Forwards to `upstream`; `faults[substring] = "drop" | "drop-once" | 404 | 500`, or
+    "once:503" (that status to the first GET only; huggingface_hub retries a HEAD itself)."""
 
     def __init__(self) -> None:
         self.upstream = ""
@@ -70,6 +71,11 @@ class FaultProxy:
             def _forward(self, body: bool) -> None:
                 proxy.requests[(self.command, self.path)] += 1
                 fault = next((f for key, f in proxy.faults.items() if key in self.path), None)
+                if isinstance(fault, str) and fault.startswith("once:") and self.command == "GET":
+                    proxy.faults = {k: v for k, v in proxy.faults.items() if v != fault}
+                    fault = int(fault.removeprefix("once:"))
+                if isinstance(fault, str) and fault.startswith("once:"):
+                    fault = None  # a HEAD passes
                 if isinstance(fault, int):
                     self.send_response(fault)
                     self.send_header("Content-Length", "0")

@@ -216,3 +216,35 @@ def test_a_config_naming_a_huge_network_fails_before_allocating(pristine):
             load_repo(folder, installed().registry, hashed=True)
     finally:
         (folder / CONFIG_FILE).write_text(json.dumps(original))
+
+
+def test_a_card_with_python_yaml_tags_is_one_line_in_push(repo: Path):
+    card = repo / "README.md"
+    tagged = card.read_text().replace("---\n", "---\nx: !!python/object:os.system [ls]\n", 1)
+    card.write_text(tagged)
+    result = run("push", str(repo), "--repo", "me/x", "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "error: the model card's metadata is not plain YAML: could not determine a constructor "
+        "for the tag 'tag:yaml.org,2002:python/object:os.system'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "why"),
+    [
+        ("http://[::1", "is not a URL (Invalid IPv6 URL)"),
+        ("http://mirror:99999", "is not a URL (Port out of range 0-65535)"),
+        ("ftp://mirror", "is not an http(s) URL"),
+    ],
+)
+def test_a_malformed_hf_endpoint_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, why: str
+):
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    for command in (["list"], ["pull", "dcgan-fashion-mnist"]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: HF_ENDPOINT={endpoint!r} {why}")
+    with pytest.raises(BadInputError, match="HF_ENDPOINT"):
+        genzoo.load("dcgan-fashion-mnist")

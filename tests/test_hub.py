@@ -245,6 +245,17 @@ def test_server_errors_are_one_line(env, repos, plugin_dists, mirror, status, me
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_transient_server_error_is_tried_again(env, repos, plugin_dists, mirror, status):
+    registered(plugin_dists, repos)
+    mirror.proxy.faults["generator.safetensors"] = f"once:{status}"
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert f"generator.safetensors answered {status}; trying again" in result.stderr
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
+
+
 def test_unknown_repo_is_named(env):
     result = genzoo_cli(env, "pull", "hf-hub:genzoo-test/nothing-here")
     assert result.returncode == 1

@@ -415,3 +415,39 @@ def test_text_from_a_plugin_prints_as_written_never_as_markup(plugin_dists: Plug
         assert "closes [/bold]" in shown, shown
         if command[0] == "info":
             assert "links [link=http://evil.example]here[/link]" in shown
+
+
+def _registers_vqvae(component: str) -> str:
+    return f"""
+    from genzoo import Architecture, hookimpl
+
+    @hookimpl
+    def register_architectures(register):
+        register(Architecture(name="vqvae", family="vae", components={{"decoder": "{component}"}}))
+"""
+
+
+def test_two_third_party_plugins_registering_one_name_show_the_clash_in_plugins(
+    load, plugin_dists: PluginDists
+):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+
+    plugin_dists.add("genzoo-vq-one", {"vq_one": _registers_vqvae("vq_one:D")})
+    plugin_dists.add("genzoo-vq-two", {"vq_two": _registers_vqvae("vq_two:D")})
+    app = make_app(load())
+    shown = CliRunner().invoke(app, ["plugins"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    # The first loaded keeps the name; the second is marked and its error names both.
+    row = next(line for line in shown.stdout.splitlines() if "vq_two" in line)
+    assert "1 error(s)" in row
+    assert (
+        "vq_two: register_architectures: RegistrationError: architecture 'vqvae' from plugin "
+        "'vq_two' clashes with architecture 'vqvae' from plugin 'vq_one'"
+        in " ".join(shown.stderr.split())
+    )
+    listed = json.loads(CliRunner().invoke(app, ["plugins", "--json"]).stdout)
+    by_plugin = {info["name"]: info for info in listed}
+    assert by_plugin["vq_one"]["registered"] == {"architectures": ["vqvae"]}
+    assert by_plugin["vq_two"]["registered"] == {} and len(by_plugin["vq_two"]["errors"]) == 1

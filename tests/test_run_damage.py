@@ -85,3 +85,67 @@ def test_cache_clean_removes_only_stale_partial_downloads(tmp_path: Path):
     assert result.exit_code == 0 and "removed 1 partial download(s)" in result.stdout
     assert not old.exists() and fresh.exists()  # a young one may be a download under way
     fresh.unlink()
+
+
+def _train_cli(*args: str):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+    from genzoo.plugins import installed
+
+    command = ["train", "dcgan", "--dataset", "fashion-mnist", "--set", "base_channels=4", *args]
+    return CliRunner().invoke(make_app(installed()), command)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--device", "meta"], 2, "error: device 'meta' cannot run genzoo"),
+        (["--device", "mps"], 1, "error: --device mps was asked for"),
+        (["--device", "cuda:7"], 1, "error: --device cuda"),
+    ],
+)
+def test_an_unusable_output_or_device_is_one_line_before_the_dataset_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], code: int, message: str
+):
+    import genzoo.plugins.datasets as datasets
+
+    if args[1] == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    if args[1].startswith("cuda") and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has 8 CUDA devices")
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the dataset loaded before the run's settings were checked")
+
+    monkeypatch.setattr(datasets, "load_fashion_mnist", never)
+    result = _train_cli("--out", str(tmp_path / "run"), *args)
+    assert (result.exit_code, result.stderr.strip().splitlines()[0][: len(message)]) == (
+        code,
+        message,
+    ), result.output
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    result = _train_cli("--out", str(not_a_folder / "run"), "--device", "cpu")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: cannot write the run to {not_a_folder / 'run'}: " + (
+        "Not a directory"
+    )
+
+
+def test_a_full_disk_while_training_is_one_line(
+    tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import errno
+
+    import genzoo.train.loop as loop
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "run"))
+
+    monkeypatch.setattr(loop.torch, "save", full)  # the first checkpoint write
+    result = _train_cli("--data", str(idx_dir), "--out", str(tmp_path / "run"), "--max-steps", "2",
+                        "--checkpoint-every", "1", "--batch-size", "8")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"error: No space left on device: {tmp_path / 'run'}"
+    assert not list((tmp_path / "run" / TRAINING_DIR).glob(".*.tmp"))  # no half checkpoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Annotated, Any
@@ -24,11 +25,16 @@ from genzoo.cli.output import errors
 from genzoo.core import GenzooError
 from genzoo.core.version import __version__
 from genzoo.plugins import Plugins, installed
+from genzoo.zoo.cache import check_endpoint
 
 # Each built-in command group is a module with `register(app)`.
 COMMAND_GROUPS = (catalog, hub, cache, sampling, training, evaluation, plugins, doctor, new_plugin)
 
 DEBUG_ENV = "GENZOO_DEBUG"
+
+# What the machine, not genzoo, refused: a full disk, a read-only or forbidden folder. One
+# line naming the file; any other OSError is a bug and keeps its traceback.
+_MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class _OneLineErrors(TyperGroup):
@@ -39,12 +45,19 @@ class _OneLineErrors(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
+            check_endpoint()
             return super().invoke(ctx)
         except GenzooError as err:
             if os.environ.get(DEBUG_ENV) == "1":
                 raise
             errors.print(f"error: {err}", style="red", markup=False, soft_wrap=True)
             raise typer.Exit(err.exit_code) from None
+        except OSError as err:
+            if err.errno not in _MACHINE_ERRNOS or os.environ.get(DEBUG_ENV) == "1":
+                raise
+            where = f": {err.filename}" if err.filename else ""
+            errors.print(f"error: {err.strerror}{where}", style="red", markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
 
 def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:

@@ -125,7 +125,7 @@ def train_command(
 
         torchrun --nproc-per-node 2 -m genzoo train dcgan-fashion-mnist --device cpu
     """
-    from genzoo.train.loop import RunSettings, load_run, train
+    from genzoo.train.loop import RunSettings, check_run, load_run, train
     from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
 
     registry = plugins_of(ctx).registry
@@ -159,6 +159,7 @@ def train_command(
             sample_every=sample_every,
             data_dir=data,
         )
+    check_run(settings)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(recipe.dataset).loader
     )

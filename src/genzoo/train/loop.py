@@ -79,6 +79,24 @@ class Position:
     seconds: float = 0.0  # training time so far, over every resumed part
 
 
+def check_run(settings: RunSettings) -> None:
+    """What can be checked before the dataset loads: the device exists and OUT can be
+    written. A run should not spend a minute reading data to fail on either."""
+    from genzoo.zoo.load import pick_device
+
+    if _World.from_env().size == 1:
+        pick_device(settings.device)
+    folder = settings.out / TRAINING_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / ".writable") as probe:
+            probe.write_bytes(b"")
+        (folder / ".writable").unlink()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise GenzooError(f"cannot write the run to {settings.out}: {reason}") from None
+
+
 def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool = False) -> Path:
     """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT."""
     from genzoo.zoo.load import pick_device

@@ -9,9 +9,11 @@ fast; tests check it against `huggingface_hub.try_to_load_from_cache`.
 from __future__ import annotations
 
 import enum
+import os
 import re
 from pathlib import Path
 
+from genzoo.core import BadInputError
 from genzoo.core.entries import PretrainedModel
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -27,6 +29,25 @@ class WeightsStatus(str, enum.Enum):
 def is_commit(revision: str) -> bool:
     """Whether `revision` is a full commit id rather than a branch or tag."""
     return bool(_COMMIT.match(revision))
+
+
+def check_endpoint() -> None:
+    """A malformed HF_ENDPOINT breaks huggingface_hub's import with a ValueError traceback;
+    name it in one line first."""
+    from urllib.parse import urlsplit
+
+    endpoint = os.environ.get("HF_ENDPOINT")
+    if endpoint is None:
+        return
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as err:
+        raise BadInputError(f"HF_ENDPOINT={endpoint!r} is not a URL ({err})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInputError(
+            f"HF_ENDPOINT={endpoint!r} is not an http(s) URL, e.g. https://huggingface.co"
+        )
 
 
 def hub_cache() -> Path:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from genzoo.core import BadInputError
+
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult
 
@@ -149,10 +151,18 @@ def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
 
 
 def card_metadata(text: str) -> dict[str, object]:
-    """The YAML metadata of a card text ({} when it has none)."""
+    """The YAML metadata of a card text ({} when it has none).
+
+    It is parsed as safe YAML (no `!!python/object` tags); anything else is a one-line error.
+    """
+    import yaml
     from huggingface_hub import ModelCard
 
-    return ModelCard(text, ignore_metadata_errors=True).data.to_dict()
+    try:
+        return ModelCard(text, ignore_metadata_errors=True).data.to_dict()
+    except yaml.YAMLError as err:
+        problem = str(getattr(err, "problem", None) or type(err).__name__)
+        raise BadInputError(f"the model card's metadata is not plain YAML: {problem}") from None
 
 
 def _section(title: str, lines: Sequence[str]) -> list[str]:

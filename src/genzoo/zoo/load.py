@@ -7,6 +7,7 @@ import torch
 
 from genzoo.core import BadInputError, GenzooError, Registry
 from genzoo.core.model import ZooModel
+from genzoo.zoo.cache import check_endpoint
 from genzoo.zoo.hub_model import HubModel
 from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import load_repo
@@ -31,6 +32,7 @@ def load(
     if isinstance(source, LocalRepo):
         model = load_repo(source.folder, registry, roles, model_class=HubModel)
     else:
+        check_endpoint()
         pulled = pull(source, roles)
         pinned = source.config_pin is not None  # pull verified it: the published config
         model = load_repo(
@@ -71,6 +73,13 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
         chosen = torch.device(device)
     except RuntimeError as err:
         raise BadInputError(f"unknown device {device!r}: use auto, cpu, cuda or mps") from err
+    if chosen.type not in ("cpu", "cuda", "mps"):  # meta holds no data; others are untested
+        raise BadInputError(f"device {device!r} cannot run genzoo: use auto, cpu, cuda or mps")
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise GenzooError("--device cuda was asked for, but torch sees no CUDA device")
+    if chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise GenzooError(f"--device {device}: torch sees {count} CUDA device(s)")
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise GenzooError("--device mps was asked for, but this torch has no Apple MPS device")
     return chosen

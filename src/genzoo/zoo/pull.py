@@ -12,7 +12,9 @@ importing huggingface_hub's download machinery or torch: a cached pull is fast.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from genzoo.zoo.repo import (
     weights_file,
 )
 from genzoo.zoo.source import RepoRef, Roles
+
+_log = logging.getLogger(__name__)
 
 
 class NotCachedError(GenzooError):
@@ -141,27 +145,49 @@ def _optional(ref: RepoRef, filename: str) -> Path | None:
         return None
 
 
+# A 500/502/503/504 is often a server's moment, not its answer: the file GET is tried again
+# after these pauses (huggingface_hub retries only 408/429 there); a partial download resumes.
+TRANSIENT_STATUSES = (500, 502, 503, 504)
+RETRY_PAUSES = (0.5, 1.0, 2.0)
+
+
 def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
     """One file through hf_hub_download; its failures become one-line genzoo errors."""
     from huggingface_hub import hf_hub_download
 
     from genzoo.core.version import __version__
 
-    try:
-        path = hf_hub_download(
-            ref.repo_id,
-            filename,
-            revision=ref.revision,
-            library_name="genzoo",
-            library_version=__version__,
-            force_download=force,
-        )
-    except Exception as err:
-        problem = _explain(err, ref, filename)
-        if problem is None:
-            raise
-        raise problem from None
-    return Path(path)
+    for pause in (*RETRY_PAUSES, None):
+        try:
+            path = hf_hub_download(
+                ref.repo_id,
+                filename,
+                revision=ref.revision,
+                library_name="genzoo",
+                library_version=__version__,
+                force_download=force,
+            )
+        except Exception as err:
+            if pause is not None and _status(err) in TRANSIENT_STATUSES:
+                _log.warning("%s answered %s; trying again", filename, _status(err))
+                time.sleep(pause)
+                continue
+            problem = _explain(err, ref, filename)
+            if problem is None:
+                raise
+            raise problem from None
+        return Path(path)
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _status(err: BaseException) -> int | None:
+    """The HTTP status a failed download got, also when huggingface_hub wrapped it."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    for cause in (err, err.__cause__):
+        if isinstance(cause, HfHubHTTPError) and cause.response is not None:
+            return int(cause.response.status_code)
+    return None
 
 
 class _Fatal(GenzooError):
