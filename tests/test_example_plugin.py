@@ -57,6 +57,23 @@ def test_the_example_plugin_lists_trains_publishes_and_samples(
     genzoo(env, "train", "lsgan", "--dataset", "fashion-mnist", "--data", str(idx_dir),
            "--out", str(run), "--max-steps", "3", "--batch-size", "32", "--device", "cpu",
            "--set", "channels=8", "--set", "latent_dim=8")  # fmt: skip
+    # The repo says which package provides its architecture, and its card says to install it.
+    config = json.loads((run / "config.json").read_text())
+    version = metadata.version("genzoo-lsgan")
+    assert config["provided_by"] == {"distribution": "genzoo-lsgan", "version": version}
+    card = (run / "README.md").read_text()
+    assert "pip install genzoo genzoo-lsgan" in card
+    assert "pipeline_tag: unconditional-image-generation" in card
+    assert "- zalando-datasets/fashion_mnist" in card and str(tmp_path) not in card
+    without = subprocess.run(
+        [sys.executable, "-m", "genzoo", "sample", str(run), "-o", str(tmp_path / "x.png")],
+        env={**env, "GENZOO_LOAD_PLUGINS": ""}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert without.returncode == 1
+    assert without.stderr.strip() == (
+        f"error: run needs the architecture 'lsgan', provided by the package genzoo-lsgan "
+        f"{version}: pip install genzoo-lsgan"
+    )
     upload = UploadServer()
     try:
         pushing = {**env, "HF_ENDPOINT": upload.endpoint, "HF_TOKEN": "hf_fixture"}

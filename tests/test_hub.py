@@ -435,3 +435,35 @@ def test_sample_to_an_unwritable_path_is_one_line(repos: Path, tmp_path: Path):
     result = genzoo_cli(dict(os.environ), "sample", str(repos / "tiny-dcgan"), "-o", str(target))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot write {target}")
+
+
+@pytest.mark.parametrize("name", ["config.json", "generator.safetensors"])
+def test_a_snapshot_entry_replaced_by_a_plain_file_is_fetched_again(
+    env, repos, plugin_dists, mirror, name
+):
+    """Not the blob but the snapshot's link damaged: a plain file with other bytes in its
+    place. A forced download alone would keep it; it is evicted first."""
+    pins = dict(read_config(repos / "tiny-dcgan").sha256)
+    config_pin = file_sha256(repos / "tiny-dcgan" / "config.json")
+    plugin_dists.add(
+        "genzoo-pinned",
+        {
+            "pinned_plugin": f"""
+        from genzoo import PretrainedModel, hookimpl
+        @hookimpl
+        def register_models(register):
+            register(PretrainedModel(name="tiny-dcgan", architecture="dcgan", repo_id={REPO!r},
+                                     sha256={pins!r},
+                                     config_sha256={config_pin!r}))
+    """
+        },
+    )
+    pinned = {**env, "GENZOO_LOAD_PLUGINS": "pinned_plugin"}
+    assert genzoo_cli(pinned, "pull", "tiny-dcgan").returncode == 0
+    entry = snapshot(env) / name
+    good = entry.read_bytes()
+    entry.unlink()
+    entry.write_bytes(good[:-20])
+    result = genzoo_cli(pinned, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert (snapshot(env) / name).read_bytes() == good

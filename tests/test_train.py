@@ -252,3 +252,12 @@ def test_the_classifier_rate_follows_a_cosine_over_the_planned_run():
     assert constant.optimizer.param_groups[0]["lr"] == 1e-3
     with pytest.raises(GenzooError, match="schedule must be one of cosine, constant"):
         SupervisedTrainer(model, {"schedule": "linear"})
+
+
+def test_a_card_shows_commands_without_this_machines_paths(monkeypatch, tmp_path: Path):
+    from genzoo.train.loop import portable
+
+    monkeypatch.chdir(tmp_path)
+    command = f"genzoo train x --data /srv/me/idx --out={tmp_path}/runs/a --set 'note=a b'"
+    assert portable(command) == "genzoo train x --data .../idx --out=runs/a --set 'note=a b'"
+    assert portable("genzoo train 'unbalanced") == "genzoo train 'unbalanced"

@@ -138,7 +138,8 @@ def evaluate_command(
 
             save_grid(reconstructions(objective, test), folder / RECONSTRUCTIONS_FILE, 8)
             figures.append(RECONSTRUCTIONS_FILE)
-        store_metrics(folder, metrics, dataset, "classifier" in model, figures)
+        hub_id = registry.dataset(dataset).hub_id
+        store_metrics(folder, metrics, dataset, "classifier" in model, figures, hub_id)
         where = errors if as_json else console  # keep stdout pure JSON
         card = folder / CARD_FILE
         repo_name = read_config(folder).name or folder.name
@@ -146,7 +147,12 @@ def evaluate_command(
 
 
 def store_metrics(
-    folder: Path, metrics: list[Metric], dataset: str, classifier: bool, figures: list[str]
+    folder: Path,
+    metrics: list[Metric],
+    dataset: str,
+    classifier: bool,
+    figures: list[str],
+    dataset_id: str = "",
 ) -> None:
     """Write `metrics` into a repo folder's card (the Hub's eval results and the Evaluation
     section, with `figures`) and into its run record, training/metrics.json."""
@@ -155,7 +161,7 @@ def store_metrics(
 
     task = "image-classification" if classifier else "unconditional-image-generation"
     card = folder / CARD_FILE
-    card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures))
+    card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures, dataset_id))
     (folder / "training").mkdir(exist_ok=True)
     record = [m.__dict__ for m in metrics]
     (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -182,7 +188,8 @@ def _dataset_of(source: Source, registry: Registry) -> str:
     card = folder / CARD_FILE if folder is not None else None
     named = card_metadata(card.read_text()).get("datasets") if card and card.is_file() else None
     if isinstance(named, list) and len(named) == 1:
-        return str(named[0])
+        by_hub_id = {d.hub_id: d.name for d in registry.datasets.values() if d.hub_id}
+        return by_hub_id.get(str(named[0]), str(named[0]))  # cards name the Hub's dataset id
     raise BadInputError(f"{source.name} does not say its dataset: pass --dataset")
 
 

@@ -64,6 +64,10 @@ class Architecture:
     trainer: str = ""
     training: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""  # filled in by the registry: the plugin that registered it
+    # and the pip distribution that installed that plugin, with its version: a repo records
+    # them in config.json, so a user without the plugin is told what to install
+    distribution: str = ""
+    distribution_version: str = ""
 
     def __post_init__(self) -> None:
         _check_name("architecture", self.name)
@@ -163,6 +167,7 @@ class DatasetEntry:
     homepage: str = ""
     locate: str = ""
     how_to_get: str = ""  # one line: what to install or download when it is missing
+    hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     plugin: str = ""
 
     def __post_init__(self) -> None:

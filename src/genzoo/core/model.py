@@ -36,6 +36,16 @@ class ZooModel(nn.ModuleDict):
         self.name = name
         self.architecture = architecture
         self.config = dict(config)
+        # the pip distribution (and version) whose plugin provides the architecture;
+        # `build` fills it in from the registry, and a written repo records it
+        self.provider: dict[str, str] = {}
+
+    def replaced(self, **components: nn.Module) -> ZooModel:
+        """The same model (name, architecture, config, provider) with some components
+        swapped, e.g. a trainer's weight average in place of the trained generator."""
+        model = ZooModel(self.name, self.architecture, self.config, {**self, **components})
+        model.provider = dict(self.provider)
+        return model
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}, architecture={self.architecture!r}"
@@ -78,7 +88,13 @@ def build(
             raise BadInputError(
                 f"cannot build the {role} of {architecture.name!r}: {reason}"
             ) from err
-    return model_class(name or architecture.name, architecture.name, config, components)
+    model = model_class(name or architecture.name, architecture.name, config, components)
+    if architecture.distribution:
+        model.provider = {
+            "distribution": architecture.distribution,
+            "version": architecture.distribution_version,
+        }
+    return model
 
 
 @contextmanager

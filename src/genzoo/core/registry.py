@@ -52,8 +52,9 @@ class Registry:
         # (plugin, resolve): architectures made on demand for names nobody registered
         self.resolvers: list[tuple[str, Callable[[str], Architecture | None]]] = []
 
-    def add(self, entry: Entry, plugin: str) -> Entry:
-        """Register `entry` on behalf of `plugin`; a taken name raises `RegistrationError`."""
+    def add(self, entry: Entry, plugin: str, distribution: tuple[str, str] = ("", "")) -> Entry:
+        """Register `entry` on behalf of `plugin` (installed by `distribution`: its name and
+        version); a taken name raises `RegistrationError`."""
         kind = _KIND.get(type(entry))
         if kind is None:
             raise RegistrationError(
@@ -70,6 +71,9 @@ class Registry:
                     f"the one from {plugin!r} is ignored"
                 )
         stamped = dataclasses.replace(entry, plugin=plugin)
+        if isinstance(stamped, Architecture) and distribution[0]:
+            name, version = distribution
+            stamped = dataclasses.replace(stamped, distribution=name, distribution_version=version)
         table[entry.name] = stamped
         return stamped
 

@@ -71,6 +71,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             description="Zalando's 70,000 28x28 grayscale fashion images in 10 classes",
             license="mit",
             homepage="https://github.com/zalandoresearch/fashion-mnist",
+            hub_id="zalando-datasets/fashion_mnist",
         )
     )
     register(
@@ -82,6 +83,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             description="LeCun's 70,000 28x28 handwritten digits; read from IDX files you provide",
             license="cc-by-sa-3.0",
             homepage="http://yann.lecun.com/exdb/mnist/",
+            hub_id="ylecun/mnist",
         )
     )
     register(

@@ -8,6 +8,7 @@ in its `PluginInfo` and left out, and everything else keeps working.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib
 import os
@@ -260,7 +261,7 @@ def _fill_registry(plugins: Plugins) -> None:
                 continue
             for entry in entries:
                 try:
-                    plugins.registry.add(entry, plugin=info.name)
+                    plugins.registry.add(entry, info.name, (info.distribution, info.version))
                 except RegistrationError as err:
                     info.fail(hook, err)
                 else:
@@ -275,6 +276,10 @@ def _resolver(info: PluginInfo, impl: Callable[..., Any]) -> Callable[[str], Arc
         try:
             with info.running():
                 found: Architecture | None = impl(name=name)
+            if isinstance(found, Architecture):
+                found = dataclasses.replace(
+                    found, distribution=info.distribution, distribution_version=info.version
+                )
         except GenzooError:
             raise  # the plugin's own one-line answer, e.g. an unknown name with suggestions
         except PLUGIN_FAILURES as err:

@@ -140,6 +140,4 @@ class AdversarialTrainer(Trainer):
         """The model with the averaged generator, when averaging is on."""
         if self.ema is None:
             return self.model
-        components = dict(self.model.items())
-        components["generator"] = self.ema.average
-        return ZooModel(self.model.name, self.model.architecture, self.model.config, components)
+        return self.model.replaced(generator=self.ema.average)

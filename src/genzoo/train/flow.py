@@ -90,7 +90,4 @@ class FlowMatchingTrainer(SingleOptimizerTrainer):
 
     def result(self) -> ZooModel:
         """The model with the averaged weights, which sample far better than the last step's."""
-        model = self.model
-        return ZooModel(
-            model.name, model.architecture, model.config, {"generator": self.ema.average}
-        )
+        return self.model.replaced(generator=self.ema.average)

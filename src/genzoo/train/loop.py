@@ -320,6 +320,7 @@ def _finish(
         description=(entry.description if entry else "")
         or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",
         dataset=recipe.dataset,
+        dataset_id=recipe.dataset_id,
         license=entry.license if entry and entry.license else "mit",
         data_license=recipe.data_license,
         paper=recipe.architecture.paper,
@@ -327,11 +328,14 @@ def _finish(
         parameters=sum(p.numel() for p in model.parameters()),
         training={
             "command": "; then ".join(
-                [f"`{run['command']}`"]
-                + [f"`{r['command']}` (from step {r['step']:,})" for r in run.get("resumed", [])]
+                [f"`{portable(run['command'])}`"]
+                + [
+                    f"`{portable(r['command'])}` (from step {r['step']:,})"
+                    for r in run.get("resumed", [])
+                ]
             ),
             "seed": str(settings.seed),
-            "data": f"{recipe.dataset}, train split, {len(data):,} images ({data.source})",
+            "data": f"{recipe.dataset}, train split, {len(data):,} images",
             "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
             f"({position.step * settings.batch_size / len(data):.1f} epochs)",
             "hyperparameters": f"{type(trainer).__name__}: "
@@ -343,6 +347,26 @@ def _finish(
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
+
+
+def portable(command: str) -> str:
+    """A command as a card may show it: a path under the working folder relative, any other
+    absolute path as .../its-name. A published card must not carry one machine's layout."""
+    here = Path.cwd()
+
+    def shown(word: str) -> str:
+        option, equals, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        if not value.startswith(os.sep):
+            return word
+        path = Path(value)
+        short = str(path.relative_to(here)) if path.is_relative_to(here) else f".../{path.name}"
+        return f"{option}{equals}{short}"
+
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: shown as typed
+        return command
+    return shlex.join(shown(word) for word in words)
 
 
 def _cpu_name() -> str:

@@ -29,6 +29,7 @@ class Recipe:
     run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed
     entry: PretrainedModel | None = None  # the named model, when trained from one
     data_license: str = ""  # the dataset's, from its registry entry, for the model card
+    dataset_id: str = ""  # and its Hub id
 
     @property
     def trainer_class(self) -> type:
@@ -76,6 +77,7 @@ def make_recipe(
             run,
             found,
             registry.dataset(found.dataset).license,
+            registry.dataset(found.dataset).hub_id,
         )
     else:
         if not dataset:
@@ -90,6 +92,7 @@ def make_recipe(
             dict(found.training),
             # an unknown dataset fails here, with suggestions
             data_license=registry.dataset(dataset).license,
+            dataset_id=registry.dataset(dataset).hub_id,
         )
     return apply(recipe, overrides or {})
 
@@ -106,6 +109,7 @@ def restore_recipe(saved: Mapping[str, Any], registry: Registry) -> Recipe:
         saved["run"],
         entry,
         registry.dataset(saved["dataset"]).license,
+        registry.dataset(saved["dataset"]).hub_id,
     )
 
 

@@ -1,10 +1,12 @@
 """The model card (README.md of a Hub repo): Hub YAML metadata plus what a user must know.
 
-The metadata is huggingface_hub's `ModelCardData` (library_name genzoo, licence,
-datasets, tags, `EvalResult` metrics), so the Hub indexes it like any other
-library's. The body is plain Markdown written here: what the model is, how it
-was trained, what it scored and how that was measured, and the sha256 of every
-weights file, which `check_repo` compares with config.json before a push.
+The metadata is huggingface_hub's `ModelCardData` (library_name genzoo, the
+pipeline_tag the Hub files the model under, licence, the dataset's Hub id, tags,
+`EvalResult` metrics with short names), so the Hub indexes it like any other
+library's; each metric's protocol is in the body's Evaluation table. The body is
+plain Markdown written here: what the model is, how it was trained, what it scored
+and how that was measured, and the sha256 of every weights file, which `check_repo`
+compares with config.json before a push.
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ class CardInfo:
     """What a card says beyond config.json. Everything is optional but the honest defaults."""
 
     description: str = ""
-    dataset: str = ""
+    dataset: str = ""  # genzoo's name, e.g. fashion-mnist
+    dataset_id: str = ""  # the dataset's Hub id, e.g. zalando-datasets/fashion_mnist
     license: str = "mit"  # the weights'
     data_license: str = ""  # the training data's, when known
     paper: str = ""
     family: str = ""
     parameters: int | None = None
-    task: str = "unconditional-image-generation"
+    task: str = ""  # the Hub's pipeline tag; by default from the roles (see `task_of`)
     metrics: Sequence[Metric] = ()
     training: Mapping[str, str] = field(default_factory=dict)  # command, seed, data, hardware, time
     intended_use: str = "Research and teaching: sampling, evaluation baselines, plugin examples."
@@ -58,18 +61,32 @@ class CardInfo:
     tags: Sequence[str] = ()
 
 
+def task_of(roles: Sequence[str]) -> str:
+    """The Hub pipeline tag of a repo with these components."""
+    return "image-classification" if "classifier" in roles else "unconditional-image-generation"
+
+
 def render_card(
-    name: str, architecture: str, sha256: Mapping[str, str], info: CardInfo, samples: bool
+    name: str,
+    architecture: str,
+    sha256: Mapping[str, str],
+    info: CardInfo,
+    samples: bool,
+    install: str = "genzoo",
 ) -> str:
-    """The full README.md text: YAML front matter, then the Markdown body."""
+    """The full README.md text: YAML front matter, then the Markdown body. `install` is
+    what `pip install` needs: genzoo, and the distribution of the architecture's plugin."""
     from huggingface_hub import ModelCardData
 
     roles = sorted(sha256)
-    results = _eval_results(info.metrics, info.dataset, info.task)
+    task = info.task or task_of(roles)
+    dataset = info.dataset_id or info.dataset
+    results = _eval_results(info.metrics, dataset, task, info.dataset)
     data = ModelCardData(
         library_name="genzoo",
+        pipeline_tag=task,
         license=info.license or None,
-        datasets=[info.dataset] if info.dataset else None,
+        datasets=[dataset] if dataset else None,
         tags=_unique(["genzoo", architecture, info.family, *info.tags]),
         model_name=name,
         eval_results=results or None,
@@ -77,7 +94,7 @@ def render_card(
     body = [f"# {name}", "", info.description or f"A genzoo `{architecture}` model.", ""]
     if samples:
         body += ["![samples](samples.png)", ""]
-    body += ["## Use", "", "```bash", "pip install genzoo"]
+    body += ["## Use", "", "```bash", f"pip install {install}"]
     body += [f"genzoo pull {name}   # or hf-hub:<org>/<repo> when no plugin registers {name}"]
     if samples:
         body += [f"genzoo sample {name} -n 64 --seed 0 -o grid.png"]
@@ -108,7 +125,12 @@ def _licences(info: CardInfo) -> str:
 
 
 def with_metrics(
-    text: str, metrics: Sequence[Metric], dataset: str, task: str, figures: Sequence[str] = ()
+    text: str,
+    metrics: Sequence[Metric],
+    dataset: str,
+    task: str,
+    figures: Sequence[str] = (),
+    dataset_id: str = "",
 ) -> str:
     """The card `text` with its Hub eval results and its Evaluation section replaced;
     `figures` are image files of the repo shown in that section."""
@@ -117,7 +139,8 @@ def with_metrics(
     card = ModelCard(text, ignore_metadata_errors=True)
     data = card.data
     assert isinstance(data, ModelCardData)
-    data.eval_results = _eval_results(metrics, dataset, task) or None
+    data.eval_results = _eval_results(metrics, dataset_id or dataset, task, dataset) or None
+    data.pipeline_tag = data.pipeline_tag or task
     data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
     shown = [f"![{Path(name).stem}]({name})" for name in figures]
     section = "## Evaluation\n\n" + "\n".join([*_metric_rows(metrics), "", *shown]).strip() + "\n\n"
@@ -126,18 +149,21 @@ def with_metrics(
     return str(card)
 
 
-def _eval_results(metrics: Sequence[Metric], dataset: str, task: str) -> list[EvalResult]:
+def _eval_results(
+    metrics: Sequence[Metric], dataset_id: str, task: str, dataset: str = ""
+) -> list[EvalResult]:
+    """The Hub's model-index entries: short metric names (the protocol is in the body)."""
     from huggingface_hub import EvalResult
 
     return [
         EvalResult(
             task_type=task,
-            dataset_type=dataset or "unknown",
-            dataset_name=dataset or "unknown",
+            dataset_type=dataset_id or "unknown",
+            dataset_name=dataset or dataset_id or "unknown",
             dataset_split=metric.split,
             metric_type=metric.name,
             metric_value=metric.value,
-            metric_name=f"{metric.name} ({metric.protocol})",
+            metric_name=metric.name,
         )
         for metric in metrics
     ]

@@ -104,6 +104,7 @@ def _config(ref: RepoRef) -> Path:
     except GenzooError:
         if constants.HF_HUB_OFFLINE:
             raise
+        _evict(path)
         path = _download(ref, CONFIG_FILE, force=True)
     return path
 
@@ -115,6 +116,7 @@ def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
     path = _download(ref, filename)
     actual = file_sha256(path)
     if actual != expected and not constants.HF_HUB_OFFLINE:
+        _evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
         path = _download(ref, filename, force=True)
         actual = file_sha256(path)
     if actual == expected:
@@ -168,8 +170,8 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
                 force_download=force,
             )
         except Exception as err:
-            if pause is not None and _status(err) in TRANSIENT_STATUSES:
-                _log.warning("%s answered %s; trying again", filename, _status(err))
+            if pause is not None and (status := _transient(err)):
+                _log.warning("%s answered %s; trying again", filename, status)
                 time.sleep(pause)
                 continue
             problem = _explain(err, ref, filename)
@@ -180,13 +182,16 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
     raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _status(err: BaseException) -> int | None:
-    """The HTTP status a failed download got, also when huggingface_hub wrapped it."""
+def _transient(err: BaseException) -> int | None:
+    """The status of a file GET that failed with a transient server error, also when
+    huggingface_hub wrapped it; None otherwise (a HEAD: huggingface_hub retried it already)."""
     from huggingface_hub.errors import HfHubHTTPError
 
     for cause in (err, err.__cause__):
         if isinstance(cause, HfHubHTTPError) and cause.response is not None:
-            return int(cause.response.status_code)
+            status, request = cause.response.status_code, cause.response.request
+            if status in TRANSIENT_STATUSES and request is not None and request.method == "GET":
+                return int(status)
     return None
 
 

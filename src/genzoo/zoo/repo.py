@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import uuid
 from collections.abc import Iterator, Mapping
@@ -30,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genzoo.core import ROLES, GenzooError, Registry
-from genzoo.core.entries import SHA256
+from genzoo.core import ROLES, GenzooError, Registry, UnknownNameError
+from genzoo.core.entries import SHA256, Architecture
 from genzoo.zoo.source import Roles, choose_roles
 
 if TYPE_CHECKING:
@@ -108,9 +109,11 @@ class RepoConfig:
     sha256: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
     golden: Mapping[str, list[float]] = field(default_factory=dict)  # see `golden`
+    # {"distribution": pip name, "version": ...} of the plugin providing the architecture
+    provided_by: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "library": "genzoo",
             "name": self.name,
             "architecture": self.architecture,
@@ -118,6 +121,16 @@ class RepoConfig:
             "sha256": dict(self.sha256),
             "golden": dict(self.golden),
         }
+        if self.provided_by:
+            data["provided_by"] = dict(self.provided_by)
+        return data
+
+    @property
+    def install(self) -> str:
+        """What `pip install` needs for this repo's architecture: genzoo, and the plugin's
+        distribution when another one provides it."""
+        distribution = self.provided_by.get("distribution", "genzoo")
+        return "genzoo" if distribution == "genzoo" else f"genzoo {distribution}"
 
 
 def read_config(folder: Path) -> RepoConfig:
@@ -147,7 +160,22 @@ def read_config(folder: Path) -> RepoConfig:
         data.get("sha256", {}),
         data.get("name", ""),
         golden if isinstance(golden, dict) else {},
+        _provider(data.get("provided_by")),
     )
+
+
+_DISTRIBUTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # PEP 508 names, bounded
+
+
+def _provider(value: Any) -> dict[str, str]:
+    """`provided_by` as written by `write_repo`; anything else is ignored, never shown as is
+    (it ends up in a `pip install` line)."""
+    if not isinstance(value, dict):
+        return {}
+    name, version = value.get("distribution"), value.get("version", "")
+    if not (isinstance(name, str) and _DISTRIBUTION.match(name) and isinstance(version, str)):
+        return {}
+    return {"distribution": name, "version": version[:50]}
 
 
 def parse_json(text: bytes, path: Path) -> Any:
@@ -187,7 +215,7 @@ def write_repo(
             save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)
     probes = {role: golden.probe(module) for role, module in model.items()}
-    repo = RepoConfig(model.architecture, model.config, digests, model.name, probes)
+    repo = RepoConfig(model.architecture, model.config, digests, model.name, probes, model.provider)
     with atomic_path(folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")
     images = samples if samples is not None else preview_images(model)
@@ -195,7 +223,12 @@ def write_repo(
         with atomic_path(folder / SAMPLES_FILE) as tmp:
             save_grid(images, tmp)
     text = render_card(
-        model.name, model.architecture, digests, card or CardInfo(), images is not None
+        model.name,
+        model.architecture,
+        digests,
+        card or CardInfo(),
+        images is not None,
+        repo.install,
     )
     with atomic_path(folder / CARD_FILE) as tmp:
         tmp.write_text(text)
@@ -279,7 +312,7 @@ def load_repo(
             verify(path, pins[role])
     from genzoo.core.model import ZooModel, build, skipping_init  # torch: pull must not
 
-    architecture = registry.architecture(repo.architecture)
+    architecture = _architecture(registry, repo, folder)
     name = repo.name or folder.name
     # The config is untrusted: a 1 KB one can name a 27 GB network. Build it on the meta
     # device first (no memory), and compare its tensors with the files' headers.
@@ -300,6 +333,22 @@ def load_repo(
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
+
+
+def _architecture(registry: Registry, repo: RepoConfig, folder: Path) -> Architecture:
+    """The repo's architecture; when no installed plugin has it, the error names the
+    distribution that config.json says provides it."""
+    try:
+        return registry.architecture(repo.architecture)
+    except UnknownNameError:
+        provider = repo.provided_by.get("distribution", "genzoo")
+        if provider == "genzoo":
+            raise
+        version = repo.provided_by.get("version")
+        raise GenzooError(
+            f"{folder.name} needs the architecture {repo.architecture!r}, provided by the "
+            f"package {provider}{f' {version}' if version else ''}: pip install {provider}"
+        ) from None
 
 
 MAX_HEADER_BYTES = 16 << 20  # a safetensors header lists names, dtypes, shapes and offsets

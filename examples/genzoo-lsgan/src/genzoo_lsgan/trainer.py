@@ -6,12 +6,19 @@ Everything else (optimizers, EMA, checkpoints, DDP) is genzoo's adversarial trai
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from torch import Tensor
 
 from genzoo.train.adversarial import AdversarialTrainer
 
 
 class LeastSquaresTrainer(AdversarialTrainer):
+    # every adversarial setting but `loss`: this objective is the loss
+    defaults: ClassVar[dict[str, Any]] = {
+        k: v for k, v in AdversarialTrainer.defaults.items() if k != "loss"
+    }
+
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         return 0.5 * ((real_scores - 1).square().mean() + fake_scores.square().mean())
 
