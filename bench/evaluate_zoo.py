@@ -93,7 +93,9 @@ def main() -> None:
             rows.append(row)
             print(_line(row), flush=True)
         if args.write and isinstance(source, LocalRepo):
-            store_metrics(source.folder, stored, "fashion-mnist", False, [])
+            store_metrics(
+                source.folder, stored, "fashion-mnist", False, [], "zalando-datasets/fashion_mnist"
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 
