@@ -467,3 +467,36 @@ def test_a_snapshot_entry_replaced_by_a_plain_file_is_fetched_again(
     result = genzoo_cli(pinned, "pull", "tiny-dcgan")
     assert result.returncode == 0, result.stderr
     assert (snapshot(env) / name).read_bytes() == good
+
+
+def test_load_takes_the_hub_options_huggingface_hub_users_know(env, tmp_path):
+    """cache_dir, local_files_only, revision and token, as hf_hub_download takes them."""
+    other = tmp_path / "other-cache"
+    script = f"""
+import genzoo, huggingface_hub
+from genzoo.core import GenzooError, BadInputError
+name = "hf-hub:genzoo-test/tiny-cdcgan"
+try:
+    genzoo.load(name, local_files_only=True, cache_dir={str(other)!r})
+except GenzooError as err:
+    print("refused:", "local_files_only is set" in str(err))
+model = genzoo.load(name, cache_dir={str(other)!r}, token="hf_fixture")
+print("loaded:", model.generator.num_classes)
+print("cached:", genzoo.load(name, local_files_only=True, cache_dir={str(other)!r}) is not None)
+try:
+    genzoo.load(name, revision="no-such-branch", cache_dir={str(other)!r})
+except GenzooError as err:
+    # the Hub says "no such revision"; olah answers a missing branch like a missing repo
+    print("revision:", "genzoo-test/tiny-cdcgan" in str(err))
+try:
+    genzoo.load(".", revision="v1")
+except BadInputError as err:
+    print("folder:", "has no revisions" in str(err))
+"""
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:5] == [
+        "refused: True", "loaded: 3", "cached: True", "revision: True", "folder: True"
+    ]  # fmt: skip
+    assert list(other.glob("models--genzoo-test--tiny-cdcgan/snapshots/*/config.json"))
+    assert not (Path(env["HF_HOME"]) / "hub" / "models--genzoo-test--tiny-cdcgan").exists()

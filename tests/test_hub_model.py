@@ -48,3 +48,26 @@ def test_push_to_hub_uploads_a_complete_repo(tmp_path: Path, monkeypatch: pytest
     assert sent["problems"] == [] and sent["repo_id"] == "me/tiny" and sent["private"] is True
     assert {"config.json", "generator.safetensors", "README.md"} <= set(sent["files"])  # type: ignore[arg-type]
     assert sent["message"] == "first" and sent["name"] == "dcgan"
+
+
+def test_load_hands_token_and_cache_dir_to_huggingface_hub(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def download(repo_id, filename, **kwargs):
+        seen.update(kwargs, repo_id=repo_id)
+        raise Stop
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    with pytest.raises(Stop):
+        genzoo.load("hf-hub:me/private-gan", token="hf_secret", cache_dir=tmp_path, revision="v2")
+    assert (seen["repo_id"], seen["token"], seen["cache_dir"]) == (
+        "me/private-gan",
+        "hf_secret",
+        tmp_path,
+    )
+    assert (seen["revision"], seen["local_files_only"]) == ("v2", False)

@@ -32,6 +32,8 @@ from genzoo.core.version import __version__
 from genzoo.plugins import hookimpl, installed
 
 if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
+    from pathlib import Path
+
     import torch
 
     from genzoo.core.conformance import check_component, check_model
@@ -118,18 +120,38 @@ def load(
     roles: Roles = None,
     device: str | torch.device | None = None,
     dtype: str | torch.dtype | None = None,
+    *,
+    revision: str | None = None,
+    token: str | bool | None = None,
+    local_files_only: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> HubModel:
     """Load a pretrained model with verified weights, pulling it into the HF cache if needed.
 
     `name` is a registered model (`dcgan-fashion-mnist`), a Hub repo (`hf-hub:org/name@rev`
     or plainly `org/name`) or a repo folder; `genzoo.zoo.source` gives the precedence.
     Returns the components (all, or `roles`) in eval mode on `device`, in `dtype`.
+    The Hub options mean what they mean to `huggingface_hub.hf_hub_download`: `revision`
+    (a branch, tag or commit; a registered model's pins still apply), `token` (default:
+    HF_TOKEN or the saved login), `local_files_only` (the cache only, like HF_HUB_OFFLINE),
+    `cache_dir` (default: the shared HF cache).
     """
+    import dataclasses
+    from pathlib import Path
+
+    from genzoo.zoo.cache import HubAccess, hub_access
     from genzoo.zoo.load import load as load_source
-    from genzoo.zoo.source import locate
+    from genzoo.zoo.source import LocalRepo, locate
 
     found = registry()
-    return cast("HubModel", load_source(locate(name, found), found, roles, device, dtype))
+    source = locate(name, found)
+    if revision is not None:
+        if isinstance(source, LocalRepo):
+            raise BadInputError(f"{name} is a folder on this machine: it has no revisions")
+        source = dataclasses.replace(source, revision=revision)
+    access = HubAccess(None if cache_dir is None else Path(cache_dir), token, local_files_only)
+    with hub_access(access):
+        return cast("HubModel", load_source(source, found, roles, device, dtype))
 
 
 #: The name Hugging Face libraries use for `load`.

@@ -8,9 +8,13 @@ fast; tests check it against `huggingface_hub.try_to_load_from_cache`.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import BadInputError
@@ -50,11 +54,53 @@ def check_endpoint() -> None:
         )
 
 
+@dataclass(frozen=True)
+class HubAccess:
+    """How this call reaches the Hub, as `hf_hub_download` takes it: which cache folder
+    (None: HF_HUB_CACHE), which token (None: HF_TOKEN or the saved login), and whether
+    only cached files may be used. Set for one `genzoo.load` by `hub_access`."""
+
+    cache_dir: Path | None = None
+    token: str | bool | None = None
+    local_files_only: bool = False
+
+
+_ACCESS: ContextVar[HubAccess | None] = ContextVar("genzoo_hub_access", default=None)
+
+
+@contextlib.contextmanager
+def hub_access(access: HubAccess) -> Iterator[None]:
+    """Use `access` for every download and cache lookup inside the block."""
+    reset = _ACCESS.set(access)
+    try:
+        yield
+    finally:
+        _ACCESS.reset(reset)
+
+
+def current_access() -> HubAccess:
+    return _ACCESS.get() or HubAccess()
+
+
+def offline() -> bool:
+    """Whether only the cache may be used: HF_HUB_OFFLINE, or local_files_only for this call."""
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE) or current_access().local_files_only
+
+
+def offline_reason() -> str:
+    from huggingface_hub import constants
+
+    return "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "local_files_only is set"
+
+
 def hub_cache() -> Path:
-    """The HF hub cache folder (honours HF_HOME and HF_HUB_CACHE)."""
+    """The HF hub cache folder (honours HF_HOME and HF_HUB_CACHE, or this call's cache_dir)."""
     from huggingface_hub import constants  # cheap: environment and paths only
 
-    return Path(constants.HF_HUB_CACHE)
+    cache_dir = current_access().cache_dir
+    return Path(cache_dir) if cache_dir is not None else Path(constants.HF_HUB_CACHE)
 
 
 def repo_folder(repo_id: str, cache: Path | None = None) -> Path:

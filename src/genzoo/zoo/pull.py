@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import GenzooError
-from genzoo.zoo.cache import hub_cache, snapshot_dir
+from genzoo.zoo.cache import current_access, hub_cache, offline, offline_reason, snapshot_dir
 from genzoo.zoo.repo import (
     CONFIG_FILE,
     EXTRA_FILES,
@@ -94,15 +94,13 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
 def _config(ref: RepoRef) -> Path:
     """config.json, verified against its pin; an unpinned one is fetched once more when the
     cached copy does not parse."""
-    from huggingface_hub import constants
-
     if ref.config_pin is not None:
         return _fetch_file(ref, CONFIG_FILE, ref.config_pin)
     path = _download(ref, CONFIG_FILE)
     try:
         read_config(path.parent)
     except GenzooError:
-        if constants.HF_HUB_OFFLINE:
+        if offline():
             raise
         _evict(path)
         path = _download(ref, CONFIG_FILE, force=True)
@@ -111,21 +109,19 @@ def _config(ref: RepoRef) -> Path:
 
 def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
     """Download a pinned file; a hash mismatch is fetched once more, then evicted and reported."""
-    from huggingface_hub import constants
-
     path = _download(ref, filename)
     actual = file_sha256(path)
-    if actual != expected and not constants.HF_HUB_OFFLINE:
+    if actual != expected and not offline():
         _evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
         path = _download(ref, filename, force=True)
         actual = file_sha256(path)
     if actual == expected:
         return path
     _evict(path)  # never leave bytes in the cache that are not the pinned ones
-    if constants.HF_HUB_OFFLINE:
+    if offline():
         raise IntegrityError(
             f"{path} has sha256 {actual}, expected {expected}: the cached file is corrupt and "
-            f"was removed. HF_HUB_OFFLINE is set, so it cannot be fetched again now: run "
+            f"was removed. {offline_reason()}, so it cannot be fetched again now: run "
             f"`genzoo pull {ref.name}` online, or `genzoo pull {ref.name} --from DIR`"
         )
     raise IntegrityError(
@@ -159,6 +155,7 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
 
     from genzoo.core.version import __version__
 
+    access = current_access()
     for pause in (*RETRY_PAUSES, None):
         try:
             path = hf_hub_download(
@@ -168,6 +165,9 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
                 library_name="genzoo",
                 library_version=__version__,
                 force_download=force,
+                cache_dir=hub_cache(),
+                token=access.token,
+                local_files_only=access.local_files_only,
             )
         except Exception as err:
             if pause is not None and (status := _transient(err)):
@@ -230,8 +230,7 @@ def _explain(err: Exception, ref: RepoRef, filename: str) -> GenzooError | None:
         )
     if isinstance(err, (OfflineModeIsEnabled, LocalEntryNotFoundError)):
         # huggingface_hub also reports an unreachable server this way when nothing is cached
-        offline = constants.HF_HUB_OFFLINE
-        reason = "HF_HUB_OFFLINE is set" if offline else f"{endpoint} cannot be reached"
+        reason = offline_reason() if offline() else f"{endpoint} cannot be reached"
         return NotCachedError(_not_cached(ref, filename, reason))
     if isinstance(err, OSError) or type(err).__module__.startswith(("httpx", "httpcore")):
         # a connection lost for good mid-download (huggingface_hub retried and resumed first)
