@@ -149,3 +149,12 @@ def test_a_full_disk_while_training_is_one_line(
     assert result.exit_code == 1, result.output
     assert result.stderr.strip() == f"error: No space left on device: {tmp_path / 'run'}"
     assert not list((tmp_path / "run" / TRAINING_DIR).glob(".*.tmp"))  # no half checkpoint
+
+
+def test_progress_in_a_pipe_is_whole_lines(tmp_path: Path, idx_dir: Path):
+    result = _train_cli("--data", str(idx_dir), "--out", str(tmp_path / "run"), "--max-steps", "3",
+                        "--batch-size", "8")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("step 1/3 (33%) d_loss ") and lines[0].endswith(" left")
+    assert lines[-1].startswith("step 3/3 (100%) d_loss ") and "img/s, 0:00 left" in lines[-1]

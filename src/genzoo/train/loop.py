@@ -22,7 +22,7 @@ import platform
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -386,9 +386,17 @@ def _command() -> str:
 
 @contextmanager
 def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
-    """A rich progress bar; yields `advance(text | None)`."""
+    """Progress on stderr; yields `advance(text | None)`. A terminal gets a rich bar; a
+    pipe or a log file gets a plain line at most every PIPE_SECONDS (a bar redrawn in a
+    file is one cut-off line at the end)."""
     if not enabled:
         yield lambda text: None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _plain_progress(total, done)
         return
     from rich.progress import (
         BarColumn,
@@ -405,7 +413,7 @@ def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
         TimeRemainingColumn(),
         TextColumn("{task.fields[status]}"),
     )
-    with Progress(*columns, transient=False) as bar:
+    with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("train", total=total, completed=done, status="")
 
         def advance(text: str | None) -> None:
@@ -415,6 +423,36 @@ def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
                 bar.update(task, advance=1)
 
         yield advance
+
+
+PIPE_SECONDS = 30.0
+
+
+def _plain_progress(total: int, done: int) -> Callable[[str | None], None]:
+    """`advance` for a pipe: "step 1,200/4,680 (26%) d_loss 1.185 ... | 326 img/s, 3:07
+    left", one line when there is news and PIPE_SECONDS have passed, and at the end."""
+    start, first = time.perf_counter(), done
+    last = -PIPE_SECONDS
+    status = ""
+
+    def advance(text: str | None) -> None:
+        nonlocal done, last, status
+        done += 1
+        status = text or status
+        now = time.perf_counter() - start
+        if (text and now - last >= PIPE_SECONDS) or done == total:
+            left = (total - done) * now / max(done - first, 1)
+            print(f"step {done:,}/{total:,} ({done / total:.0%}) {status}, "
+                  f"{_clock(left)} left", file=sys.stderr, flush=True)  # fmt: skip
+            last = now
+
+    return advance
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @dataclass(frozen=True)
