@@ -68,3 +68,53 @@ def test_a_timm_classifier_trains_on_a_dataset(tmp_path: Path, idx_dir: Path):
     assert model.architecture == "timm/resnet18"
     assert model.classifier.class_names[:2] == ("t-shirt/top", "trouser")  # the dataset's
     assert model.classifier(torch.zeros(3, 1, 12, 12)).shape == (3, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "input_size"),
+    [
+        ("timm/convnext_atto", (32, 32)),  # nothing of 28x28 survives its downsamplings: resized
+        ("timm/vit_tiny_patch16_224", (28, 28)),  # made for 28x28 (img_size=)
+        ("timm-features/efficientnet_b0", (28, 28)),  # runs as it is
+    ],
+)
+def test_every_timm_architecture_runs_on_the_size_it_is_given(name, input_size):
+    model = genzoo.build(name)
+    check_model(model)
+    (module,) = model.values()
+    assert module.input_size == input_size
+    assert module(torch.zeros(3, 1, 28, 28)).shape[0] == 3
+    larger = genzoo.build(name, image_shape=[3, 40, 40])
+    (module,) = larger.values()
+    assert module(torch.zeros(2, 3, 40, 40)).shape[0] == 2
+
+
+def test_check_model_names_a_components_own_failure():
+    from genzoo.core import ConformanceError
+
+    class Broken(Classifier):
+        image_shape = (1, 28, 28)
+        class_names = ("a", "b")
+
+        def forward(self, images):
+            raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (2x48 and 12x2)")
+
+        def features(self, images):
+            return images.flatten(1)
+
+    from genzoo.core.model import ZooModel
+
+    with pytest.raises(ConformanceError, match="the classifier failed its checks: RuntimeError: "):
+        check_model(ZooModel("broken", "x", {}, {"classifier": Broken()}))
+
+
+def test_a_timm_pattern_lists_timms_names():
+    app = make_app(installed())
+    shown = CliRunner().invoke(app, ["list", "timm/convnext_at*", "-a", "--json"])
+    assert shown.exit_code == 0, shown.output
+    import json
+
+    names = [row["name"] for row in json.loads(shown.stdout)]
+    assert "timm/convnext_atto" in names and all(n.startswith("timm/convnext_at") for n in names)
+    other = CliRunner().invoke(app, ["list", "timm-features/resnet1*", "-a", "--json"])
+    assert "timm-features/resnet18" in [row["name"] for row in json.loads(other.stdout)]

@@ -96,7 +96,13 @@ def check_component(role: str, module: nn.Module) -> None:
     if not isinstance(module, interface):
         raise ConformanceError(f"the {role} must subclass genzoo.{interface.__name__}")
     with evaluating(module):
-        CHECKS[role](module)
+        try:
+            CHECKS[role](module)
+        except ConformanceError:
+            raise
+        except Exception as err:  # the component's own failure is the finding: named, one line
+            reason = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+            raise ConformanceError(f"the {role} failed its checks: {reason}") from err
 
 
 def check_model(model: ZooModel) -> None:

@@ -51,6 +51,8 @@ class Registry:
         self.datasets: dict[str, DatasetEntry] = {}
         # (plugin, resolve): architectures made on demand for names nobody registered
         self.resolvers: list[tuple[str, Callable[[str], Architecture | None]]] = []
+        # (plugin, names): the names of such architectures that match a wildcard pattern
+        self.listers: list[tuple[str, Callable[[str], list[str]]]] = []
 
     def add(self, entry: Entry, plugin: str, distribution: tuple[str, str] = ("", "")) -> Entry:
         """Register `entry` on behalf of `plugin` (installed by `distribution`: its name and
@@ -143,8 +145,19 @@ class Registry:
     def find_architectures(
         self, pattern: str | None = None, *, family: str | None = None, plugin: str | None = None
     ) -> list[Architecture]:
-        """Architectures matching a wildcard `pattern` and the given filters, sorted by name."""
-        found = _match(self.architectures, "architecture", pattern)
+        """Architectures matching a wildcard `pattern` and the given filters, sorted by name;
+        with a pattern, those that plugins make on demand too (e.g. `timm/conv*`)."""
+        if pattern is not None and not has_wildcard(pattern):
+            check_pattern(pattern)
+            found = [self.architecture(pattern.lower())]
+        else:
+            if pattern is not None:
+                check_pattern(pattern)
+                for _, names in self.listers:
+                    for name in names(pattern.lower()):
+                        if name not in self.architectures:
+                            self._resolve(name)
+            found = _match(self.architectures, "architecture", pattern)
         if family is not None:
             _known("family", family, self.families())
             found = [a for a in found if a.family == family]

@@ -60,6 +60,14 @@ def resolve_architecture(name: str) -> Architecture | None:
 
 
 @hookspec
+def list_on_demand(pattern: str) -> list[str]:
+    """The names this plugin's `resolve_architecture` would make that match the wildcard
+    `pattern` (e.g. `timm/conv*`), so that `genzoo list -a PATTERN` shows them; [] when
+    the pattern is not this plugin's. Asked only for a pattern, never for the full list.
+    """
+
+
+@hookspec
 def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
     """Call `register(DatasetEntry(...))` once per dataset the plugin can read."""
 

@@ -81,15 +81,17 @@ class PluginInfo:
     seconds: float = 0.0  # spent in its import and hooks
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
+    def running(self, counted: bool = True) -> Iterator[None]:
         """Where the plugin's own code runs: what it prints goes to stderr (stdout is the
-        command's, e.g. --json output), and its time is counted."""
+        command's, e.g. --json output), and its time is counted as loading time (not for
+        the on-demand hooks, which run only when a command asks for their names)."""
         start = time.perf_counter()
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 yield
         finally:
-            self.seconds += time.perf_counter() - start
+            if counted:
+                self.seconds += time.perf_counter() - start
 
     def fail(self, what: str, err: BaseException) -> None:
         message = " ".join(f"{what}: {type(err).__name__}: {err}".split())
@@ -268,13 +270,28 @@ def _fill_registry(plugins: Plugins) -> None:
                     info.registered.setdefault(kind, []).append(entry.name)
     for info, impl in plugins._impls("resolve_architecture"):
         plugins.registry.resolvers.append((info.name, _resolver(info, impl)))
+    for info, impl in plugins._impls("list_on_demand"):
+        plugins.registry.listers.append((info.name, _lister(info, impl)))
     _drop_unlinked_models(plugins)
+
+
+def _lister(info: PluginInfo, impl: Callable[..., Any]) -> Callable[[str], list[str]]:
+    def names(pattern: str) -> list[str]:
+        try:
+            with info.running(counted=False):
+                found = impl(pattern=pattern)
+        except PLUGIN_FAILURES as err:  # the plugin's names are left out, and it is named
+            info.fail("list_on_demand raised", err)
+            return []
+        return [name for name in found or [] if isinstance(name, str)]
+
+    return names
 
 
 def _resolver(info: PluginInfo, impl: Callable[..., Any]) -> Callable[[str], Architecture | None]:
     def resolve(name: str) -> Architecture | None:
         try:
-            with info.running():
+            with info.running(counted=False):
                 found: Architecture | None = impl(name=name)
             if isinstance(found, Architecture):
                 found = dataclasses.replace(

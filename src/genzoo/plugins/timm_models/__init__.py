@@ -3,7 +3,8 @@
 `timm/<arch>` is a classifier and `timm-features/<arch>` an encoder, for every
 <arch> that `timm.list_models()` knows. They are made on demand
 (`resolve_architecture`), so listing the catalog never imports timm; only
-timm/resnet18, which a published model names, is registered up front.
+timm/resnet18, which a published model names, is registered up front. A pattern
+that names the namespace (`genzoo list -a 'timm/conv*'`) lists timm's names.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ def resolve_architecture(name: str) -> Architecture | None:
     if not timm.is_model(model_name):
         raise UnknownNameError("timm architecture", model_name, timm.list_models())
     return timm_architecture(namespace, model_name)
+
+
+@hookimpl
+def list_on_demand(pattern: str) -> list[str]:
+    namespace, _, model_pattern = pattern.partition("/")
+    if namespace not in _KINDS or not model_pattern:
+        return []
+    import timm
+
+    return [f"{namespace}/{name}" for name in timm.list_models(model_pattern)]
 
 
 @hookimpl
