@@ -60,7 +60,7 @@ def resolve_architecture(name: str) -> Architecture | None:
 
 
 @hookspec
-def list_on_demand(pattern: str) -> list[str]:
+def list_on_demand(pattern: str) -> list[str]:  # type: ignore[empty-body]
     """The names this plugin's `resolve_architecture` would make that match the wildcard
     `pattern` (e.g. `timm/conv*`), so that `genzoo list -a PATTERN` shows them; [] when
     the pattern is not this plugin's. Asked only for a pattern, never for the full list.
