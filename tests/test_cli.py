@@ -279,3 +279,21 @@ def test_python_api():
     assert "lenet5-fashion-mnist" in genzoo.list_models("*fashion*")
     assert genzoo.list_architectures(family="gan") == ["dcgan", "wgan-gp"]
     assert load_plugins(entry_points=[]).registry.model("dcgan-mnist").dataset == "mnist"
+
+
+def test_info_describes_a_repo_folder_and_a_model_made_on_demand(tmp_path):
+    import genzoo as zoo
+    from genzoo.zoo.repo import write_repo
+
+    folder = tmp_path / "my-gan"
+    write_repo(zoo.build("dcgan", latent_dim=8, base_channels=4), folder)
+    app = make_app(installed())
+    shown = CliRunner().invoke(app, ["info", str(folder), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert (data["kind"], data["architecture"], data["family"]) == ("repo", "dcgan", "gan")
+    assert data["components"] == ["discriminator", "generator"]
+    assert data["provided_by"] == {"distribution": "genzoo", "version": zoo.__version__}
+    assert data["pipeline_tag"] == "unconditional-image-generation"
+    timm = json.loads(CliRunner().invoke(app, ["info", "timm/convnext_atto", "--json"]).stdout)
+    assert (timm["kind"], timm["family"]) == ("architecture", "classifier")

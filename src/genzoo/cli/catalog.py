@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,7 @@ from genzoo.cli.output import (
     table,
     warn_plugin_failures,
 )
-from genzoo.core import Architecture, BadInputError, PretrainedModel, Registry
+from genzoo.core import Architecture, BadInputError, GenzooError, PretrainedModel, Registry
 from genzoo.zoo import WeightsStatus, cached_files, weights_status
 
 _STATUS_STYLE = {
@@ -103,21 +104,35 @@ def list_command(
 
 def info_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A pretrained model or an architecture.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="A model, an architecture, an hf-hub: name or a repo folder."),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show everything the registry knows about a model or an architecture.
+    """Show everything the registry knows about a model or an architecture, or what a Hub
+    repo or a repo folder says about itself (its config.json and card; no weights fetched).
 
     Examples:
 
         genzoo info dcgan
 
         genzoo info dcgan-fashion-mnist --json
+
+        genzoo info hf-hub:genzoo/flow-fashion-mnist
+
+        genzoo info runs/dcgan-fmnist
     """
     plugins = plugins_of(ctx)
     registry = plugins.registry
-    entry = registry.lookup(name)
-    if isinstance(entry, PretrainedModel):
+    if name in registry.models or name in registry.architectures:
+        entry = registry.lookup(name)
+    else:
+        entry = _repo_or_entry(name, registry)
+    data: dict[str, Any]
+    if isinstance(entry, dict):
+        data = entry
+    elif isinstance(entry, PretrainedModel):
         data = _model_json(entry, registry, detailed=True)
     else:
         data = _architecture_json(entry, registry, detailed=True)
@@ -131,6 +146,50 @@ def info_command(
     for key, value in data.items():
         grid.add_row(key, Text(_detail(value)))
     console.print(grid)
+
+
+def _repo_or_entry(name: str, registry: Registry) -> Any:
+    """What `info` shows for a name the registry does not hold: a Hub repo's or a folder's
+    own description, or the registry's entry (architectures made on demand, e.g. timm/...)."""
+    from genzoo.zoo.card import card_metadata
+    from genzoo.zoo.pull import describe
+    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, read_bounded, read_config
+    from genzoo.zoo.source import LocalRepo, RepoRef, locate
+
+    if not name.startswith("hf-hub:") and "/" not in name.strip("./") and ":" not in name:
+        return registry.lookup(name)  # an unknown plain name: suggestions
+    if not name.startswith("hf-hub:") and not Path(name).exists():
+        try:
+            return registry.architecture(name)  # made on demand: timm/convnext_atto
+        except GenzooError:
+            pass  # not a plugin's name: a Hub repo id
+    source = locate(name, registry)
+    if isinstance(source, RepoRef) and source.model is not None:
+        return registry.lookup(source.model)
+    folder = source.folder if isinstance(source, LocalRepo) else describe(source)
+    repo = read_config(folder)
+    card = folder / CARD_FILE
+    text = read_bounded(card, MAX_CARD_BYTES).decode("utf-8", "replace") if card.is_file() else ""
+    meta: dict[str, Any] = card_metadata(text) if text else {}
+    family = registry.architectures.get(repo.architecture)
+    results = [r for m in meta.get("model-index") or [] for r in m.get("results", [])]
+    return {
+        "name": repo.name or folder.name,
+        "kind": "repo",
+        "source": f"{source.repo_id}@{source.revision}"
+        if isinstance(source, RepoRef)
+        else str(folder),
+        "architecture": repo.architecture,
+        "family": family.family if family else "(architecture not installed)",
+        "components": sorted(repo.sha256),
+        "provided_by": dict(repo.provided_by) or {"distribution": "genzoo"},
+        "dataset": ", ".join(meta.get("datasets") or []),
+        "license": meta.get("license", ""),
+        "pipeline_tag": meta.get("pipeline_tag", ""),
+        "metrics": {m["type"]: m["value"] for r in results for m in r.get("metrics", [])},
+        "config": dict(repo.config),
+        "sha256": dict(repo.sha256),
+    }
 
 
 def register(app: typer.Typer) -> None:

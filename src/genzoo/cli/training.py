@@ -154,7 +154,7 @@ def train_command(
             batch_size=pick("batch_size", batch_size),
             seed=pick("seed", seed),
             device=device,
-            max_steps=max_steps,
+            max_steps=max_steps or recipe.run.get("max_steps"),
             checkpoint_every=checkpoint_every,
             sample_every=sample_every,
             data_dir=data,

@@ -38,7 +38,7 @@ from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
 from genzoo.zoo.card import CardInfo
-from genzoo.zoo.repo import atomic_path, file_sha256, write_repo
+from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, atomic_path, file_sha256, write_repo
 
 TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
 CHECKPOINT = "checkpoint.pt"
@@ -124,6 +124,10 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
         if world.rank == 0:  # what a killed write of this run left: it is the only writer
             for leftover in folder.glob(".*.tmp"):
                 leftover.unlink(missing_ok=True)
+            # made from the earlier weights: a push must not carry them beside the new ones
+            # (the card and samples.png are written anew at the end)
+            for stale in (settings.out / RECONSTRUCTIONS_FILE, folder / "metrics.json"):
+                stale.unlink(missing_ok=True)
         position = _restore(folder / CHECKPOINT, trainer, rng)
         if world.rank == 0 and position.step < total:
             _note_resume(folder, position.step)

@@ -16,7 +16,7 @@ from genzoo.core import Architecture, BadInputError, GenzooError, PretrainedMode
 from genzoo.core.lazy import resolve
 
 #: Settings of the run rather than of the objective; a recipe may fix them too.
-RUN_KEYS = ("epochs", "batch_size", "seed")
+RUN_KEYS = ("epochs", "batch_size", "seed", "max_steps")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Recipe:
     dataset: str
     config: Mapping[str, Any]
     hparams: Mapping[str, Any] = field(default_factory=dict)
-    run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed
+    run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed, max_steps
     entry: PretrainedModel | None = None  # the named model, when trained from one
     data_license: str = ""  # the dataset's, from its registry entry, for the model card
     dataset_id: str = ""  # and its Hub id

@@ -21,6 +21,7 @@ from pathlib import Path
 from genzoo.core import GenzooError
 from genzoo.zoo.cache import current_access, hub_cache, offline, offline_reason, snapshot_dir
 from genzoo.zoo.repo import (
+    CARD_FILE,
     CONFIG_FILE,
     EXTRA_FILES,
     IntegrityError,
@@ -64,6 +65,23 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
         if path is not None:
             files.append(path)
     return Pulled(ref, config.parent, tuple(files), tuple(pins), downloaded=True)
+
+
+def describe(ref: RepoRef) -> Path:
+    """The snapshot folder with `ref`'s config.json (verified when pinned) and its card when
+    it has one: what `genzoo info` shows, without fetching any weights."""
+    snapshot = snapshot_dir(ref.repo_id, ref.revision)
+    config = snapshot / CONFIG_FILE if snapshot is not None else None
+    if (
+        config is not None
+        and config.is_file()
+        and (snapshot / CARD_FILE).is_file()  # type: ignore[operator]
+        and (ref.config_pin is None or file_sha256(config) == ref.config_pin)
+    ):
+        return config.parent
+    config = _config(ref)
+    _optional(ref, CARD_FILE)
+    return config.parent
 
 
 def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
