@@ -151,3 +151,28 @@ def test_evaluate_reports_the_test_set_bound_beside_the_sample_metrics(
     assert check_repo(vae) == [] and "reconstructions.png" in publishable_files(vae)
     again = runner.invoke(app, [*command, "--evaluator", str(judge), "--json", "--no-write"])
     assert json.loads(again.stdout)[0] == json.loads(result.stdout)[0]  # seeded: repeatable
+
+
+def test_an_objective_may_train_with_extra_losses_that_are_logged_not_counted():
+    import genzoo as zoo
+    from genzoo.core.interfaces import ELBOTerms
+    from genzoo.train.variational import VAEObjective, VariationalTrainer
+
+    class WithPenalty(VAEObjective):
+        def forward(self, images, rng=None):
+            terms = super().forward(images, rng)
+            return terms._replace(extra={"penalty": torch.full_like(terms.kl, 2.0)})
+
+    class PenalisedTrainer(VariationalTrainer):
+        @staticmethod
+        def objective_of(model):
+            return WithPenalty(model.encoder, model.decoder)
+
+    model = zoo.build("vae", latent_dim=4, base_channels=4, hidden_dim=8)
+    images = torch.rand(6, 1, 28, 28) * 2 - 1
+    plain = VariationalTrainer(model, {}).step(images, torch.zeros(6), torch.Generator())
+    assert set(plain) == {"loss", "reconstruction", "kl"}
+    losses = PenalisedTrainer(model, {}).step(images, torch.zeros(6), torch.Generator())
+    assert losses["penalty"] == 2.0
+    assert losses["loss"] == pytest.approx(float(losses["reconstruction"] + losses["kl"] + 2.0))
+    assert ELBOTerms(torch.zeros(1), torch.zeros(1)).extra == {}

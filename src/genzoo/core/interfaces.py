@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import torch
@@ -253,10 +254,14 @@ class Decoder(nn.Module, abc.ABC):
 
 
 class ELBOTerms(NamedTuple):
-    """The two terms of a variational model's negative evidence lower bound, per image."""
+    """The two terms of a variational model's negative evidence lower bound, per image,
+    and any `extra` losses an objective trains with beside the bound (e.g. a VQ-VAE's
+    codebook and commitment terms): each (N,), added to the training loss and logged
+    under its name, never counted in the bound `genzoo evaluate` reports."""
 
     reconstruction: Tensor  # (N,) -log p(x | z) in nats
     kl: Tensor  # (N,) KL(q(z | x) || p(z)) in nats
+    extra: Mapping[str, Tensor] = MappingProxyType({})
 
 
 class BernoulliDecoder(Decoder):

@@ -66,9 +66,13 @@ class ELBOTrainer(SingleOptimizerTrainer):
         self.model.train()
         terms: ELBOTerms = self.objective(images, rng)
         reconstruction, kl = terms.reconstruction.mean(), terms.kl.mean()
+        extra = {name: term.mean() for name, term in terms.extra.items()}
         loss = reconstruction + self.beta * kl
+        for term in extra.values():
+            loss = loss + term
         self.update(loss, self.hparams["grad_clip"])
-        return {"loss": loss.detach(), "reconstruction": reconstruction.detach(), "kl": kl.detach()}
+        logged = {"loss": loss, "reconstruction": reconstruction, "kl": kl, **extra}
+        return {name: value.detach() for name, value in logged.items()}
 
 
 def objective_for(model: ZooModel, registry: Registry) -> ELBOObjective | None:
