@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import torch
@@ -28,28 +28,26 @@ from genzoo.core.interfaces import Generator
 Velocity = Callable[[Tensor, Tensor], Tensor]  # (x_t, t) -> dx/dt
 
 
-def euler(velocity: Velocity, x: Tensor, times: Tensor) -> list[Tensor]:
-    """One network evaluation per step."""
-    states = [x]
+def euler(velocity: Velocity, x: Tensor, times: Tensor) -> Iterator[Tensor]:
+    """One network evaluation per step; yields the start, then each step's point."""
+    yield x
     for t, t_next in itertools.pairwise(times):
         x = x + (t_next - t) * velocity(x, t)
-        states.append(x)
-    return states
+        yield x
 
 
-def heun(velocity: Velocity, x: Tensor, times: Tensor) -> list[Tensor]:
+def heun(velocity: Velocity, x: Tensor, times: Tensor) -> Iterator[Tensor]:
     """Second order: an Euler step, corrected by the slope at its end (two evaluations a step;
     the last step's correction is kept, unlike EDM's, since t = 1 is no singularity here)."""
-    states = [x]
+    yield x
     for t, t_next in itertools.pairwise(times):
         slope = velocity(x, t)
         guess = x + (t_next - t) * slope
         x = x + (t_next - t) * 0.5 * (slope + velocity(guess, t_next))
-        states.append(x)
-    return states
+        yield x
 
 
-SOLVERS: Mapping[str, Callable[[Velocity, Tensor, Tensor], list[Tensor]]] = {
+SOLVERS: Mapping[str, Callable[[Velocity, Tensor, Tensor], Iterator[Tensor]]] = {
     "euler": euler,
     "heun": heun,
 }
@@ -234,18 +232,23 @@ class FlowGenerator(Generator):
         return self.unet(x, t, labels)
 
     def forward(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
-        return self.trajectory(z, labels, **options)[-1]
+        *_, image = self._integrate(z, labels, options)  # only the last point is kept
+        return image.clamp(-1, 1)
 
     def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
         """(N, latent_dim) noise -> (steps + 1, N, C, H, W): the noise, then each step's point."""
+        return torch.stack(list(self._integrate(z, labels, options))).clamp(-1, 1)
+
+    def _integrate(
+        self, z: Tensor, labels: Tensor | None, options: Mapping[str, Any]
+    ) -> Iterator[Tensor]:
         settings = {**self.defaults, **self.check_options(options)}
         if self.num_classes and labels is None:
             raise ValueError("this generator is conditional: pass labels")
         x = z.reshape(z.shape[0], *self.image_shape)
         times = torch.linspace(0, 1, settings["steps"] + 1, device=z.device, dtype=z.dtype)
         field = self._guided(labels, float(settings.get("guidance", 1.0)))
-        states = SOLVERS[settings["solver"]](field, x, times)
-        return torch.stack(states).clamp(-1, 1)
+        return SOLVERS[settings["solver"]](field, x, times)
 
     def _guided(self, labels: Tensor | None, guidance: float) -> Velocity:
         """The velocity to integrate: plain, or mixed with the unlabelled one (guidance != 1)."""
