@@ -82,3 +82,54 @@ def check_classifier(classifier: torch.nn.Module) -> None:
     with torch.inference_mode():
         predicted = classifier(to_float(test.images[:200])).argmax(1)
     assert (predicted == test.labels[:200]).float().mean() >= 0.85
+
+
+def test_an_old_card_is_restyled_to_the_hubs_spec_with_its_figures_kept():
+    from genzoo.zoo.card import card_metadata, restyle
+
+    old = """---
+datasets:
+- fashion-mnist
+library_name: genzoo
+model-index:
+- name: m
+  results:
+  - task:
+      type: unconditional-image-generation
+    dataset:
+      name: fashion-mnist
+      type: fashion-mnist
+      split: test
+    metrics:
+    - type: frechet_distance
+      value: 4.9
+      name: frechet_distance (lenet5 features; 10,000 samples)
+---
+
+# m
+
+## Training
+
+- command: `genzoo train m --out /home/someone/runs/m`
+- data: fashion-mnist, train split, 60,000 images (/usr/share/datasets/fashion-mnist)
+"""
+    new = restyle(old, "unconditional-image-generation", "zalando-datasets/fashion_mnist")
+    meta = card_metadata(new)
+    assert meta["pipeline_tag"] == "unconditional-image-generation"
+    assert meta["datasets"] == ["zalando-datasets/fashion_mnist"]
+    (metric,) = meta["model-index"][0]["results"][0]["metrics"]
+    assert metric == {"type": "frechet_distance", "value": 4.9, "name": "frechet_distance"}
+    assert "- command: `genzoo train m --out .../m`" in new
+    assert "- data: fashion-mnist, train split, 60,000 images\n" in new
+    assert restyle(new, "unconditional-image-generation", "zalando-datasets/fashion_mnist") == new
+
+
+def test_the_shipped_cards_are_in_the_current_style():
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "restyle_cards.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -155,16 +155,17 @@ def store_metrics(
     dataset_id: str = "",
 ) -> None:
     """Write `metrics` into a repo folder's card (the Hub's eval results and the Evaluation
-    section, with `figures`) and into its run record, training/metrics.json."""
+    section, with `figures`) and, for a run folder, into its record, training/metrics.json
+    (a published repo folder has no training/ and gets none)."""
     from genzoo.zoo.card import with_metrics
     from genzoo.zoo.repo import CARD_FILE
 
     task = "image-classification" if classifier else "unconditional-image-generation"
     card = folder / CARD_FILE
     card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures, dataset_id))
-    (folder / "training").mkdir(exist_ok=True)
-    record = [m.__dict__ for m in metrics]
-    (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+    if (folder / "training").is_dir():
+        record = [m.__dict__ for m in metrics]
+        (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 def _dataset_of(source: Source, registry: Registry) -> str:

@@ -37,7 +37,7 @@ from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
-from genzoo.zoo.card import CardInfo
+from genzoo.zoo.card import CardInfo, portable
 from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, atomic_path, file_sha256, write_repo
 
 TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
@@ -351,26 +351,6 @@ def _finish(
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
-
-
-def portable(command: str) -> str:
-    """A command as a card may show it: a path under the working folder relative, any other
-    absolute path as .../its-name. A published card must not carry one machine's layout."""
-    here = Path.cwd()
-
-    def shown(word: str) -> str:
-        option, equals, value = word.partition("=") if word.startswith("--") else ("", "", word)
-        if not value.startswith(os.sep):
-            return word
-        path = Path(value)
-        short = str(path.relative_to(here)) if path.is_relative_to(here) else f".../{path.name}"
-        return f"{option}{equals}{short}"
-
-    try:
-        words = shlex.split(command)
-    except ValueError:  # unbalanced quotes: shown as typed
-        return command
-    return shlex.join(shown(word) for word in words)
 
 
 def _cpu_name() -> str:

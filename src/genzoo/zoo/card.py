@@ -11,7 +11,9 @@ compares with config.json before a push.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +118,56 @@ def render_card(
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
 
 
+def portable(command: str) -> str:
+    """A command as a card may show it: a path under the working folder relative, any other
+    absolute path as .../its-name. A published card must not carry one machine's layout."""
+    here = Path.cwd()
+
+    def shown(word: str) -> str:
+        option, equals, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        if not value.startswith(os.sep):
+            return word
+        path = Path(value)
+        short = str(path.relative_to(here)) if path.is_relative_to(here) else f".../{path.name}"
+        return f"{option}{equals}{short}"
+
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: shown as typed
+        return command
+    return shlex.join(shown(word) for word in words)
+
+
+def restyle(text: str, task: str, dataset_id: str = "") -> str:
+    """A card written by an earlier genzoo brought to the current spec, figures unchanged:
+    the pipeline tag, the dataset's Hub id, short metric names, no machine paths."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    card = ModelCard(text, ignore_metadata_errors=True)
+    data = card.data
+    assert isinstance(data, ModelCardData)
+    data.pipeline_tag = task
+    if dataset_id:
+        data.datasets = [dataset_id]
+    for result in data.eval_results or []:
+        result.metric_name = result.metric_type
+        result.dataset_type = dataset_id or result.dataset_type
+    card.text = _MACHINE_LINES.sub(_portable_line, card.text)
+    return str(card)
+
+
+# a training section's command and data lines, as cards before 2026-12 wrote them
+_MACHINE_LINES = re.compile(r"^- (command|data): (.*)$", re.M)
+
+
+def _portable_line(match: re.Match[str]) -> str:
+    key, value = match.groups()
+    if key == "data":  # "fashion-mnist, train split, 60,000 images (/usr/share/...)"
+        return f"- data: {re.sub(r' [(]/[^)]*[)]$', '', value)}"
+    commands = re.sub(r"`([^`]*)`", lambda m: f"`{portable(m.group(1))}`", value)
+    return f"- command: {commands}"
+
+
 def _licences(info: CardInfo) -> str:
     """The weights' licence, genzoo's, and the data's: a user must know all three."""
     text = f"{info.license or 'unspecified'} (these weights); genzoo's code: MIT"
@@ -141,6 +193,8 @@ def with_metrics(
     assert isinstance(data, ModelCardData)
     data.eval_results = _eval_results(metrics, dataset_id or dataset, task, dataset) or None
     data.pipeline_tag = data.pipeline_tag or task
+    if dataset_id:
+        data.datasets = [dataset_id]
     data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
     shown = [f"![{Path(name).stem}]({name})" for name in figures]
     section = "## Evaluation\n\n" + "\n".join([*_metric_rows(metrics), "", *shown]).strip() + "\n\n"
