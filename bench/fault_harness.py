@@ -193,7 +193,10 @@ def scenarios(h: Harness) -> list[Scenario]:
         env = h.env(work)
         command = [sys.executable, "-m", "genzoo", "pull", "tiny-dcgan"]
         running = [
-            subprocess.Popen(command, env=env, cwd=work, stderr=subprocess.PIPE) for _ in range(2)
+            subprocess.Popen(
+                command, env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
         ]
         codes = [p.wait(timeout=120) for p in running]
         errors = "".join(p.stderr.read().decode() for p in running if p.stderr)
