@@ -500,3 +500,35 @@ except BadInputError as err:
     ]  # fmt: skip
     assert list(other.glob("models--genzoo-test--tiny-cdcgan/snapshots/*/config.json"))
     assert not (Path(env["HF_HOME"]) / "hub" / "models--genzoo-test--tiny-cdcgan").exists()
+
+
+def test_an_exported_repo_is_imported_as_the_download_left_it(env, repos, plugin_dists, tmp_path):
+    """Same commit, same blob names: the HF tools accept it (hf cache verify compares with the
+    Hub's tree at that commit) and a later online pull adds nothing."""
+    registered(plugin_dists, repos)
+    assert genzoo_cli(env, "pull", "tiny-dcgan").returncode == 0
+    carried = tmp_path / "usb"
+    assert genzoo_cli(env, "cache", "export", str(carried)).returncode == 0
+    other = {**env, "HF_HOME": str(tmp_path / "other-hf")}
+    offline = {**other, "HF_HUB_OFFLINE": "1"}
+    assert genzoo_cli(offline, "pull", "tiny-dcgan", "--from", str(carried)).returncode == 0
+
+    def layout(home: str) -> tuple:
+        cache = Path(home) / "hub" / f"models--{REPO.replace('/', '--')}"
+        return (
+            sorted(p.name for p in (cache / "snapshots").iterdir()),
+            sorted(p.name for p in (cache / "blobs").iterdir()),
+            (cache / "refs" / "main").read_text(),
+        )
+
+    downloaded = layout(env["HF_HOME"])
+    assert layout(other["HF_HOME"]) == downloaded
+    assert genzoo_cli(other, "pull", "tiny-dcgan").returncode == 0  # online: nothing new
+    assert layout(other["HF_HOME"]) == downloaded
+    # a folder whose record lies about a file is imported the plain way, never trusted
+    record = json.loads((carried / REPO / ".hf-cache.json").read_text())
+    record["blobs"]["config.json"] = "0" * 40
+    (carried / REPO / ".hf-cache.json").write_text(json.dumps(record))
+    third = {**offline, "HF_HOME": str(tmp_path / "third-hf")}
+    assert genzoo_cli(third, "pull", "tiny-dcgan", "--from", str(carried)).returncode == 0
+    assert layout(third["HF_HOME"])[0] != downloaded[0]  # a digest-named snapshot

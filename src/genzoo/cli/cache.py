@@ -181,7 +181,10 @@ def export_command(
 ) -> None:
     """Copy cached models, verified, into a folder of repos for a machine without network.
 
-    There, `genzoo pull NAME --from DIR` puts them into its own cache.
+    There, `genzoo pull NAME --from DIR` puts them into its own cache exactly as the
+    download left them here (the same commit and blob names, recorded beside each repo
+    in .hf-cache.json), so `hf cache verify` accepts them and a later online pull of the
+    same revision fetches nothing again.
 
     Example:
 

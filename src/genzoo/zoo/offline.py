@@ -5,17 +5,27 @@ files of repo `<org>/<name>` (this project's `hub/` is one; a `git clone` of
 Hub repos side by side is another). Importing writes huggingface_hub's cache
 layout (blobs, a snapshot of links, a ref), so that afterwards every tool,
 genzoo's and huggingface_hub's own with HF_HUB_OFFLINE=1, finds the files as if
-they had been downloaded. The snapshot of an import is named by a digest of its
-files, since a plain folder has no git commit.
+they had been downloaded.
+
+A folder written by `genzoo cache export` also carries `.hf-cache.json`: the commit
+the files were downloaded at and each file's blob name (the Hub's etag: a sha256 for
+LFS files, a git blob sha1 for the rest). Importing it rebuilds the cache exactly as
+the download left it, so `hf cache verify` accepts it and a later online pull of that
+revision finds everything in place (no duplicate snapshot or blob). Any other folder
+(this project's `hub/`, a copy) has no commit: its snapshot is named by a digest of its
+files, and its blobs by their sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from genzoo.core import GenzooError
 from genzoo.zoo.cache import hub_cache, is_commit, repo_folder
@@ -26,6 +36,7 @@ from genzoo.zoo.repo import (
     atomic_path,
     file_sha256,
     is_format_file,
+    read_bounded,
     read_config,
     regular_file,
     verify,
@@ -61,15 +72,20 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
             raise GenzooError(f"{folder / name} is a symbolic link; a repo folder holds files")
         regular_file(folder / name)
     digests = {name: file_sha256(folder / name) for name in names}
+    recorded = _cache_record(folder, digests)
+    if recorded is not None:
+        commit, digests = recorded["commit"], recorded["blobs"]
+    else:
+        commit = _import_commit(digests)
     cache = repo_folder(ref.repo_id, hub_cache())
-    commit = ref.revision if is_commit(ref.revision) else _import_commit(digests)
+    commit = ref.revision if is_commit(ref.revision) else commit
     snapshot = cache / "snapshots" / commit
     snapshot.mkdir(parents=True, exist_ok=True)
     (cache / "blobs").mkdir(exist_ok=True)
     files = []
     for name, digest in digests.items():
         blob = cache / "blobs" / digest
-        if not blob.is_file() or file_sha256(blob) != digest:
+        if not blob.is_file() or _etag(blob, len(digest)) != digest:
             with atomic_path(blob) as tmp:
                 shutil.copyfile(folder / name, tmp)
         _link(snapshot / name, blob)
@@ -81,9 +97,55 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
     return Pulled(ref, snapshot, tuple(files), tuple(pins), downloaded=True)
 
 
+CACHE_RECORD = ".hf-cache.json"  # beside an exported repo's files: commit and blob names
+
+
 def export_repo(pulled: Pulled, destination: Path) -> Path:
-    """Copy a verified cached repo to `destination/<org>/<name>/`; returns that folder."""
-    return write_into(destination, pulled.ref.repo_id, pulled.files)
+    """Copy a verified cached repo to `destination/<org>/<name>/`, with the record that lets
+    an import rebuild the cache as the download left it; returns that folder."""
+    folder = write_into(destination, pulled.ref.repo_id, pulled.files)
+    blobs = {path.name: Path(os.readlink(path)).name for path in pulled.files if path.is_symlink()}
+    if len(blobs) == len(pulled.files) and is_commit(pulled.snapshot.name):
+        record = {"commit": pulled.snapshot.name, "blobs": blobs}
+        with atomic_path(folder / CACHE_RECORD) as tmp:
+            tmp.write_text(json.dumps(record, indent=2) + "\n")
+    else:  # a cache of copies (no links): no blob names to carry
+        (folder / CACHE_RECORD).unlink(missing_ok=True)
+    return folder
+
+
+def _cache_record(folder: Path, digests: dict[str, str]) -> dict[str, Any] | None:
+    """The export record of `folder`, if it names every file and each blob name is the
+    file's etag (recomputed here: a record is as untrusted as the files); else None."""
+    path = folder / CACHE_RECORD
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        record = json.loads(read_bounded(path, 1 << 16))
+        commit, blobs = record["commit"], record["blobs"]
+    except (GenzooError, ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(commit, str) and is_commit(commit) and isinstance(blobs, dict)):
+        return None
+    if set(blobs) != set(digests):
+        return None
+    for name, blob in blobs.items():
+        if not (isinstance(blob, str) and _ETAG.match(blob)):
+            return None
+        if _etag(folder / name, len(blob)) != blob:
+            return None
+    return {"commit": commit, "blobs": dict(blobs)}
+
+
+_ETAG = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def _etag(path: Path, length: int) -> str:
+    """The Hub's name for a file's blob: its sha256 (64 hex, LFS) or git blob sha1 (40 hex)."""
+    if length == 64:
+        return file_sha256(path)
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def write_into(destination: Path, repo_id: str, files: Sequence[Path]) -> Path:
