@@ -62,6 +62,7 @@ def test_options_reach_the_sampler_and_seeds_hold():
     assert generator.latent_dim == 64 and dict(generator.sampling_options) == {
         "steps": 3,
         "solver": "euler",
+        "compile": "auto",
     }
     default = generator.sample(4, seed=1)
     assert torch.equal(default, generator.sample(4, seed=1, steps=3, solver="euler"))
@@ -157,3 +158,34 @@ def test_cli_sampling_options_gif_and_bad_input(flow_repo: Path, tmp_path: Path)
         result = run("sample", str(flow_repo), "-o", str(out), *args)
         assert result.exit_code == 2 and message in result.output, (args, result.output)
         assert not out.exists()
+
+
+def test_compilation_pays_only_for_large_runs_and_changes_nothing(monkeypatch):
+    """torch.compile itself takes a minute here: the test stands in an identity for it and
+    checks the policy, the padding of a short last batch, and that nothing else changes."""
+    from genzoo.plugins.flow import model as flow
+
+    compiled_batches = []
+
+    def fake_compile(module, **kwargs):
+        def run(x, t, labels):
+            compiled_batches.append(x.shape[0])
+            return module(x, t, labels)
+
+        return run
+
+    monkeypatch.setattr(flow.torch, "compile", fake_compile)
+    assert not flow.compile_pays(64, {"steps": 20, "solver": "euler"})  # a grid: eager
+    assert flow.compile_pays(10_000, {"steps": 20, "solver": "euler"})  # an evaluation
+    assert flow.compile_pays(2_000, {"steps": 10, "solver": "heun", "guidance": 2.0})
+    model = untrained()
+    generator = model.generator
+    keys = set(model.state_dict())
+    eager = generator.sample(40, seed=0, steps=3, batch_size=16, compile=False)
+    assert compiled_batches == []
+    same = generator.sample(40, seed=0, steps=3, batch_size=16, compile=True)
+    assert torch.allclose(eager, same, atol=1e-6)
+    assert set(compiled_batches) == {16}  # the last batch of 8 padded to 16: no recompiling
+    assert set(model.state_dict()) == keys
+    with pytest.raises(BadInputError, match="compile must be auto, True or False"):
+        generator.sample(2, compile="yes")
