@@ -147,3 +147,21 @@ def test_interpolate_writes_only_gifs_of_a_bounded_size(repo: Path, tmp_path: Pa
     )
     assert result.exit_code == 2 and "an animation holds at most 65,536" in result.stderr
     assert not list(tmp_path.glob("w*"))
+
+
+def test_notebook_helpers_show_a_grid_and_turn_pictures_into_input():
+    from PIL import Image
+
+    import genzoo
+
+    shown = genzoo.grid(torch.zeros(6, 1, 28, 28), columns=3)
+    assert shown.size == (3 * 30 + 2, 2 * 30 + 2) and hasattr(shown, "_repr_png_")  # inline
+    white, black = Image.new("L", (56, 40), 255), Image.new("RGB", (10, 10), (0, 0, 0))
+    batch = genzoo.to_input([white, black], (1, 28, 28))
+    assert batch.shape == (2, 1, 28, 28)
+    assert batch[0].eq(1).all() and batch[1].eq(-1).all()
+    assert genzoo.to_input(white, (3, 14, 14)).shape == (1, 3, 14, 14)
+    classifier = genzoo.build("lenet5").classifier.eval()
+    assert classifier(genzoo.to_input(white, classifier.image_shape)).shape == (1, 10)
+    with pytest.raises(ValueError, match="1 \\(grey\\) or 3 \\(RGB\\)"):
+        genzoo.to_input(white, (2, 28, 28))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
     import torch
 
     from genzoo.core.conformance import check_component, check_model
+    from genzoo.core.images import grid, to_input
     from genzoo.core.interfaces import (
         Classifier,
         Decoder,
@@ -60,6 +61,8 @@ _LAZY = {
     "ZooModel": "genzoo.core.model",
     "check_component": "genzoo.core.conformance",
     "check_model": "genzoo.core.conformance",
+    "grid": "genzoo.core.images",
+    "to_input": "genzoo.core.images",
 }
 
 

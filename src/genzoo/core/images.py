@@ -1,8 +1,11 @@
-"""Images out of tensors: [-1, 1] floats to uint8 pixels, grids, PNG files."""
+"""Images out of tensors and back: [-1, 1] floats to uint8 pixels, grids (which a notebook
+shows inline: `genzoo.grid(images)`), PNG and GIF files; and pictures (PIL images, e.g. a
+photo you opened) into a model's input (`genzoo.to_input`)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +43,26 @@ def grid(images: Tensor, columns: int | None = None, padding: int = 2) -> Image.
         canvas[top : top + height, left : left + width] = image
     array = canvas.squeeze(2).numpy() if channels == 1 else canvas.numpy()
     return Image.fromarray(array)
+
+
+def to_input(pictures: Image.Image | Sequence[Image.Image], image_shape: Sequence[int]) -> Tensor:
+    """PIL images -> (N, C, H, W) floats in [-1, 1], the input of a model whose
+    `image_shape` is (C, H, W): converted to grey (C = 1) or RGB (C = 3), resized to H x W
+    (bilinear; no crop: a picture of another aspect is squeezed, as the training data never
+    was, so crop it yourself first). E.g. `clf(genzoo.to_input(img, clf.image_shape))`."""
+    from PIL import Image
+
+    channels, height, width = (int(d) for d in image_shape)
+    if channels not in (1, 3):
+        raise ValueError(f"pictures become 1 (grey) or 3 (RGB) channels, not {channels}")
+    batch = [pictures] if isinstance(pictures, Image.Image) else list(pictures)
+    mode = "L" if channels == 1 else "RGB"
+    arrays = []
+    for picture in batch:
+        resized = picture.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+        pixels = torch.frombuffer(bytearray(resized.tobytes()), dtype=torch.uint8)
+        arrays.append(pixels.view(height, width, channels).permute(2, 0, 1))
+    return torch.stack(arrays).float() / 127.5 - 1
 
 
 def save_grid(images: Tensor, path: Path, columns: int | None = None) -> None:

@@ -256,16 +256,17 @@ class FlowGenerator(Generator):
     def _compiled_velocity(self, x: Tensor, t: Tensor, labels: Tensor | None) -> Tensor:
         """The U-Net through torch.compile, made on first use (its cost reported). Batches
         are padded to the run's batch size, so a short last batch does not recompile."""
-        if getattr(self, "_compiled", None) is None:
+        compiled: Callable[..., Tensor] | None = self.__dict__.get("_compiled")
+        size = max(getattr(self, "_batch", x.shape[0]), x.shape[0])
+        if compiled is None:
             start = time.perf_counter()
             _log.warning("compiling the flow U-Net (torch.compile; once per process)...")
+            compiled = cast(Callable[..., Tensor], torch.compile(self.unet, dynamic=False))
+            compiled(*_padded(x, t, labels, size))
             # kept outside the module tree: it must not join the state dict
-            object.__setattr__(self, "_compiled", torch.compile(self.unet, dynamic=False))
-            size = getattr(self, "_batch", x.shape[0])
-            self._compiled(*_padded(x, t, labels, size))
+            self.__dict__["_compiled"] = compiled
             _log.warning("compiled in %.0f s", time.perf_counter() - start)
-        size = max(getattr(self, "_batch", x.shape[0]), x.shape[0])
-        return self._compiled(*_padded(x, t, labels, size))[: x.shape[0]]
+        return compiled(*_padded(x, t, labels, size))[: x.shape[0]]
 
     def forward(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
         *_, image = self._integrate(z, labels, options)  # only the last point is kept
