@@ -71,3 +71,15 @@ def test_load_hands_token_and_cache_dir_to_huggingface_hub(monkeypatch, tmp_path
         tmp_path,
     )
     assert (seen["revision"], seen["local_files_only"]) == ("v2", False)
+
+
+def test_push_to_hub_without_a_token_is_one_line_before_any_request(tmp_path, monkeypatch):
+    from genzoo.core import GenzooError
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-home"))  # no saved login either
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    model = genzoo.build("dcgan", latent_dim=8, base_channels=4)
+    with pytest.raises(GenzooError, match="pushing needs a Hugging Face token"):
+        model.push_to_hub("me/my-gan")

@@ -31,11 +31,18 @@ def push(
     folder: Path, repo_id: str, revision: str = "main", private: bool = False, message: str = ""
 ) -> str:
     """Create `repo_id` if needed and upload the folder's files in one commit; the commit URL."""
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, constants, get_token
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     files = check_publishable(folder, repo_id)
     api = HfApi(library_name="genzoo")
+    if constants.HF_HUB_OFFLINE:
+        raise GenzooError("cannot push while HF_HUB_OFFLINE is set: unset it")
+    if api.token is None and get_token() is None:  # the Hub would answer 401 after the work
+        raise GenzooError(
+            "pushing needs a Hugging Face token with write access: set HF_TOKEN or run "
+            "`hf auth login`"
+        )
     try:
         api.create_repo(repo_id, private=private, exist_ok=True)
         commit = api.upload_folder(
