@@ -110,3 +110,67 @@ def test_the_example_plugins_own_tests_pass(env: dict[str, str]):
         env=env, capture_output=True, text=True, cwd=EXAMPLE, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+REALNVP = Path(__file__).resolve().parents[1] / "examples" / "genzoo-realnvp"
+
+
+def test_a_plugin_of_a_new_family_written_from_the_docs_goes_through_the_whole_zoo(
+    env: dict[str, str], idx_dir: Path, tmp_path: Path
+):
+    """examples/genzoo-realnvp, a normalizing flow with its own trainer: list, train,
+    evaluate, push, pull, sample, as its author would, and its own tests."""
+    try:
+        version = metadata.version("genzoo-realnvp")
+    except metadata.PackageNotFoundError:
+        pytest.fail(
+            "examples/genzoo-realnvp is not installed: pip install -e examples/genzoo-realnvp"
+        )
+    env = {**env, "GENZOO_LOAD_PLUGINS": "genzoo-realnvp"}
+    listed = json.loads(genzoo(env, "list", "--architectures", "--family", "normalizing-flow",
+                               "--json").stdout)  # fmt: skip
+    assert [(row["name"], row["distribution"]) for row in listed] == [("realnvp", "genzoo-realnvp")]
+    evaluator = tmp_path / "lenet"
+    genzoo(env, "train", "lenet5", "--dataset", "fashion-mnist", "--data", str(idx_dir),
+           "--out", str(evaluator), "--epochs", "2", "--batch-size", "32", "--device", "cpu",
+           "--set", "width=8", "--set", "feature_dim=16", "--set", "flip=false")  # fmt: skip
+    run = tmp_path / "run"
+    genzoo(env, "train", "realnvp", "--dataset", "fashion-mnist", "--data", str(idx_dir),
+           "--out", str(run), "--max-steps", "6", "--batch-size", "32", "--device", "cpu",
+           "--set", "hidden_dim=16", "--set", "couplings=2")  # fmt: skip
+    log = [json.loads(line) for line in (run / "training" / "log.jsonl").read_text().splitlines()]
+    assert {"nll", "bits_per_dim"} <= set(log[-1])
+    config = json.loads((run / "config.json").read_text())
+    assert config["provided_by"] == {"distribution": "genzoo-realnvp", "version": version}
+    metrics = json.loads(genzoo(env, "evaluate", str(run), "--data", str(idx_dir), "--samples",
+                                "200", "--evaluator", str(evaluator), "--json").stdout)  # fmt: skip
+    assert {m["name"] for m in metrics} >= {"frechet_distance", "kernel_distance", "precision"}
+    assert "frechet_distance" in (run / "README.md").read_text()
+    upload = UploadServer()
+    try:
+        pushing = {**env, "HF_ENDPOINT": upload.endpoint, "HF_TOKEN": "hf_fixture"}
+        genzoo({**pushing, "HF_HUB_OFFLINE": "0"}, "push", str(run), "--repo", "me/realnvp")
+        sent = upload.files["me/realnvp"]
+    finally:
+        stop(upload.server)
+    assert b"pip install genzoo genzoo-realnvp" in sent["README.md"]
+    received = tmp_path / "received"
+    received.mkdir()
+    for name, data in sent.items():
+        (received / name).write_bytes(data)
+    mirror = Mirror(tmp_path / "olah")
+    try:
+        mirror.publish(received, "me/realnvp")
+        pulling = {**env, "HF_ENDPOINT": mirror.endpoint, "HF_HUB_OFFLINE": "0"}
+        genzoo(pulling, "pull", "hf-hub:me/realnvp")
+        grid = tmp_path / "grid.png"
+        genzoo({**pulling, "HF_HUB_OFFLINE": "1"}, "sample", "hf-hub:me/realnvp", "-n", "4",
+               "-o", str(grid))  # fmt: skip
+        assert grid.stat().st_size > 0
+    finally:
+        mirror.close()
+    own = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REALNVP / "tests")],
+        env=env, capture_output=True, text=True, cwd=REALNVP, timeout=600,
+    )  # fmt: skip
+    assert own.returncode == 0, own.stdout[-3000:]

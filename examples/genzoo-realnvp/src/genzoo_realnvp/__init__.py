@@ -1,0 +1,1 @@
+"""RealNVP as a genzoo plugin: a normalizing flow trained by maximum likelihood."""
