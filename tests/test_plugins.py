@@ -451,3 +451,12 @@ def test_two_third_party_plugins_registering_one_name_show_the_clash_in_plugins(
     by_plugin = {info["name"]: info for info in listed}
     assert by_plugin["vq_one"]["registered"] == {"architectures": ["vqvae"]}
     assert by_plugin["vq_two"]["registered"] == {} and len(by_plugin["vq_two"]["errors"]) == 1
+
+
+def test_doctor_warns_when_threads_would_fight_over_busy_cores():
+    from genzoo.cli.doctor import oversubscribed
+
+    assert oversubscribed(threads=2, cores=2, load=0.1) is None  # an idle machine
+    assert oversubscribed(threads=1, cores=2, load=3.0) is None  # one thread: no fight
+    warning = oversubscribed(threads=2, cores=2, load=1.0)  # another job holds a core
+    assert warning is not None and "OMP_NUM_THREADS=1" in warning

@@ -46,6 +46,7 @@ def doctor_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             f"{info.name} {info.seconds:.2f}" for info in plugins.infos if info.loaded
         ),
         "slow_plugins": [f"{info.name}: {info.seconds:.1f} s" for info in plugins.slow],
+        "warnings": _oversubscribed(),
     }
     if as_json:
         print_json(report)
@@ -91,6 +92,27 @@ def _device() -> dict[str, Any]:
     device = pick_device("auto")
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.machine()
     return {"device": f"{device.type} ({name})", "cpu_threads": torch.get_num_threads()}
+
+
+def oversubscribed(threads: int, cores: int, load: float) -> str | None:
+    """A warning when torch's threads would fight other work for the cores: two processes
+    with two threads each on two shared cores were measured 5-10x slower than with one."""
+    if threads > 1 and load + threads > cores * 1.25:
+        return (
+            f"the {cores} CPU cores are busy (load {load:.1f}) and torch would use {threads} "
+            "threads: threads fighting over shared cores run several times slower; set "
+            "OMP_NUM_THREADS=1 for each of several side-by-side runs"
+        )
+    return None
+
+
+def _oversubscribed() -> list[str]:
+    import torch
+
+    if not hasattr(os, "getloadavg"):  # Windows
+        return []
+    warning = oversubscribed(torch.get_num_threads(), os.cpu_count() or 1, os.getloadavg()[0])
+    return [warning] if warning else []
 
 
 def _hub() -> dict[str, Any]:
