@@ -74,17 +74,24 @@ def test_the_example_plugin_lists_trains_publishes_and_samples(
         f"error: run needs the architecture 'lsgan', provided by the package genzoo-lsgan "
         f"{version}: pip install genzoo-lsgan"
     )
+    offline = subprocess.run(
+        [sys.executable, "-m", "genzoo", "push", str(run), "--repo", "me/lsgan-blobs"],
+        env={**env, "HF_TOKEN": "hf_fixture", "HF_HUB_OFFLINE": "1"}, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert offline.returncode == 1 and "HF_HUB_OFFLINE is set" in offline.stderr
+    assert len(offline.stderr.strip().splitlines()) == 1  # one line, no traceback
+    push_pull_sample(env, run, "me/lsgan-blobs", tmp_path)
+
+
+def push_pull_sample(env: dict[str, str], run: Path, repo: str, tmp_path: Path) -> dict[str, bytes]:
+    """Push `run` to the upload fixture as `repo`, serve what arrived from olah, pull it
+    and sample from it offline, as a plugin's user would; returns the files sent."""
     upload = UploadServer()
     try:
         pushing = {**env, "HF_ENDPOINT": upload.endpoint, "HF_TOKEN": "hf_fixture"}
-        offline = subprocess.run(
-            [sys.executable, "-m", "genzoo", "push", str(run), "--repo", "me/lsgan-blobs"],
-            env={**pushing, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True,
-        )  # fmt: skip
-        assert offline.returncode == 1 and "HF_HUB_OFFLINE is set" in offline.stderr
-        assert len(offline.stderr.strip().splitlines()) == 1  # one line, no traceback
-        genzoo({**pushing, "HF_HUB_OFFLINE": "0"}, "push", str(run), "--repo", "me/lsgan-blobs")
-        sent = upload.files["me/lsgan-blobs"]
+        genzoo({**pushing, "HF_HUB_OFFLINE": "0"}, "push", str(run), "--repo", repo)
+        sent = upload.files[repo]
     finally:
         stop(upload.server)
     received = tmp_path / "received"
@@ -93,15 +100,16 @@ def test_the_example_plugin_lists_trains_publishes_and_samples(
         (received / name).write_bytes(data)
     mirror = Mirror(tmp_path / "olah")
     try:
-        mirror.publish(received, "me/lsgan-blobs")
+        mirror.publish(received, repo)
         pulling = {**env, "HF_ENDPOINT": mirror.endpoint, "HF_HUB_OFFLINE": "0"}
-        genzoo(pulling, "pull", "hf-hub:me/lsgan-blobs")
+        genzoo(pulling, "pull", f"hf-hub:{repo}")
         grid = tmp_path / "grid.png"
-        genzoo({**pulling, "HF_HUB_OFFLINE": "1"}, "sample", "hf-hub:me/lsgan-blobs", "-n", "4",
+        genzoo({**pulling, "HF_HUB_OFFLINE": "1"}, "sample", f"hf-hub:{repo}", "-n", "4",
                "-o", str(grid))  # fmt: skip
         assert grid.stat().st_size > 0
     finally:
         mirror.close()
+    return sent
 
 
 def test_the_example_plugins_own_tests_pass(env: dict[str, str]):
@@ -146,29 +154,8 @@ def test_a_plugin_of_a_new_family_written_from_the_docs_goes_through_the_whole_z
                                 "200", "--evaluator", str(evaluator), "--json").stdout)  # fmt: skip
     assert {m["name"] for m in metrics} >= {"frechet_distance", "kernel_distance", "precision"}
     assert "frechet_distance" in (run / "README.md").read_text()
-    upload = UploadServer()
-    try:
-        pushing = {**env, "HF_ENDPOINT": upload.endpoint, "HF_TOKEN": "hf_fixture"}
-        genzoo({**pushing, "HF_HUB_OFFLINE": "0"}, "push", str(run), "--repo", "me/realnvp")
-        sent = upload.files["me/realnvp"]
-    finally:
-        stop(upload.server)
+    sent = push_pull_sample(env, run, "me/realnvp", tmp_path)
     assert b"pip install genzoo genzoo-realnvp" in sent["README.md"]
-    received = tmp_path / "received"
-    received.mkdir()
-    for name, data in sent.items():
-        (received / name).write_bytes(data)
-    mirror = Mirror(tmp_path / "olah")
-    try:
-        mirror.publish(received, "me/realnvp")
-        pulling = {**env, "HF_ENDPOINT": mirror.endpoint, "HF_HUB_OFFLINE": "0"}
-        genzoo(pulling, "pull", "hf-hub:me/realnvp")
-        grid = tmp_path / "grid.png"
-        genzoo({**pulling, "HF_HUB_OFFLINE": "1"}, "sample", "hf-hub:me/realnvp", "-n", "4",
-               "-o", str(grid))  # fmt: skip
-        assert grid.stat().st_size > 0
-    finally:
-        mirror.close()
     own = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REALNVP / "tests")],
         env=env, capture_output=True, text=True, cwd=REALNVP, timeout=600,
