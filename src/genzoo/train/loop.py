@@ -84,14 +84,17 @@ def check_run(settings: RunSettings) -> None:
     written. A run should not spend a minute reading data to fail on either."""
     from genzoo.zoo.load import pick_device
 
-    if _World.from_env().size == 1:
+    world = _World.from_env()
+    if world.size == 1:
         pick_device(settings.device)
+    if world.rank != 0:  # rank 0 alone writes the run (and so alone probes it)
+        return
     folder = settings.out / TRAINING_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / ".writable") as probe:
+        with atomic_path(folder / f".writable.{os.getpid()}") as probe:
             probe.write_bytes(b"")
-        (folder / ".writable").unlink()
+        (folder / f".writable.{os.getpid()}").unlink(missing_ok=True)
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise GenzooError(f"cannot write the run to {settings.out}: {reason}") from None
