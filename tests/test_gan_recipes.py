@@ -1,7 +1,9 @@
-"""The knobs the GAN recipes use: hinge loss, spectral normalisation, DiffAugment."""
+"""The knobs the GAN recipes use: hinge loss, spectral normalisation, DiffAugment, a lazy
+gradient penalty."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import genzoo
 from genzoo.core import BadInputError
 from genzoo.train.adversarial import AdversarialTrainer
 from genzoo.train.augment import cutout, policy, translation
+from genzoo.train.wasserstein import WassersteinGPTrainer
 from genzoo.zoo.repo import write_repo
 
 SMALL = {"latent_dim": 8, "base_channels": 4}
@@ -88,3 +91,22 @@ def test_spectral_norm_bounds_each_layer_and_survives_a_repo(tmp_path: Path):
     loaded = genzoo.load(str(tmp_path / "repo"), device="cpu")
     model.eval()
     assert torch.equal(loaded.discriminator(images), model.discriminator(images))
+
+
+def test_a_lazy_gradient_penalty_runs_one_step_in_k_weighted_k_times():
+    with pytest.raises(BadInputError, match="gp_every must be a whole number >= 1, got 0"):
+        WassersteinGPTrainer(genzoo.build("wgan-gp", **SMALL), {"gp_every": 0})
+    torch.manual_seed(0)
+    model = genzoo.build("wgan-gp", **SMALL)
+    lazy = WassersteinGPTrainer(model, {"n_critic": 1, "gp_every": 2, "gp_weight": 10.0})
+    eager = WassersteinGPTrainer(copy.deepcopy(model), {"n_critic": 1, "gp_weight": 20.0})
+    images, labels = torch.rand(8, 1, 28, 28) * 2 - 1, torch.zeros(8, dtype=torch.long)
+    # the first critic step carries the penalty: weighted 2 x 10, it is the eager 20's step
+    first = lazy.step(images, labels, rng())
+    torch.testing.assert_close(first, eager.step(images, labels, rng()))
+    for ours, theirs in zip(lazy.model.parameters(), eager.model.parameters(), strict=True):
+        torch.testing.assert_close(ours, theirs)
+    # then one step in two: the log carries the last penalty computed until the next one
+    penalties = [first["gp"]] + [lazy.step(images, labels, rng(s))["gp"] for s in range(1, 5)]
+    assert penalties[1] == penalties[0] and penalties[3] == penalties[2]
+    assert penalties[2] != penalties[1] and penalties[4] != penalties[3]
