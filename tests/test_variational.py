@@ -9,17 +9,20 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from torch.distributions import Normal
 from typer.testing import CliRunner
 
 import genzoo
 from genzoo.cli import make_app
 from genzoo.core.conformance import check_model
-from genzoo.core.interfaces import DrawingGenerator, LatentDistribution
+from genzoo.core.interfaces import DrawingGenerator, LatentDistribution, sampler
+from genzoo.core.likelihood import gaussian_nll
 from genzoo.plugins import installed
 from genzoo.plugins.draw.model import filterbank
+from genzoo.plugins.vae.model import LatentPrior
 from genzoo.train.variational import VariationalTrainer, bernoulli_nll, gaussian_kl
 from genzoo.zoo.push import publishable_files
-from genzoo.zoo.repo import check_repo
+from genzoo.zoo.repo import check_repo, write_repo
 from test_train import run_training
 
 
@@ -176,3 +179,67 @@ def test_an_objective_may_train_with_extra_losses_that_are_logged_not_counted():
     assert losses["penalty"] == 2.0
     assert losses["loss"] == pytest.approx(float(losses["reconstruction"] + losses["kl"] + 2.0))
     assert ELBOTerms(torch.zeros(1), torch.zeros(1)).extra == {}
+
+
+def test_gaussian_nll_is_the_normal_log_density_with_one_learned_variance():
+    mean, targets = torch.randn(3, 2, 4), torch.randn(3, 2, 4)
+    log_gamma = torch.tensor(-1.3)
+    expected = -Normal(mean, (0.5 * log_gamma).exp()).log_prob(targets).flatten(1).sum(1)
+    torch.testing.assert_close(gaussian_nll(mean, targets, log_gamma), expected)
+
+
+def test_a_learned_prior_draws_codes_where_they_are_not_from_n_0_i():
+    # codes in two clusters, x = -2 or 2, and a narrow y: nothing like N(0, I)
+    torch.manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
+
+    def codes(n: int) -> torch.Tensor:
+        side = torch.randint(0, 2, (n,), generator=rng) * 4.0 - 2.0
+        return torch.stack([side, torch.zeros(n)], 1) + torch.randn(n, 2, generator=rng) * 0.3
+
+    prior = LatentPrior(latent_dim=2, hidden_dim=64)
+    optimizer = torch.optim.Adam(prior.parameters(), lr=3e-3)
+    for _ in range(800):
+        loss = prior.negative_elbo(codes(256), rng).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        drawn = prior(torch.randn(4000, 2, generator=rng))
+    x, y = drawn.unbind(1)
+    assert (x.abs() > 1).float().mean() > 0.8  # in the clusters (N(0, 1): 0.32)
+    assert 0.35 < (x > 0).float().mean() < 0.65  # both of them
+    assert x.abs().mean().item() == pytest.approx(2, abs=0.25)
+    assert y.abs().mean() < 0.5  # narrow (N(0, 1): 0.8)
+
+
+def test_a_two_stage_vae_trains_its_prior_beside_the_bound_and_samples_through_it(
+    tmp_path: Path,
+):
+    config = {"image_shape": (1, 12, 12), "latent_dim": 4, "base_channels": 4}
+    plain = genzoo.build("vae", **config)
+    assert plain.decoder.prior_loss(torch.zeros(2, 4)) is None  # the N(0, I) prior
+    assert not any("prior" in key for key in plain.state_dict())  # shipped VAEs still load
+    model = genzoo.build("vae", prior_hidden_dim=16, **config)
+    objective = VariationalTrainer.objective_of(model)
+    images = torch.rand(8, 1, 12, 12) * 2 - 1
+    terms = objective(images, torch.Generator().manual_seed(0))
+    assert set(terms.extra) == {"prior"} and terms.extra["prior"].shape == (8,)
+    terms.extra["prior"].sum().backward()
+    assert all(p.grad is None for p in model.encoder.parameters())  # it fits the codes as
+    assert all(p.grad is None for p in model.decoder.net.parameters())  # they are
+    assert all(p.grad is not None for p in model.decoder.prior.parameters())
+    trainer = VariationalTrainer(model, {"beta": 0.1})
+    logged = trainer.step(images, torch.zeros(8), torch.Generator().manual_seed(0))
+    weighted = logged["reconstruction"] + 0.1 * logged["kl"] + logged["prior"]
+    assert logged["loss"].item() == pytest.approx(weighted.item())
+    write_repo(model, tmp_path / "repo")
+    loaded = genzoo.load(str(tmp_path / "repo"), device="cpu")
+    check_model(loaded)
+    generator = sampler(dict(loaded.items()))
+    assert generator is not None
+    noise = generator.sample_latent(5, torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = loaded.decoder(loaded.decoder.prior(noise))
+        assert torch.equal(generator(noise), expected)
+        assert not torch.allclose(generator(noise), loaded.decoder(noise))

@@ -252,6 +252,18 @@ class Decoder(nn.Module, abc.ABC):
     def forward(self, z: Tensor) -> Tensor:
         """(N, latent_dim) codes -> (N, C, H, W) images in [-1, 1]."""
 
+    def from_prior(self, noise: Tensor) -> Tensor:
+        """(N, latent_dim) standard normal noise -> codes drawn from the decoder's prior.
+
+        The noise itself for the N(0, I) prior. A decoder with a learned prior (the second
+        stage of a two-stage VAE) maps it to where its encoder puts images."""
+        return noise
+
+    def prior_loss(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor | None:
+        """(N, latent_dim) encoder codes, detached -> (N,) loss fitting a learned prior to
+        them, or None for a fixed prior. Training adds it beside the bound, never in it."""
+        return None
+
 
 class ELBOTerms(NamedTuple):
     """The two terms of a variational model's negative evidence lower bound, per image,
@@ -310,8 +322,8 @@ class DrawingGenerator(Generator):
 
 
 class PriorSampler(Generator):
-    """A decoder seen as a generator: it decodes draws from the N(0, I) prior (a VAE's
-    way to sample). Holds no weights of its own."""
+    """A decoder seen as a generator: it decodes draws from its prior, N(0, I) noise
+    mapped by `Decoder.from_prior` (a VAE's way to sample). Holds no weights of its own."""
 
     def __init__(self, decoder: Decoder) -> None:
         super().__init__()
@@ -319,7 +331,7 @@ class PriorSampler(Generator):
         self.latent_dim, self.image_shape = decoder.latent_dim, decoder.image_shape
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.decoder(z)
+        return self.decoder(self.decoder.from_prior(z))
 
 
 def sampling_role(roles: Sequence[str]) -> str | None:

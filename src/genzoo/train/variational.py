@@ -11,6 +11,12 @@ Sønderby et al. 2016): the decoder learns to use the code before the KL term ca
 switch it off, which keeps more of the latent in use. `schedule=cosine` decays the
 learning rate to 0 over the run.
 
+A decoder with a learned prior (`Decoder.prior_loss`) trains it beside the bound on
+the encoder's posterior means, detached: the two-stage VAE of Dai & Wipf (2019), both stages
+in one run. A beta below 1 then buys sharp reconstructions (the posterior narrows)
+without the usual price, codes far from N(0, I), since sampling draws from the
+learned prior. The bound reported stays the first stage's, against N(0, I).
+
 `ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
 how a model computes its two terms (`objective`), and `genzoo evaluate` measures
 the test-set bound with that same objective.
@@ -95,7 +101,12 @@ class VAEObjective(ELBOObjective):
         posterior = self._posterior(images)
         noise = torch.randn(posterior.mean.shape, generator=generator, device=posterior.mean.device)
         z = posterior.shifted(noise)
-        return ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
+        terms = ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
+        # A learned prior fits the codes as they are; it must not pull the encoder. It
+        # fits the posterior means: a draw adds noise in every unused dimension, which
+        # the prior's one variance would then have to explain.
+        prior_loss = self.decoder.prior_loss(posterior.mean.detach(), generator)
+        return terms if prior_loss is None else terms._replace(extra={"prior": prior_loss})
 
     def _posterior(self, images: Tensor) -> LatentDistribution:
         posterior = self.encoder(images)

@@ -23,9 +23,11 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "image_shape": [1, 28, 28],
                 "base_channels": 32,
                 "hidden_dim": 256,
+                "prior_hidden_dim": 0,  # > 0: a learned prior, the two-stage VAE's second stage
             },
             description="Convolutional VAE: strided-conv encoder to a Gaussian posterior, "
-            "transposed-conv Bernoulli decoder; beta configurable (--set beta=4)",
+            "transposed-conv Bernoulli decoder; beta configurable (--set beta=4); "
+            "--set prior_hidden_dim=512 learns its prior (two-stage VAE)",
             paper=PAPER,
             trainer="genzoo.train.variational:VariationalTrainer",
         )

@@ -3,6 +3,11 @@
 The encoder halves the image twice with strided convolutions (28 -> 14 -> 7)
 and maps the flattened features to a Gaussian posterior; the decoder mirrors it
 with transposed convolutions and returns Bernoulli logits per pixel.
+
+With `prior_hidden_dim` > 0 the decoder carries a learned prior over its codes,
+the second stage of a two-stage VAE (Dai & Wipf 2019): a small VAE fitted to the
+codes the encoder gives, so that sampling decodes codes from where the decoder
+was trained instead of from N(0, I), which a VAE's codes never quite fill.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import torch
 from torch import Tensor, nn
 
 from genzoo.core.interfaces import BernoulliDecoder, Encoder, LatentDistribution
+from genzoo.core.likelihood import gaussian_kl, gaussian_nll
 
 
 def _geometry(
@@ -53,6 +60,45 @@ class ConvEncoder(Encoder):
         return LatentDistribution(mean, log_var.clamp(-15, 15))  # exp() stays finite
 
 
+def _mlp(inputs: int, hidden: int, outputs: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(inputs, hidden),
+        nn.SiLU(),
+        nn.Linear(hidden, hidden),
+        nn.SiLU(),
+        nn.Linear(hidden, outputs),
+    )
+
+
+class LatentPrior(nn.Module):
+    """The second stage of a two-stage VAE: codes z (N, D) <- noise u (N, D).
+
+    A VAE of its own on the first stage's codes, with a Gaussian likelihood of one
+    variance gamma for every coordinate. Sampling decodes the mean, which lands on
+    the codes' manifold only as gamma goes to 0 (Dai & Wipf 2019, section 4); gamma
+    is set to its optimum for each batch, the mean squared error, rather than learned
+    (Rybkin et al. 2021), so it follows the fit at once instead of lagging the rate.
+    """
+
+    def __init__(self, latent_dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.encoder = _mlp(latent_dim, hidden_dim, 2 * latent_dim)  # z -> q(u | z)
+        self.decoder = _mlp(latent_dim, hidden_dim, latent_dim)  # u -> mean of p(z | u)
+
+    def forward(self, noise: Tensor) -> Tensor:
+        """(N, D) standard normal noise -> (N, D) codes: the decoded means."""
+        return self.decoder(noise)
+
+    def negative_elbo(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        """(N, D) codes -> (N,) this stage's negative ELBO in nats, one posterior draw each."""
+        mean, log_var = self.encoder(codes).chunk(2, dim=1)
+        posterior = LatentDistribution(mean, log_var.clamp(-15, 15))
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device)
+        decoded = self(posterior.shifted(noise))
+        gamma = (decoded - codes).detach().float().square().mean().clamp(min=1e-6)
+        return gaussian_nll(decoded, codes, gamma.log()) + gaussian_kl(posterior)
+
+
 class ConvDecoder(BernoulliDecoder):
     def __init__(
         self,
@@ -60,6 +106,7 @@ class ConvDecoder(BernoulliDecoder):
         image_shape: Sequence[int] = (1, 28, 28),
         base_channels: int = 32,
         hidden_dim: int = 256,
+        prior_hidden_dim: int = 0,
     ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
@@ -74,6 +121,14 @@ class ConvDecoder(BernoulliDecoder):
             nn.SiLU(),
             nn.ConvTranspose2d(base_channels, self.image_shape[0], 4, 2, 1),
         )
+        # 0: the standard normal prior (and the weights of every VAE before it)
+        self.prior = LatentPrior(latent_dim, prior_hidden_dim) if prior_hidden_dim else None
 
     def logits(self, z: Tensor) -> Tensor:
         return self.net(z)
+
+    def from_prior(self, noise: Tensor) -> Tensor:
+        return noise if self.prior is None else self.prior(noise)
+
+    def prior_loss(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor | None:
+        return None if self.prior is None else self.prior.negative_elbo(codes, generator)
