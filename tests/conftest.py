@@ -16,6 +16,7 @@ import pytest
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="genzoo-test-hf-")
 os.environ.pop("HF_HUB_CACHE", None)
 os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GENZOO_CACHE"] = tempfile.mkdtemp(prefix="genzoo-test-cache-")  # real features
 
 import numpy as np
 

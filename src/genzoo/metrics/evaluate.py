@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import torch
@@ -30,6 +31,7 @@ from genzoo.metrics.distances import (
     kernel_distance,
     precision_recall,
 )
+from genzoo.metrics.references import Embedding, cached_embedding, reference_key
 from genzoo.zoo.card import Metric
 from genzoo.zoo.source import Source
 
@@ -51,29 +53,39 @@ class Evaluator:
     logits: Callable[[Tensor], Tensor] | None = None
     # the real images' embeddings by (split, count, seed): evaluating several models in one
     # process embeds the test and train subsets once
-    references: dict[tuple[str, int, int], tuple[Tensor, Tensor | None]] = field(
+    references: dict[tuple[str, int, int], Embedding] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # the weights' sha256, when known: the real images' embeddings are then kept on disk
+    # (`genzoo.metrics.references`) and the next evaluation skips embedding them
+    weights_sha256: str = ""
 
     @classmethod
-    def of_classifier(cls, classifier: Classifier, description: str) -> Evaluator:
+    def of_classifier(
+        cls, classifier: Classifier, description: str, weights_sha256: str = ""
+    ) -> Evaluator:
         device = next(classifier.parameters()).device
         classifier.eval()
-        return cls(classifier.features, description, device, classifier)
+        return cls(classifier.features, description, device, classifier, {}, weights_sha256)
 
-    def reference(
-        self, data: ImageData, split: str, n: int, seed: int
-    ) -> tuple[Tensor, Tensor | None]:
-        """The embedding of `n` images of `data` drawn by `seed` (remembered)."""
+    def reference(self, data: ImageData, split: str, n: int, seed: int) -> Embedding:
+        """The embedding of `n` images of `data` drawn by `seed` (remembered, and kept on
+        disk when the evaluator's weights are pinned)."""
         key = (split, n, seed)
         if key not in self.references:
             rng = torch.Generator().manual_seed(seed + (split == "train"))
             pick = torch.randperm(len(data), generator=rng)[:n]
-            self.references[key] = self.embed(to_float(data.images[pick]))
+            images = data.images[pick]
+            embed = partial(self.embed, to_float(images))
+            if self.weights_sha256:
+                digest = reference_key(self.weights_sha256, images, self.device)
+                self.references[key] = cached_embedding(digest, n, embed)
+            else:
+                self.references[key] = embed()
         return self.references[key]
 
     @torch.inference_mode()
-    def embed(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
+    def embed(self, images: Tensor) -> Embedding:
         """(features, logits or None) of float images in [-1, 1], in batches on the device."""
         features, logits = [], []
         for start in range(0, len(images), BATCH):
@@ -258,4 +270,4 @@ def load_evaluator(source: Source, registry: Registry, device: str | None = None
         pins = read_config(snapshot).sha256 if snapshot else {}
     digest = pins.get("classifier", "")
     description = f"{source.name} features (classifier sha256 {digest[:12]})"
-    return Evaluator.of_classifier(classifier, description)
+    return Evaluator.of_classifier(classifier, description, digest)
