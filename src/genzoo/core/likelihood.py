@@ -8,7 +8,6 @@ reports it. It lives here, below all three, so that none imports another for it.
 from __future__ import annotations
 
 import abc
-import math
 
 import torch
 import torch.nn.functional as F
@@ -22,16 +21,6 @@ def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
     targets = (images.float() + 1) / 2
     nll = F.binary_cross_entropy_with_logits(logits.float(), targets, reduction="none")
     return nll.flatten(1).sum(1)
-
-
-def gaussian_nll(mean: Tensor, targets: Tensor, log_gamma: Tensor) -> Tensor:
-    """(N,) -log N(targets; mean, gamma I) in nats, summed over all but the first axis.
-
-    gamma is one learned variance for every coordinate: as it shrinks, the likelihood
-    rewards exact reconstructions ever more (Dai & Wipf 2019)."""
-    squared = (targets.float() - mean.float()).square().flatten(1)
-    log_gamma = log_gamma.float()
-    return 0.5 * (squared / log_gamma.exp() + log_gamma + math.log(2 * math.pi)).sum(1)
 
 
 def gaussian_kl(posterior: LatentDistribution) -> Tensor:

@@ -12,14 +12,11 @@ switch it off, which keeps more of the latent in use. `schedule=cosine` decays t
 learning rate to 0 over the run.
 
 A decoder with a learned prior (`Decoder.prior_loss`) trains it beside the bound on
-the encoder's posterior means, detached: the two-stage VAE of Dai & Wipf (2019), both stages
-in one run. A beta below 1 then buys sharp reconstructions (the posterior narrows)
-without the usual price, codes far from N(0, I), since sampling draws from the
-learned prior. The bound reported stays the first stage's, against N(0, I).
-
-`ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
-how a model computes its two terms (`objective`), and `genzoo evaluate` measures
-the test-set bound with that same objective.
+the encoder's posterior means, detached. A beta below 1 then buys sharp
+reconstructions (the posterior narrows) without the usual price, codes far from
+N(0, I), since sampling draws from the learned prior: the idea of the two-stage VAE
+(Dai & Wipf 2019), both stages in one run. The bound reported stays the one
+against N(0, I).
 """
 
 from __future__ import annotations
@@ -103,8 +100,7 @@ class VAEObjective(ELBOObjective):
         z = posterior.shifted(noise)
         terms = ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
         # A learned prior fits the codes as they are; it must not pull the encoder. It
-        # fits the posterior means: a draw adds noise in every unused dimension, which
-        # the prior's one variance would then have to explain.
+        # fits the posterior means, the codes the decoder renders sharpest.
         prior_loss = self.decoder.prior_loss(posterior.mean.detach(), generator)
         return terms if prior_loss is None else terms._replace(extra={"prior": prior_loss})
 
