@@ -30,7 +30,8 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "norm": "layer",
             },
             description="Wasserstein GAN with gradient penalty: DCGAN generator, "
-            "layer-normalised critic, 5 critic steps per generator step by default (n_critic)",
+            "layer-normalised critic, 5 critic steps per generator step by default (n_critic); "
+            "--set gp_every=4 makes the penalty lazy",
             paper=PAPER,
             trainer="genzoo.train.wasserstein:WassersteinGPTrainer",
         )
