@@ -255,8 +255,8 @@ class Decoder(nn.Module, abc.ABC):
     def from_prior(self, noise: Tensor) -> Tensor:
         """(N, latent_dim) standard normal noise -> codes drawn from the decoder's prior.
 
-        The noise itself for the N(0, I) prior. A decoder with a learned prior (the second
-        stage of a two-stage VAE) maps it to where its encoder puts images."""
+        The noise itself for the N(0, I) prior. A decoder with a learned prior (the VAE's
+        flow prior) maps it to where its encoder puts images."""
         return noise
 
     def prior_loss(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor | None:

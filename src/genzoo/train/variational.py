@@ -17,6 +17,10 @@ reconstructions (the posterior narrows) without the usual price, codes far from
 N(0, I), since sampling draws from the learned prior: the idea of the two-stage VAE
 (Dai & Wipf 2019), both stages in one run. The bound reported stays the one
 against N(0, I).
+
+`ELBOTrainer` is shared with the recurrent (DRAW) trainer: a subclass only says
+how a model computes its two terms (`objective`), and `genzoo evaluate` measures
+the test-set bound with that same objective.
 """
 
 from __future__ import annotations
