@@ -259,7 +259,7 @@ class Decoder(nn.Module, abc.ABC):
         flow prior) maps it to where its encoder puts images."""
         return noise
 
-    def prior_loss(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor | None:
+    def prior_loss(self, codes: Tensor) -> Tensor | None:
         """(N, latent_dim) encoder codes, detached -> (N,) loss fitting a learned prior to
         them, or None for a fixed prior. Training adds it beside the bound, never in it."""
         return None

@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import Tensor
+
+from genzoo.zoo.repo import atomic_path
 
 Embedding = tuple[Tensor, Tensor | None]  # (features, logits or None)
 MAX_WIDTH = 1 << 16  # features + logits per image; Inception's pool3 is 2,048
@@ -89,12 +90,7 @@ def _write(path: Path, embedding: Embedding) -> None:
         tensors["logits"] = logits.contiguous()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
-        os.close(handle)
-        try:
-            save_file(tensors, temporary)
-            os.replace(temporary, path)  # readers see a whole file or none
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        with atomic_path(path) as partial:  # readers see a whole file or none
+            save_file(tensors, partial)
     except OSError as error:
         print(f"note: the real images' features were not cached ({error})", file=sys.stderr)

@@ -105,7 +105,7 @@ class VAEObjective(ELBOObjective):
         terms = ELBOTerms(bernoulli_nll(self.decoder.logits(z), images), gaussian_kl(posterior))
         # A learned prior fits the codes as they are; it must not pull the encoder. It
         # fits the posterior means, the codes the decoder renders sharpest.
-        prior_loss = self.decoder.prior_loss(posterior.mean.detach(), generator)
+        prior_loss = self.decoder.prior_loss(posterior.mean.detach())
         return terms if prior_loss is None else terms._replace(extra={"prior": prior_loss})
 
     def _posterior(self, images: Tensor) -> LatentDistribution:

@@ -157,5 +157,5 @@ class ConvDecoder(BernoulliDecoder):
     def from_prior(self, noise: Tensor) -> Tensor:
         return noise if self.prior is None else self.prior(noise)
 
-    def prior_loss(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor | None:
+    def prior_loss(self, codes: Tensor) -> Tensor | None:
         return None if self.prior is None else self.prior.negative_log_likelihood(codes)
