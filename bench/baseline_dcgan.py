@@ -4,6 +4,9 @@
     genzoo evaluate runs/baseline-dcgan          # the same protocol as the zoo's cards
     python bench/baseline_dcgan.py --report runs/baseline-dcgan
 
+    python bench/baseline_dcgan.py --dataset mnist --out runs/baseline-dcgan-mnist
+    genzoo evaluate runs/baseline-dcgan-mnist --evaluator resnet18-mnist
+
 The zoo's generators must beat what the textbook loop makes in the same number of
 epochs (issue 5); `--report` prints each published generator's Fréchet distance
 beside the baseline's and the floor, with the ratio zoo / baseline (lower is better).
@@ -20,17 +23,20 @@ from typing import Any
 
 import torch
 
+from genzoo.core.lazy import resolve
 from genzoo.core.model import ZooModel
 from genzoo.plugins import installed
-from genzoo.plugins.datasets import load_fashion_mnist
 from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.zoo.card import CardInfo, card_metadata
 from genzoo.zoo.repo import CARD_FILE, write_repo
 from plain_dcgan import plain_steps
 
 
-def train_baseline(epochs: int, batch_size: int, seed: int, device: str, out: Path) -> None:
-    data = load_fashion_mnist(None, "train")
+def train_baseline(
+    dataset: str, epochs: int, batch_size: int, seed: int, device: str, out: Path
+) -> None:
+    registry = installed().registry
+    data = resolve(registry.dataset(dataset).loader)(None, "train")
     torch.manual_seed(seed)
     generator, discriminator = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
     steps = epochs * (len(data) // batch_size)
@@ -44,22 +50,24 @@ def train_baseline(epochs: int, batch_size: int, seed: int, device: str, out: Pa
             print(f"step {step:,}/{steps:,}: {shown}, {rate:.0f} img/s", file=sys.stderr)
     minutes = (time.perf_counter() - start) / 60
     model = ZooModel(
-        "baseline-dcgan-fashion-mnist",
+        f"baseline-dcgan-{dataset}",
         "dcgan",
-        dict(installed().registry.architecture("dcgan").config),
+        dict(registry.architecture("dcgan").config),
         {"generator": generator.cpu(), "discriminator": discriminator.cpu()},
     )
     command = " ".join(["python", *sys.argv])
     card = CardInfo(
         description="The plain hand-written PyTorch DCGAN loop (bench/plain_dcgan.py): the "
         "baseline the zoo's generators are compared with. Not a zoo model.",
-        dataset="fashion-mnist",
+        dataset=dataset,
+        dataset_id=registry.dataset(dataset).hub_id,
+        data_license=registry.dataset(dataset).license,
         family="gan",
         parameters=sum(p.numel() for p in model.parameters()),
         training={
             "command": f"`{command}`",
             "seed": str(seed),
-            "data": f"fashion-mnist, train split, {len(data):,} images ({data.source})",
+            "data": f"{dataset}, train split, {len(data):,} images ({data.source})",
             "schedule": f"{steps:,} steps of batch {batch_size} ({epochs} epochs)",
             "hardware": f"{device}: {platform.processor() or platform.machine()}, "
             f"torch {torch.__version__}, {torch.get_num_threads()} threads",
@@ -71,14 +79,21 @@ def train_baseline(epochs: int, batch_size: int, seed: int, device: str, out: Pa
 
 
 def report(baseline: Path) -> None:
-    """Each published generator's Fréchet distance beside the baseline's."""
-    fd = _frechet(card_metadata((baseline / CARD_FILE).read_text()))
+    """Each published generator of the baseline's dataset: its Fréchet distance beside
+    the baseline's."""
+    metadata = card_metadata((baseline / CARD_FILE).read_text())
+    fd = _frechet(metadata)
     if fd is None:
         sys.exit(f"{baseline} has no frechet_distance yet: run genzoo evaluate {baseline}")
     print(f"{'model':28} {'epochs':>6} {'FD':>8} {'/ baseline':>10}")
     print(f"{'baseline (plain loop)':28} {'':>6} {fd:8.3f} {1:10.2f}")
-    for entry in installed().registry.models.values():
+    registry = installed().registry
+    hub_ids = {d.hub_id: d.name for d in registry.datasets.values() if d.hub_id}
+    datasets = {hub_ids.get(d, d) for d in metadata.get("datasets") or []}
+    for entry in registry.models.values():
         value = entry.metrics.get("frechet_distance")
+        if entry.dataset not in datasets:
+            continue
         if value is not None:
             epochs = entry.recipe.get("epochs", "")
             print(f"{entry.name:28} {epochs:>6} {value:8.3f} {value / fd:10.2f}")
@@ -95,6 +110,7 @@ def _frechet(metadata: dict[str, Any]) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="fashion-mnist")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
@@ -105,7 +121,7 @@ def main() -> None:
     if args.report:
         report(args.report)
     else:
-        train_baseline(args.epochs, args.batch_size, args.seed, args.device, args.out)
+        train_baseline(args.dataset, args.epochs, args.batch_size, args.seed, args.device, args.out)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,10 @@ class DatasetEntry:
 
     `loader` lazily names `load(data_dir: Path | None, split: str) -> ImageData`
     (`genzoo.data.images`); `locate`, optionally, a torch-free
-    `locate(data_dir) -> Path | None` saying where the files are without reading them.
+    `locate(data_dir) -> Path | None` saying where the files are without reading them;
+    `fetch`, optionally, what `genzoo datasets get NAME` runs to obtain the files:
+    `fetch(dest: Path, source: str, local: Path | None, mirrors: list[str], say) -> str`
+    writes them into `dest` (a folder `locate` then finds) and returns where they came from.
     """
 
     name: str
@@ -169,10 +172,11 @@ class DatasetEntry:
     how_to_get: str = ""  # one line: what to install or download when it is missing
     hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     plugin: str = ""
+    fetch: str = ""
 
     def __post_init__(self) -> None:
         _check_name("dataset", self.name)
-        for what, ref in (("loader", self.loader), ("locate", self.locate)):
+        for what, ref in (("loader", self.loader), ("locate", self.locate), ("fetch", self.fetch)):
             if (what == "loader" or ref) and (not isinstance(ref, str) or not is_ref(ref)):
                 raise RegistrationError(
                     f"dataset {self.name!r}: {what} must be 'package.module:function', got {ref!r}"

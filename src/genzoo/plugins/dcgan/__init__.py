@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
-from genzoo.data.classes import FASHION_MNIST_CLASSES
+from genzoo.data.classes import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from genzoo.plugins.hookspecs import hookimpl
 
 PAPER = "https://arxiv.org/abs/1511.06434"  # Radford, Metz & Chintala 2016
@@ -33,8 +33,6 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 
 
 # The published weights, trained by the recipe below on the CPU (hub/genzoo/<name>/README.md).
-# MNIST cannot be obtained on the machines that build the zoo: dcgan-mnist has no weights;
-# `genzoo train dcgan-mnist --data DIR` makes them from MNIST IDX files you have.
 _SHA256: dict[str, dict[str, str]] = {
     "fashion-mnist": {
         "generator": "4bea95b725b0fb1520b59c12e4f5c45311a2aaa0446e5cca2159c69567a6ee9c",
@@ -110,5 +108,20 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 "coverage": 0.6201,
                 "classification_accuracy_score": 0.9057,
             },
+        )
+    )
+    register(
+        PretrainedModel(
+            name="cdcgan-mnist",
+            architecture="dcgan",
+            repo_id="genzoo/cdcgan-mnist",
+            config={**_CONFIG_28, "num_classes": 10, "class_names": list(MNIST_CLASSES)},
+            dataset="mnist",
+            license="mit",
+            paper=PAPER,
+            description="class-conditional DCGAN on mnist: sample by digit "
+            "(genzoo sample cdcgan-mnist --label 7)",
+            parameters=1_023_810,
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
-from genzoo.data.classes import FASHION_MNIST_CLASSES
+from genzoo.data.classes import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from genzoo.plugins.hookspecs import hookimpl
 
 PAPER = "https://arxiv.org/abs/2210.02747"  # Lipman et al. 2023, Flow Matching
@@ -107,5 +107,25 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
                 "coverage": 0.7304,
                 "classification_accuracy_score": 0.9831,
             },
+        )
+    )
+    register(
+        PretrainedModel(
+            name="cflow-mnist",
+            architecture="flow",
+            repo_id="genzoo/cflow-mnist",
+            config={
+                **_CONFIG,
+                "num_classes": 10,
+                "class_names": list(MNIST_CLASSES),
+                "guidance": 2.0,
+            },
+            dataset="mnist",
+            license="mit",
+            paper=PAPER,
+            description="Class-conditional flow-matching U-Net with classifier-free guidance, "
+            "trained on mnist",
+            parameters=1_002_337,
+            recipe={"epochs": 4, "batch_size": 64, "seed": 0},
         )
     )

@@ -52,3 +52,17 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             metrics={"accuracy": 0.9133},
         )
     )
+    register(
+        PretrainedModel(
+            name="lenet5-mnist",
+            architecture="lenet5",
+            repo_id="genzoo/lenet5-mnist",
+            dataset="mnist",
+            license="mit",
+            paper=PAPER,
+            description="LeNet-style classifier of MNIST digits",
+            # no flips: a mirrored digit is another digit, or none
+            recipe={"epochs": 10, "batch_size": 128, "seed": 0, "flip": False},
+            parameters=496_234,
+        )
+    )

@@ -90,3 +90,19 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             metrics={"accuracy": 0.932},  # float32; the published float16 weights: 0.9323
         )
     )
+    register(
+        PretrainedModel(
+            name="resnet18-mnist",
+            architecture="timm/resnet18",
+            repo_id="genzoo/resnet18-mnist",
+            dataset="mnist",
+            license="mit",
+            paper=PAPER,
+            description="timm ResNet-18 (the Fashion-MNIST evaluator's stem) classifying mnist; "
+            "the evaluator of the MNIST generators",
+            config={**timm_architecture("timm", "resnet18").config, "keep_maxpool": True},
+            parameters=11_172_810,
+            # no flips: a mirrored digit is another digit, or none
+            recipe={"epochs": 3, "batch_size": 128, "seed": 0, "flip": False},
+        )
+    )
