@@ -1,11 +1,12 @@
 """Every shipped generator under one protocol, in one process: the README's zoo table.
 
-    python bench/evaluate_zoo.py [--samples 10000] [--extra runs/flow-fashion-mnist ...]
+    python bench/evaluate_zoo.py [--dataset mnist] [--samples 10000]
+                                 [--extra runs/flow-fashion-mnist ...]
                                  [--sweep 5,10,20,50 --sweep-samples 2000] [--json F]
 
 The shipped repos are imported from this project's hub/ into a temporary HF cache; each
 generator draws `--samples` images (seed 0, balanced classes when conditional) and is
-compared with the test split on the default evaluator's features (`genzoo evaluate`'s
+compared with the test split on its dataset's evaluator's features (`genzoo evaluate`'s
 protocol; the real images are embedded once for all). `--extra` adds repo folders (runs
 not yet shipped); iterative ones are also measured at each `--sweep` step count on
 `--sweep-samples` images. Prints one row per model and setting, with FD's 95% bootstrap
@@ -28,6 +29,7 @@ HUB = Path(__file__).resolve().parents[1] / "hub"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="fashion-mnist", help="whose models to evaluate")
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--extra", nargs="*", default=[], help="repo folders to add")
     parser.add_argument("--only", nargs="*", help="only these registered models")
@@ -42,26 +44,29 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
 
     import genzoo
-    from genzoo.cli.evaluation import DEFAULT_EVALUATOR, store_metrics
+    from genzoo.cli.evaluation import store_metrics
     from genzoo.core.interfaces import sampler
+    from genzoo.core.lazy import resolve
     from genzoo.metrics.evaluate import evaluate, load_evaluator
-    from genzoo.plugins.datasets import load_fashion_mnist
     from genzoo.zoo.card import Metric
     from genzoo.zoo.load import load
     from genzoo.zoo.offline import import_repo
     from genzoo.zoo.source import LocalRepo, registered
 
     registry = genzoo.registry()
+    dataset = registry.dataset(args.dataset)
     shipped = [
         model.name
         for model in registry.models.values()
         if (HUB / model.repo_id / "config.json").is_file()
+        and model.dataset == dataset.name
         and (not args.only or model.name in args.only)
     ]
-    for name in [*shipped, DEFAULT_EVALUATOR]:
+    for name in {*shipped, dataset.evaluator}:
         import_repo(registered(name, registry), HUB)
-    evaluator = load_evaluator(registered(DEFAULT_EVALUATOR, registry), registry, "cpu")
-    train, test = load_fashion_mnist(None, "train"), load_fashion_mnist(None, "test")
+    evaluator = load_evaluator(registered(dataset.evaluator, registry), registry, "cpu")
+    load_split = resolve(dataset.loader)
+    train, test = load_split(None, "train"), load_split(None, "test")
     rows: list[dict[str, Any]] = []
     sources = [(name, registered(name, registry)) for name in shipped]
     sources += [(folder, LocalRepo(folder, Path(folder))) for folder in args.extra]
@@ -93,9 +98,7 @@ def main() -> None:
             rows.append(row)
             print(_line(row), flush=True)
         if args.write and isinstance(source, LocalRepo):
-            store_metrics(
-                source.folder, stored, "fashion-mnist", False, [], "zalando-datasets/fashion_mnist"
-            )
+            store_metrics(source.folder, stored, dataset.name, False, [], dataset.hub_id)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

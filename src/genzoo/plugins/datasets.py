@@ -80,6 +80,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             license="mit",
             homepage="https://github.com/zalandoresearch/fashion-mnist",
             hub_id="zalando-datasets/fashion_mnist",
+            evaluator="resnet18-fashion-mnist",
         )
     )
     register(
@@ -93,6 +94,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             license="cc-by-sa-3.0",
             homepage="http://yann.lecun.com/exdb/mnist/",
             hub_id="ylecun/mnist",
+            evaluator="resnet18-mnist",
         )
     )
     register(
