@@ -159,9 +159,7 @@ def mirror() -> Iterator[Mirror]:
 
 
 @needs_mnist
-def test_the_mirror_source_writes_the_official_files_and_records_it(
-    tmp_path: Path, mirror: Mirror
-):
+def test_the_mirror_source_writes_the_official_files_and_records_it(tmp_path: Path, mirror: Mirror):
     dest = tmp_path / "mnist"
     result = CliRunner().invoke(
         make_app(installed()),

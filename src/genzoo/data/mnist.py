@@ -337,4 +337,3 @@ def obtain_mnist(
         f"{', '.join(mirrors) or 'the mirrors (--mirror URL)'}. "
         + (f"Last error: {failures[-1]}" if failures else "")
     )
-
