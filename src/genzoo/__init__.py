@@ -9,7 +9,6 @@ Importing genzoo does not import torch; the interfaces (`genzoo.Generator`, ...)
 load it when first touched.
 """
 
-# ruff: noqa: F401  (the imports are re-exports; __all__ is built from them and from _LAZY)
 from __future__ import annotations
 
 import importlib
@@ -161,28 +160,37 @@ def load(
 from_pretrained = load
 
 
-# The eager names; the lazy ones come from `_LAZY`, so each is listed once.
-__all__ = sorted(
-    [
-        "ROLES",
-        "Architecture",
-        "BadInputError",
-        "ConformanceError",
-        "DatasetEntry",
-        "GenzooError",
-        "PatternError",
-        "PretrainedModel",
-        "RegistrationError",
-        "Registry",
-        "UnknownNameError",
-        "__version__",
-        "build",
-        "from_pretrained",
-        "hookimpl",
-        "list_architectures",
-        "list_models",
-        "load",
-        "registry",
-        *_LAZY,
-    ]
-)
+# The public surface (docs/api.md), written out so that tools read it without running
+# this module; a test keeps it equal to the eager names plus `_LAZY`.
+__all__ = [
+    "ROLES",
+    "Architecture",
+    "BadInputError",
+    "Classifier",
+    "ConformanceError",
+    "DatasetEntry",
+    "Decoder",
+    "Discriminator",
+    "Encoder",
+    "Generator",
+    "GenzooError",
+    "LatentDistribution",
+    "PatternError",
+    "PretrainedModel",
+    "RegistrationError",
+    "Registry",
+    "UnknownNameError",
+    "ZooModel",
+    "__version__",
+    "build",
+    "check_component",
+    "check_model",
+    "from_pretrained",
+    "grid",
+    "hookimpl",
+    "list_architectures",
+    "list_models",
+    "load",
+    "registry",
+    "to_input",
+]

@@ -7,13 +7,16 @@ so building the whole catalog imports neither torch nor any model module.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genzoo.core.errors import RegistrationError
 from genzoo.core.lazy import is_ref
+
+if TYPE_CHECKING:
+    from genzoo.core.model import ZooModel
 
 #: The roles a component can play; each has an interface in `genzoo.core.interfaces`.
 ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
@@ -94,6 +97,20 @@ class Architecture:
         object.__setattr__(self, "config", _frozen(self.config))
         object.__setattr__(self, "training", _frozen(self.training))
 
+    def build(
+        self,
+        config: Mapping[str, Any] | None = None,
+        roles: Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> ZooModel:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use `genzoo.build(name)`, or
+        `genzoo.core.model.build(architecture, config)` for an entry not registered."""
+        from genzoo.core.deprecation import deprecated
+        from genzoo.core.model import build  # imports torch: only when building
+
+        deprecated("Architecture.build()", "genzoo.build(name) or genzoo.core.model.build()")
+        return build(self, self.config if config is None else config, roles=roles, name=name)
+
 
 @dataclass(frozen=True)
 class PretrainedModel:
@@ -113,7 +130,6 @@ class PretrainedModel:
     config: Mapping[str, Any] = field(default_factory=dict)
     revision: str = "main"
     sha256: Mapping[str, str] = field(default_factory=dict)
-    config_sha256: str = ""
     dataset: str = ""
     license: str = ""
     paper: str = ""
@@ -122,6 +138,10 @@ class PretrainedModel:
     metrics: Mapping[str, float] = field(default_factory=dict)
     recipe: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""
+    # Fields added after 0.1.0 are keyword-only: positional calls written for 0.1.0 still
+    # mean what they meant (the public API's rule, docs/api.md).
+    _: KW_ONLY
+    config_sha256: str = ""
 
     def __post_init__(self) -> None:
         _check_name("model", self.name)
@@ -172,8 +192,9 @@ class DatasetEntry:
     homepage: str = ""
     locate: str = ""
     how_to_get: str = ""  # one line: what to install or download when it is missing
-    hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     plugin: str = ""
+    _: KW_ONLY  # added after 0.1.0
+    hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     fetch: str = ""
     evaluator: str = ""
 

@@ -19,6 +19,25 @@ from torch import Tensor, nn
 
 from genzoo.core.errors import BadInputError
 
+__all__ = [
+    "INTERFACES",
+    "BernoulliDecoder",
+    "Classifier",
+    "Decoder",
+    "Device",
+    "Discriminator",
+    "DrawingGenerator",
+    "ELBOTerms",
+    "Encoder",
+    "Generator",
+    "ImageShape",
+    "LatentDistribution",
+    "PriorSampler",
+    "evaluating",
+    "sampler",
+    "sampling_role",
+]
+
 ImageShape = tuple[int, int, int]  # (channels, height, width)
 Device = torch.device | str | None
 
@@ -173,7 +192,7 @@ class Generator(nn.Module, abc.ABC):
     def interpolate(
         self,
         n: int,
-        frames: int,
+        frames: int | None = None,
         points: int = 2,
         seed: int | None = None,
         labels: int | Sequence[int] | Tensor | None = None,
@@ -185,7 +204,15 @@ class Generator(nn.Module, abc.ABC):
         Each walk visits `points` random codes and returns to the first, moving along
         great circles (slerp), which keeps Gaussian codes at a typical norm; `frames` images
         lead from one code to the next. `options` go to an iterative sampler.
+        `steps=` in place of `frames` is 0.1.0's spelling, deprecated.
         """
+        if frames is None:
+            if "steps" not in options:
+                raise BadInputError("interpolate needs frames, the images from code to code")
+            from genzoo.core.deprecation import deprecated
+
+            deprecated("Generator.interpolate(steps=)", "interpolate(frames=)")
+            frames = int(options.pop("steps"))
         if n < 1 or frames < 1 or points < 2:
             raise BadInputError("interpolate needs n >= 1, frames >= 1 and points >= 2")
         options = self.check_options(options)

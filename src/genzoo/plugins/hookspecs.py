@@ -22,6 +22,20 @@ import pluggy
 
 from genzoo.core.entries import Architecture, DatasetEntry, PretrainedModel
 
+__all__ = [
+    "API_ATTRIBUTE",
+    "PLUGIN_API",
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "list_on_demand",
+    "register_architectures",
+    "register_commands",
+    "register_datasets",
+    "register_models",
+    "resolve_architecture",
+]
+
 if TYPE_CHECKING:
     import typer
 

@@ -29,6 +29,8 @@ from genzoo.core.model import ZooModel
 from genzoo.train.augment import augment, policy
 from genzoo.train.trainer import EMA, Trainer, Wrap, adam, component
 
+__all__ = ["LOSSES", "AdversarialTrainer"]
+
 LOSSES = ("non-saturating", "hinge")
 
 

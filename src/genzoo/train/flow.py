@@ -23,6 +23,8 @@ from genzoo.core import BadInputError
 from genzoo.core.model import ZooModel
 from genzoo.train.trainer import EMA, LearningRate, SingleOptimizerTrainer, Wrap, adam
 
+__all__ = ["FlowMatchingTrainer"]
+
 
 class _Objective(nn.Module):
     """The loss as a module, so that DistributedDataParallel can wrap it."""

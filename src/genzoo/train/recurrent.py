@@ -18,6 +18,8 @@ from genzoo.core.model import ZooModel
 from genzoo.train.trainer import component
 from genzoo.train.variational import ELBOTrainer
 
+__all__ = ["DrawingObjective", "RecurrentTrainer"]
+
 
 class DrawingObjective(ELBOObjective):
     def __init__(self, generator: DrawingGenerator) -> None:

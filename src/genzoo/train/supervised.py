@@ -22,6 +22,8 @@ from genzoo.core.interfaces import Classifier
 from genzoo.core.model import ZooModel
 from genzoo.train.trainer import LearningRate, SingleOptimizerTrainer, Wrap, adam, component
 
+__all__ = ["SupervisedTrainer"]
+
 
 class SupervisedTrainer(SingleOptimizerTrainer):
     defaults: ClassVar[dict[str, Any]] = {

@@ -20,6 +20,8 @@ from torch import Tensor, nn
 from genzoo.core import BadInputError, GenzooError
 from genzoo.core.model import ZooModel
 
+__all__ = ["EMA", "LearningRate", "SingleOptimizerTrainer", "Trainer", "Wrap", "adam", "component"]
+
 Wrap = Callable[[nn.Module], nn.Module]  # e.g. DistributedDataParallel for data-parallel runs
 
 

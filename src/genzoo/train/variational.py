@@ -39,6 +39,16 @@ from genzoo.core.likelihood import ELBOObjective, bernoulli_nll, gaussian_kl
 from genzoo.core.model import ZooModel
 from genzoo.train.trainer import LearningRate, SingleOptimizerTrainer, Wrap, adam, component
 
+__all__ = [
+    "ELBOObjective",
+    "ELBOTrainer",
+    "VAEObjective",
+    "VariationalTrainer",
+    "bernoulli_nll",
+    "gaussian_kl",
+    "objective_for",
+]
+
 
 class ELBOTrainer(SingleOptimizerTrainer):
     """Adam on the beta-weighted negative ELBO of `objective(model)`."""

@@ -25,6 +25,8 @@ from genzoo.core.model import ZooModel
 from genzoo.train.adversarial import AdversarialTrainer
 from genzoo.train.trainer import Wrap
 
+__all__ = ["WassersteinGPTrainer"]
+
 
 class WassersteinGPTrainer(AdversarialTrainer):
     defaults: ClassVar[dict[str, Any]] = {
