@@ -73,7 +73,7 @@ def main() -> None:
     sweep = [int(steps) for steps in args.sweep.split(",") if steps]
     for label, source in sources:
         model = load(source, registry, device="cpu")
-        generator = sampler(dict(model.items()))
+        generator = sampler(model)
         if generator is None:
             continue
         settings: list[tuple[int, dict[str, Any]]] = [(args.samples, {})]

@@ -35,7 +35,10 @@ def test_a_half_precision_model_saves_float32_weights(tmp_path: Path):
 def test_push_to_hub_uploads_a_complete_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     sent: dict[str, object] = {}
 
-    def fake_push(folder: Path, repo_id: str, revision: str, private: bool, message: str) -> str:
+    def fake_push(
+        folder: Path, repo_id: str, revision: str, private: bool, message: str, token
+    ) -> str:
+        sent["token"] = token
         sent.update(files=sorted(p.name for p in folder.iterdir()), problems=check_repo(folder))
         sent.update(repo_id=repo_id, revision=revision, private=private, message=message)
         sent["name"] = read_config(folder).name
@@ -43,11 +46,11 @@ def test_push_to_hub_uploads_a_complete_repo(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(push_module, "push", fake_push)
     model = genzoo.build("dcgan", **SMALL)
-    url = model.push_to_hub("me/tiny", private=True, commit_message="first")
+    url = model.push_to_hub("me/tiny", private=True, commit_message="first", token="hf_w")
     assert url == "https://hub.example/me/tiny/commit/1"
     assert sent["problems"] == [] and sent["repo_id"] == "me/tiny" and sent["private"] is True
     assert {"config.json", "generator.safetensors", "README.md"} <= set(sent["files"])  # type: ignore[arg-type]
-    assert sent["message"] == "first" and sent["name"] == "dcgan"
+    assert sent["message"] == "first" and sent["name"] == "dcgan" and sent["token"] == "hf_w"
 
 
 def test_load_hands_token_and_cache_dir_to_huggingface_hub(monkeypatch, tmp_path):

@@ -254,7 +254,7 @@ def test_a_two_stage_vae_trains_its_prior_beside_the_bound_and_samples_through_i
     write_repo(model, tmp_path / "repo")
     loaded = genzoo.load(str(tmp_path / "repo"), device="cpu")
     check_model(loaded)
-    generator = sampler(dict(loaded.items()))
+    generator = sampler(loaded)
     assert generator is not None
     noise = generator.sample_latent(5, torch.Generator().manual_seed(1))
     with torch.no_grad():

@@ -45,7 +45,7 @@ def test_a_shipped_model_pulls_offline_verifies_and_samples(name: str):
     if "classifier" in model:
         check_classifier(model.classifier)
         return
-    generator = sampler(dict(model.items()))  # a generator, or a VAE's decoder
+    generator = sampler(model)  # a generator, or a VAE's decoder
     assert generator is not None
     first, again = generator.sample(8, seed=0), generator.sample(8, seed=0)
     assert torch.equal(first, again)

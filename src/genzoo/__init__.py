@@ -12,6 +12,7 @@ load it when first touched.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any, cast
 
 from genzoo.core import (
@@ -31,8 +32,6 @@ from genzoo.core.version import __version__
 from genzoo.plugins import hookimpl, installed
 
 if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
-    from pathlib import Path
-
     import torch
 
     from genzoo.core.conformance import check_component, check_model
@@ -47,7 +46,7 @@ if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
     )
     from genzoo.core.model import ZooModel
     from genzoo.zoo.hub_model import HubModel
-    from genzoo.zoo.source import Roles
+    from genzoo.zoo.source import Roles, Source
 
 # Names that import torch, resolved on first access (PEP 562).
 _LAZY = {
@@ -118,25 +117,30 @@ def build(name: str, **config: Any) -> HubModel:
 
 
 def load(
-    name: str,
-    roles: Roles = None,
+    name: str | os.PathLike[str],
+    roles: Roles | str = None,
     device: str | torch.device | None = None,
     dtype: str | torch.dtype | None = None,
     *,
     revision: str | None = None,
     token: str | bool | None = None,
     local_files_only: bool = False,
-    cache_dir: str | Path | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    force_download: bool = False,
+    torch_dtype: str | torch.dtype | None = None,
+    **unknown: Any,
 ) -> HubModel:
     """Load a pretrained model with verified weights, pulling it into the HF cache if needed.
 
     `name` is a registered model (`dcgan-fashion-mnist`), a Hub repo (`hf-hub:org/name@rev`
-    or plainly `org/name`) or a repo folder; `genzoo.zoo.source` gives the precedence.
-    Returns the components (all, or `roles`) in eval mode on `device`, in `dtype`.
-    The Hub options mean what they mean to `huggingface_hub.hf_hub_download`: `revision`
-    (a branch, tag or commit; a registered model's pins still apply), `token` (default:
-    HF_TOKEN or the saved login), `local_files_only` (the cache only, like HF_HUB_OFFLINE),
-    `cache_dir` (default: the shared HF cache).
+    or plainly `org/name`) or a repo folder (a `pathlib.Path` is always a folder);
+    `genzoo.zoo.source` gives the precedence. Returns the components (all, `roles`, or the
+    one role named) in eval mode on `device`, in `dtype` (`torch_dtype`, as diffusers and
+    transformers spell it, means the same). The Hub options mean what they mean to
+    `huggingface_hub.hf_hub_download`: `revision` (a branch, tag or commit; a registered
+    model's pins still apply), `token` (default: HF_TOKEN or the saved login),
+    `local_files_only` (the cache only, like HF_HUB_OFFLINE), `cache_dir` (default: the
+    shared HF cache), `force_download` (fetch the files again even if cached).
     """
     import dataclasses
     from pathlib import Path
@@ -145,13 +149,35 @@ def load(
     from genzoo.zoo.load import load as load_source
     from genzoo.zoo.source import LocalRepo, locate
 
+    if unknown:
+        raise BadInputError(
+            f"genzoo.load() takes no {', '.join(sorted(unknown))}: its options are roles, "
+            "device, dtype (or torch_dtype), revision, token, local_files_only, cache_dir "
+            "and force_download"
+        )
+    if torch_dtype is not None:
+        if dtype is not None and dtype != torch_dtype:
+            raise BadInputError("give dtype or torch_dtype, not both")
+        dtype = torch_dtype
     found = registry()
-    source = locate(name, found)
+    if isinstance(name, os.PathLike):  # a Path names a folder, never a model or a repo id
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise BadInputError(f"{folder} is not a folder: give a repo folder or a model name")
+        source: Source = LocalRepo(str(folder), folder)
+    elif isinstance(name, str):
+        source = locate(name, found)
+    else:
+        raise BadInputError(f"genzoo.load() takes a name or a path, got {type(name).__name__}")
     if revision is not None:
         if isinstance(source, LocalRepo):
             raise BadInputError(f"{name} is a folder on this machine: it has no revisions")
         source = dataclasses.replace(source, revision=revision)
-    access = HubAccess(None if cache_dir is None else Path(cache_dir), token, local_files_only)
+    if isinstance(roles, str):  # one role, not its letters
+        roles = [roles]
+    access = HubAccess(
+        None if cache_dir is None else Path(cache_dir), token, local_files_only, force_download
+    )
     with hub_access(access):
         return cast("HubModel", load_source(source, found, roles, device, dtype))
 

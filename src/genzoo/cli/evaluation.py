@@ -103,7 +103,7 @@ def evaluate_command(
     if features not in FEATURES:
         raise BadInputError(f"--features must be one of {', '.join(FEATURES)}, got {features!r}")
     judge = None
-    if sampler(dict(model.items())) is not None:
+    if sampler(model) is not None:
         if features == "inception":
             from genzoo.metrics.inception import inception_evaluator
             from genzoo.zoo.load import pick_device

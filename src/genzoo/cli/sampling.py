@@ -196,7 +196,7 @@ def _generator(ctx: typer.Context, name: str, device: str) -> tuple[Generator, s
 
     registry = plugins_of(ctx).registry
     model = load(locate(name, registry), registry, roles=sampling_component, device=device)
-    found = sampler(dict(model.items()))
+    found = sampler(model)
     if found is None:  # an architecture whose component breaks its role's interface
         raise GenzooError(f"{name}'s sampling component is no Generator or Decoder")
     return found, model.name

@@ -31,6 +31,7 @@ __all__ = [
     "Encoder",
     "Generator",
     "ImageShape",
+    "Labels",
     "LatentDistribution",
     "PriorSampler",
     "evaluating",
@@ -40,6 +41,8 @@ __all__ = [
 
 ImageShape = tuple[int, int, int]  # (channels, height, width)
 Device = torch.device | str | None
+#: Classes to sample: an index or a name ("sneaker"), one per image or one for all.
+Labels = int | str | Sequence[int | str] | Tensor | None
 
 
 class LatentDistribution(NamedTuple):
@@ -127,11 +130,11 @@ class Generator(nn.Module, abc.ABC):
         """(n, latent_dim) standard normal codes, drawn on the CPU so seeds agree across devices."""
         return torch.randn(n, self.latent_dim, generator=generator)
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def sample(
         self,
         n: int,
-        labels: int | Sequence[int] | Tensor | None = None,
+        labels: Labels = None,
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
@@ -146,11 +149,11 @@ class Generator(nn.Module, abc.ABC):
         """
         return torch.cat(list(self.sample_batches(n, labels, seed, device, batch_size, **options)))
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def sample_batches(
         self,
         n: int,
-        labels: int | Sequence[int] | Tensor | None = None,
+        labels: Labels = None,
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
@@ -176,7 +179,7 @@ class Generator(nn.Module, abc.ABC):
                     codes, None if y is None else y[i : i + batch_size].to(device), options
                 )
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def sample_steps(
         self, n: int, seed: int | None = None, device: Device = None, **options: Any
     ) -> Tensor:
@@ -188,14 +191,14 @@ class Generator(nn.Module, abc.ABC):
         with evaluating(self):
             return self.trajectory(z, None if y is None else y.to(device), **options)
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def interpolate(
         self,
         n: int,
         frames: int | None = None,
         points: int = 2,
         seed: int | None = None,
-        labels: int | Sequence[int] | Tensor | None = None,
+        labels: Labels = None,
         device: Device = None,
         **options: Any,
     ) -> Tensor:
@@ -228,15 +231,17 @@ class Generator(nn.Module, abc.ABC):
             images = [self._run(z.to(device, dtype), y, options) for z in codes]
         return torch.stack(images)
 
-    def _labels(
-        self, n: int, labels: int | Sequence[int] | Tensor | None, rng: torch.Generator | None
-    ) -> Tensor | None:
+    def _labels(self, n: int, labels: Labels, rng: torch.Generator | None) -> Tensor | None:
         if not self.num_classes:
             if labels is not None:
                 raise BadInputError("this generator is unconditional: it takes no labels")
             return None
         if labels is None:
             return torch.randint(0, self.num_classes, (n,), generator=rng)
+        if isinstance(labels, str):  # a class name, as `--label` takes it
+            labels = self.label_index(labels)
+        elif isinstance(labels, Sequence) and any(isinstance(x, str) for x in labels):
+            labels = [self.label_index(x) for x in labels]
         y = torch.as_tensor(labels, dtype=torch.long).flatten()
         if y.numel() == 1:
             y = y.expand(n)
@@ -366,9 +371,11 @@ def sampling_role(roles: Sequence[str]) -> str | None:
     return next((role for role in ("generator", "decoder") if role in roles), None)
 
 
-def sampler(components: dict[str, nn.Module]) -> Generator | None:
-    """The component that samples images, as a Generator (a decoder is wrapped)."""
-    module = components.get(sampling_role(list(components)) or "")
+def sampler(components: Mapping[str, nn.Module] | nn.ModuleDict) -> Generator | None:
+    """The component that samples images, as a Generator (a decoder is wrapped): of a
+    loaded model (`genzoo.load`'s ZooModel) or of any mapping of components by role."""
+    role = sampling_role(list(components))
+    module = components[role] if role is not None else None
     if isinstance(module, Generator):
         return module
     return PriorSampler(module) if isinstance(module, Decoder) else None

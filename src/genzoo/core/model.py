@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from torch import nn
+from torch import Tensor, nn
 
 from genzoo.core.errors import BadInputError, GenzooError
-from genzoo.core.interfaces import INTERFACES
+from genzoo.core.interfaces import INTERFACES, Labels, sampler
 from genzoo.core.lazy import resolve
 
 if TYPE_CHECKING:
@@ -49,6 +49,17 @@ class ZooModel(nn.ModuleDict):
         model = ZooModel(self.name, self.architecture, self.config, {**self, **components})
         model.provider = dict(self.provider)
         return model
+
+    def sample(
+        self, n: int, labels: Labels = None, seed: int | None = None, **options: Any
+    ) -> Tensor:
+        """`n` images from the component that makes them: the generator, or the decoder
+        through its prior (VAEs); `labels` are class indices or names ("sneaker"), and
+        `options` go to an iterative sampler (steps=, solver=, guidance=)."""
+        found = sampler(self)
+        if found is None:
+            raise BadInputError(f"{self.name} has no generator or decoder: it cannot sample")
+        return found.sample(n, labels=labels, seed=seed, **options)
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}, architecture={self.architecture!r}"

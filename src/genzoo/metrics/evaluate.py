@@ -124,7 +124,7 @@ def evaluate(
     if elbo is not None:
         progress(f"bounding the likelihood of {len(test):,} test images")
         metrics += _elbo_metrics(elbo, test, seed)
-    generator = sampler(dict(model.items()))
+    generator = sampler(model)
     if generator is not None:
         if evaluator is None:
             raise GenzooError("evaluating a generator needs an evaluator classifier")

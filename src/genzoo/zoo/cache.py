@@ -58,11 +58,13 @@ def check_endpoint() -> None:
 class HubAccess:
     """How this call reaches the Hub, as `hf_hub_download` takes it: which cache folder
     (None: HF_HUB_CACHE), which token (None: HF_TOKEN or the saved login), and whether
-    only cached files may be used. Set for one `genzoo.load` by `hub_access`."""
+    only cached files may be used, or whether cached files are fetched anew.
+    Set for one `genzoo.load` by `hub_access`."""
 
     cache_dir: Path | None = None
     token: str | bool | None = None
     local_files_only: bool = False
+    force_download: bool = False
 
 
 _ACCESS: ContextVar[HubAccess | None] = ContextVar("genzoo_hub_access", default=None)

@@ -39,16 +39,18 @@ class HubModel(ZooModel):
         revision: str = "main",
         private: bool = False,
         commit_message: str = "",
+        token: str | None = None,
         card: CardInfo | None = None,
     ) -> str:
-        """Save to a temporary folder and upload it to `repo_id` in one commit (HF_TOKEN and
-        HF_ENDPOINT apply, as for `genzoo push`); returns the commit's URL."""
+        """Save to a temporary folder and upload it to `repo_id` in one commit (`token`, by
+        default HF_TOKEN or the saved login, and HF_ENDPOINT apply, as for `genzoo push`);
+        returns the commit's URL."""
         from genzoo.zoo.push import push
 
         with tempfile.TemporaryDirectory(prefix="genzoo-push-") as scratch:
             folder = Path(scratch)
             self._write(folder, card)
-            return push(folder, repo_id, revision, private, commit_message)
+            return push(folder, repo_id, revision, private, commit_message, token)
 
     def _write(self, folder: Path, card: CardInfo | None) -> RepoConfig:
         import torch

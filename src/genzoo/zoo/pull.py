@@ -51,7 +51,7 @@ class Pulled:
 
 def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
-    found = cached(ref, roles)
+    found = None if current_access().force_download else cached(ref, roles)
     if found is not None:
         return found
     config = _config(ref)
@@ -182,7 +182,7 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
                 revision=ref.revision,
                 library_name="genzoo",
                 library_version=__version__,
-                force_download=force,
+                force_download=force or access.force_download,
                 cache_dir=hub_cache(),
                 token=access.token,
                 local_files_only=access.local_files_only,

@@ -28,14 +28,20 @@ def check_publishable(folder: Path, repo_id: str) -> list[str]:
 
 
 def push(
-    folder: Path, repo_id: str, revision: str = "main", private: bool = False, message: str = ""
+    folder: Path,
+    repo_id: str,
+    revision: str = "main",
+    private: bool = False,
+    message: str = "",
+    token: str | None = None,
 ) -> str:
-    """Create `repo_id` if needed and upload the folder's files in one commit; the commit URL."""
+    """Create `repo_id` if needed and upload the folder's files in one commit; the commit URL.
+    `token` (default: HF_TOKEN or the saved login) needs write access."""
     from huggingface_hub import HfApi, constants, get_token
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     files = check_publishable(folder, repo_id)
-    api = HfApi(library_name="genzoo")
+    api = HfApi(library_name="genzoo", token=token)
     if constants.HF_HUB_OFFLINE:
         raise GenzooError("cannot push while HF_HUB_OFFLINE is set: unset it")
     if api.token is None and get_token() is None:  # the Hub would answer 401 after the work

@@ -239,7 +239,7 @@ def preview_images(model: ZooModel, n: int = 64, seed: int = 0) -> Tensor | None
     """Images that show what the model makes: generator samples, or decoded prior draws."""
     from genzoo.core.interfaces import sampler
 
-    found = sampler(dict(model.items()))  # nn.ModuleDict has no .get
+    found = sampler(model)
     return None if found is None else found.sample(n, seed=seed)
 
 

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genzoo.core.errors import BadInputError
-from genzoo.core.interfaces import Generator
+from genzoo.core.interfaces import Generator, Labels
 
 Velocity = Callable[[Tensor, Tensor], Tensor]  # (x_t, t) -> dx/dt
 _log = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ class FlowGenerator(Generator):
     def sample_batches(
         self,
         n: int,
-        labels: int | Sequence[int] | Tensor | None = None,
+        labels: Labels = None,
         seed: int | None = None,
         device: torch.device | str | None = None,
         batch_size: int = 256,

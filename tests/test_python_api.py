@@ -1,0 +1,103 @@
+"""The first lines a diffusers, timm or huggingface_hub user writes, as they write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import genzoo
+from genzoo.core import BadInputError
+from genzoo.core.interfaces import sampler
+
+SMALL = {"latent_dim": 8, "base_channels": 4}
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    model = genzoo.build("cdcgan-fashion-mnist", **SMALL)
+    return model.save_pretrained(tmp_path / "cgan")
+
+
+def test_a_loaded_model_samples_by_class_name_and_its_samples_feed_autograd(saved: Path):
+    model = genzoo.load(saved, device="cpu")  # a pathlib.Path is a folder
+    images = model.sample(4, labels="sneaker", seed=0)
+    assert images.shape == (4, 1, 28, 28)
+    assert torch.equal(images, model.generator.sample(4, labels=7, seed=0))
+    mixed = model.sample(2, labels=["sneaker", 3], seed=0)
+    assert torch.equal(mixed, model.generator.sample(2, labels=[7, 3], seed=0))
+    with pytest.raises(BadInputError, match="unknown label 'shoe'"):
+        model.sample(2, labels="shoe")
+    classifier = genzoo.build("lenet5").classifier
+    loss = classifier(model.sample(3, seed=1)).logsumexp(1).mean()  # outside no_grad
+    loss.backward()
+    assert all(p.grad is not None for p in classifier.parameters())
+    assert sampler(model) is model.generator  # the documented helper takes a loaded model
+
+
+def test_a_vae_samples_through_its_decoder_and_a_classifier_cannot(tmp_path: Path):
+    vae = genzoo.build("vae", latent_dim=4, base_channels=4, hidden_dim=16)
+    assert vae.sample(3, seed=0).shape == (3, 1, 28, 28)
+    with pytest.raises(BadInputError, match="cannot sample"):
+        genzoo.build("lenet5").sample(2)
+
+
+def test_huggingface_keywords_mean_what_they_mean_there(saved: Path):
+    half = genzoo.load(saved, torch_dtype=torch.bfloat16, device="cpu")
+    assert next(half.parameters()).dtype == torch.bfloat16
+    one = genzoo.load(str(saved), roles="generator", device="cpu")
+    assert list(one) == ["generator"]
+    with pytest.raises(BadInputError, match=r"takes no low_cpu_mem_usage: its options are roles"):
+        genzoo.load(saved, low_cpu_mem_usage=True)
+    with pytest.raises(BadInputError, match="dtype or torch_dtype, not both"):
+        genzoo.load(saved, dtype="float16", torch_dtype=torch.bfloat16)
+    with pytest.raises(BadInputError, match="is not a folder"):
+        genzoo.load(saved / "nothing-here")
+
+
+def test_force_download_fetches_the_files_again(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def download(repo_id, filename, **kwargs):
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    with pytest.raises(Stop):
+        genzoo.load("hf-hub:me/gan", force_download=True, cache_dir=tmp_path)
+    assert seen["force_download"] is True
+
+
+def test_grid_takes_what_make_grid_takes():
+    images = [torch.full((1, 4, 4), -1.0), torch.full((1, 4, 4), 1.0)]
+    assert genzoo.grid(images, nrow=1, padding=1).size == (6, 11)
+    assert genzoo.grid(torch.zeros(3, 8, 8)).size == (12, 12)  # one CHW image
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\) or \(C, H, W\)"):
+        genzoo.grid(torch.zeros(8, 8))
+
+
+def test_to_input_takes_paths_pil_arrays_and_tensors(tmp_path: Path):
+    path = tmp_path / "white.png"
+    Image.new("L", (20, 20), 255).save(path)
+    grey = np.full((28, 28), 0, dtype=np.uint8)
+    rgb_float = np.ones((10, 12, 3), dtype=np.float32)
+    batch = genzoo.to_input(
+        [path, str(path), grey, rgb_float, torch.zeros(1, 28, 28), torch.full((2, 3, 14, 14), 1.0)],
+        (1, 28, 28),
+    )
+    assert batch.shape == (7, 1, 28, 28)
+    expected = [1, 1, -1, 1, 0, 1, 1]
+    assert [round(float(image.mean()), 3) for image in batch] == expected
+    uint8 = genzoo.to_input(torch.full((1, 28, 28), 255, dtype=torch.uint8), (3, 28, 28))
+    assert uint8.shape == (1, 3, 28, 28) and uint8.eq(1).all()
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        genzoo.to_input(torch.zeros(2, 28, 28), (1, 28, 28))  # (C=2, H, W)
