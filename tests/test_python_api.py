@@ -101,3 +101,65 @@ def test_to_input_takes_paths_pil_arrays_and_tensors(tmp_path: Path):
     assert uint8.shape == (1, 3, 28, 28) and uint8.eq(1).all()
     with pytest.raises(ValueError, match="1 or 3 channels"):
         genzoo.to_input(torch.zeros(2, 28, 28), (1, 28, 28))  # (C=2, H, W)
+
+
+# -- the CLI habits -------------------------------------------------------------------
+
+
+def _cli(*args: str, env: dict[str, str] | None = None):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+    from genzoo.plugins import installed
+
+    return CliRunner().invoke(make_app(installed()), list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("lr=abc", "lr='abc': lr takes a number"),
+        ("ema=yes", "ema='yes': ema takes a number"),
+        ("base_channels=4.5", "base_channels=4.5: base_channels takes a whole number"),
+        ("loss=3", "loss=3: loss takes text"),
+        ("minibatch_std=1", "minibatch_std=1: minibatch_std takes true or false"),
+    ],
+)
+def test_a_wrongly_typed_set_value_is_one_line(setting: str, message: str, tmp_path: Path):
+    result = _cli("train", "dcgan", "--dataset", "mnist", "--set", setting, "--out", str(tmp_path))
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert "Traceback" not in result.output
+
+
+def test_sample_takes_a_dtype_and_refuses_a_wrong_one_first(saved: Path, tmp_path: Path):
+    out = tmp_path / "g.png"
+    ok = _cli("sample", str(saved), "-n", "4", "--dtype", "bfloat16", "-o", str(out))
+    assert ok.exit_code == 0 and out.is_file(), ok.output
+    bad = _cli("sample", "dcgan-mnist", "--dtype", "int8", "-o", str(out))
+    assert bad.exit_code == 2 and "unknown dtype 'int8'" in bad.stderr
+
+
+def test_shell_completion_names_models_and_class_labels():
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_GENZOO_COMPLETE": "complete_bash", "COMP_WORDS": words}
+        env["COMP_CWORD"] = str(len(words.split()) - 1)
+        script = Path(sys.executable).with_name("genzoo")  # the shell completes the script
+        done = subprocess.run([script], env=env, capture_output=True, text=True, check=True)
+        return done.stdout.split()
+
+    assert complete("genzoo sample cdcgan-f") == ["cdcgan-fashion-mnist"]
+    assert complete("genzoo sample cdcgan-fashion-mnist --label s") == [
+        "sandal",
+        "shirt",
+        "sneaker",
+    ]
+    assert complete("genzoo datasets get mn") == ["mnist"]
+
+
+def test_evaluate_help_shows_the_extra_in_brackets():
+    result = _cli("evaluate", "--help", env={"COLUMNS": "200"})
+    assert "genzoo[metrics]" in result.stdout

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from genzoo.cli.output import (
     JsonFlag,
+    complete_models,
     console,
     human_count,
     plugins_of,
@@ -106,7 +107,10 @@ def info_command(
     ctx: typer.Context,
     name: Annotated[
         str,
-        typer.Argument(help="A model, an architecture, an hf-hub: name or a repo folder."),
+        typer.Argument(
+            help="A model, an architecture, an hf-hub: name or a repo folder.",
+            autocompletion=complete_models,
+        ),
     ],
     as_json: JsonFlag = False,
 ) -> None:

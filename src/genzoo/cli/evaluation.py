@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+from genzoo.cli.output import (
+    JsonFlag,
+    complete_models,
+    console,
+    errors,
+    plugins_of,
+    print_json,
+    table,
+)
 from genzoo.cli.sampling import GuidanceOption, SolverOption, sampler_options
 from genzoo.core import BadInputError, Registry
 from genzoo.core.lazy import resolve
@@ -31,7 +39,13 @@ FEATURES = ("evaluator", "inception")
 
 def evaluate_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A pretrained model, hf-hub: name, or repo folder.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A pretrained model, hf-hub: name, or repo folder.",
+            autocompletion=complete_models,
+        ),
+    ],
     samples: Annotated[int, typer.Option(min=100, help="Generated images to compare.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of the samples and of the real subsets.")] = 0,
     dataset: Annotated[
@@ -49,7 +63,7 @@ def evaluate_command(
         str,
         typer.Option(
             help="evaluator: the --evaluator classifier's features; inception: the standard "
-            "FID Inception-v3 (needs genzoo[metrics] and its weights), comparable with papers."
+            "FID Inception-v3 (needs genzoo\\[metrics] and its weights), comparable with papers."
         ),
     ] = "evaluator",
     steps: Annotated[

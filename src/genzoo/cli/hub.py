@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from genzoo.cli.output import console, errors, human_count, plugins_of, table
+from genzoo.cli.output import complete_models, console, errors, human_count, plugins_of, table
 from genzoo.core import BadInputError, GenzooError
 
 NameArgument = Annotated[
@@ -18,7 +18,8 @@ NameArgument = Annotated[
     # "\[" : typer reads help as rich markup, where [@revision] would vanish as a tag
     typer.Argument(
         help="A registered model, a Hub repo (org/name or hf-hub:org/name\\[@revision]), "
-        "or (verify) a folder."
+        "or (verify) a folder.",
+        autocompletion=complete_models,
     ),
 ]
 

@@ -69,3 +69,33 @@ def warn_plugin_failures(plugins: Plugins) -> None:
     for info in plugins.slow:
         line = f"plugin {info.name!r} took {info.seconds:.1f} s to load; see `genzoo plugins`"
         errors.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)
+
+
+# Shell completion (`genzoo --install-completion`): the shell runs genzoo to ask, before any
+# command callback has handed the plugins down, so these load them themselves.
+def complete_models(incomplete: str) -> list[str]:
+    """Registered models and architectures starting with what was typed."""
+    from genzoo.plugins import installed
+
+    registry = installed().registry
+    names = [*registry.models, *registry.architectures]
+    return sorted(name for name in names if name.startswith(incomplete))
+
+
+def complete_datasets(incomplete: str) -> list[str]:
+    from genzoo.plugins import installed
+
+    return sorted(name for name in installed().registry.datasets if name.startswith(incomplete))
+
+
+def complete_labels(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The class names of the model named on the command line so far."""
+    from genzoo.plugins import installed
+
+    # while completing, click may leave the positional name unparsed, in ctx.args
+    name = ctx.params.get("name") or (ctx.args[0] if ctx.args else "")
+    entry = installed().registry.models.get(str(name))
+    names = entry.config.get("class_names") if entry is not None else None
+    if not isinstance(names, list):
+        return []
+    return [str(name) for name in names if str(name).casefold().startswith(incomplete.casefold())]

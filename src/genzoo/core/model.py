@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from genzoo.core.entries import Architecture
 
 
-__all__ = ["ZooModel", "accepted_keys", "build", "skipping_init"]
+__all__ = ["ZooModel", "accepted_keys", "build", "config_defaults", "skipping_init"]
 
 
 class ZooModel(nn.ModuleDict):
@@ -161,3 +161,14 @@ def accepted_keys(architecture: Architecture) -> set[str]:
     """Every config key some component of `architecture` accepts."""
     classes = [_component_class(architecture, role) for role in architecture.components]
     return set().union(*(_parameters(cls) for cls in classes))
+
+
+def config_defaults(architecture: Architecture) -> dict[str, Any]:
+    """The value each config key takes when the config omits it: the reference config's,
+    else the first component constructor's default that is not empty."""
+    defaults: dict[str, Any] = {}
+    for role in architecture.components:
+        for param in inspect.signature(_component_class(architecture, role)).parameters.values():
+            if param.default is not param.empty:
+                defaults.setdefault(param.name, param.default)
+    return {**defaults, **architecture.config}

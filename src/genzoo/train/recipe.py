@@ -115,20 +115,25 @@ def restore_recipe(saved: Mapping[str, Any], registry: Registry) -> Recipe:
 
 def apply(recipe: Recipe, overrides: Mapping[str, Any]) -> Recipe:
     """Send each override to the config or the hyperparameters, whichever knows the key."""
-    from genzoo.core.model import accepted_keys
+    from genzoo.core.model import accepted_keys, config_defaults
 
     config_keys = accepted_keys(recipe.architecture)
-    hparam_keys = set(getattr(recipe.trainer_class, "defaults", {}))
+    from genzoo.train.trainer import check_setting
+
+    defaults = getattr(recipe.trainer_class, "defaults", {})
+    reference = config_defaults(recipe.architecture)
     config, hparams = dict(recipe.config), dict(recipe.hparams)
     for key, value in overrides.items():
         if key in config_keys:
+            check_setting(key, value, reference.get(key))
             config[key] = value
-        elif key in hparam_keys:
+        elif key in defaults:
+            check_setting(key, value, defaults[key])
             hparams[key] = value
         else:
             raise BadInputError(
                 f"--set {key}: not a config key ({', '.join(sorted(config_keys))}) nor a "
-                f"hyperparameter ({', '.join(sorted(hparam_keys))}) of {recipe.architecture.name}"
+                f"hyperparameter ({', '.join(sorted(defaults))}) of {recipe.architecture.name}"
             )
     return replace(recipe, config=config, hparams=hparams)
 

@@ -49,6 +49,8 @@ class Trainer(abc.ABC):
                 f"{type(self).__name__} has no hyperparameter {', '.join(unknown)}; "
                 f"it takes {', '.join(sorted(self.defaults))}"
             )
+        for key, value in hparams.items():
+            check_setting(key, value, self.defaults[key])
         self.model = model
         self.hparams = {**self.defaults, **hparams}
         self.wrap: Wrap = wrap or (lambda module: module)
@@ -179,3 +181,27 @@ class EMA:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.steps = int(state["steps"])
         self.average.load_state_dict(state["average"])
+
+
+def check_setting(key: str, value: Any, reference: Any) -> None:
+    """A config value or hyperparameter of the kind its reference value has (a number for a
+    number, true/false for a flag, text for text, a list for a list); None references take
+    anything. One line naming the key otherwise, before any training starts."""
+    if reference is None or value is None:
+        return
+    kinds: tuple[type, ...]
+    if isinstance(reference, bool):
+        kinds, what = (bool,), "true or false"
+    elif isinstance(reference, int):
+        kinds, what = (int,), "a whole number"
+    elif isinstance(reference, float):
+        kinds, what = (int, float), "a number"
+    elif isinstance(reference, str):
+        kinds, what = (str,), "text"
+    elif isinstance(reference, (list, tuple)):
+        kinds, what = (list, tuple), "a list, e.g. [1, 2]"
+    else:
+        return
+    # JSON's true is an int to Python: not a number here
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise BadInputError(f"{key}={value!r}: {key} takes {what} (its default is {reference!r})")
