@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,92 @@ def test_a_recipe_can_fix_max_steps(tmp_path: Path, idx_dir: Path, plugin_dists)
     steps = [json.loads(line)["step"] for line in log]
     assert steps[-1] == 3
     assert "schedule: 3 steps of batch 8" in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize("crash_at", [1, 2])
+def test_a_kill_between_checkpoint_and_checksum_leaves_a_resumable_run(
+    tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch, crash_at: int
+):
+    """The checkpoint and its checksum change in three atomic writes; a kill after any one
+    of them (here: an exception at the checksum's first or second write of step 8) still
+    resumes, and to the same weights as a run that was never stopped."""
+    from genzoo.train import loop
+
+    straight = run_training(tmp_path / "straight", idx_dir, 12)
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    write, calls = loop._write_digests, []
+
+    def killed(recorded: Path, digests: list[str]) -> None:
+        calls.append(digests)
+        if len(calls) == crash_at:
+            raise KeyboardInterrupt  # as a kill, it skips every handler that catches Exception
+        write(recorded, digests)
+
+    monkeypatch.setattr(loop, "_write_digests", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_training(out, idx_dir, 8, resume=True)
+    monkeypatch.setattr(loop, "_write_digests", write)
+    run_training(out, idx_dir, 12, resume=True)
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        assert (out / name).read_bytes() == (straight / name).read_bytes()
+
+
+def test_a_full_disk_during_a_checkpoint_is_one_line_and_keeps_the_last_one(
+    tmp_path: Path, idx_dir: Path
+):
+    """On a real, small file system (tmpfs): torch's writer fails with a RuntimeError."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        out = run_training(disk / "run", idx_dir, 4)
+        checkpoint = out / TRAINING_DIR / CHECKPOINT
+        before = checkpoint.read_bytes()
+        free = os.statvfs(disk)
+        filler = disk / "filler"
+        room = free.f_bavail * free.f_frsize - len(before) // 2  # half a checkpoint fits
+        filler.write_bytes(b"\0" * max(room, 0))
+        with pytest.raises(GenzooError, match="the previous checkpoint is kept") as caught:
+            run_training(out, idx_dir, 8, resume=True)
+        assert "\n" not in str(caught.value)
+        assert checkpoint.read_bytes() == before
+        filler.unlink()
+        run_training(out, idx_dir, 8, resume=True)  # room again: it goes on from step 4
+        assert (out / "generator.safetensors").is_file()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_second_writer_on_a_run_folder_is_refused_in_one_line(tmp_path: Path, idx_dir: Path):
+    import subprocess
+    import sys
+    import time
+
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    resume = [sys.executable, "-m", "genzoo", "train", "--resume", str(out)]
+    first = subprocess.Popen(
+        [*resume, "--max-steps", "100000", "--epochs", "100000"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        log = out / TRAINING_DIR / "log.jsonl"
+        steps = len(log.read_text().splitlines())
+        deadline = time.monotonic() + 120
+        while len(log.read_text().splitlines()) <= steps and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the first one trains
+        second = subprocess.run(
+            [*resume, "--max-steps", "8"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode == 1, second.stderr
+        assert "another genzoo train is writing to" in second.stderr
+        assert "Traceback" not in second.stderr and first.poll() is None
+    finally:
+        first.kill()
+        first.wait()

@@ -43,6 +43,7 @@ from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, atomic_path, file_sha256, writ
 TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
 CHECKPOINT = "checkpoint.pt"
 RUN_FILE = "run.json"
+LOCK_FILE = ".lock"  # held by the one process writing the run
 CHECKSUM = "checkpoint.sha256"  # beside the checkpoint: a flipped byte must not resume
 
 
@@ -101,10 +102,42 @@ def check_run(settings: RunSettings) -> None:
 
 
 def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool = False) -> Path:
-    """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT."""
+    """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT.
+
+    One process writes a run folder at a time: a second `genzoo train` on it (a second
+    --resume, say) is refused in one line instead of deleting the first one's files."""
+    world = _World.from_env()
+    if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
+        return _train(recipe, data, settings, resume, world)
+    with _one_writer(settings.out / TRAINING_DIR):
+        return _train(recipe, data, settings, resume, world)
+
+
+@contextmanager
+def _one_writer(folder: Path) -> Iterator[None]:
+    """Hold the run folder's lock (released by the system if the process dies)."""
+    from filelock import FileLock, Timeout  # huggingface_hub's own locking
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise GenzooError(
+            f"another genzoo train is writing to {folder.parent}: wait for it to finish or "
+            "stop it first; two writers would delete each other's checkpoints"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _train(
+    recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool, world: _World
+) -> Path:
     from genzoo.zoo.load import pick_device
 
-    world = _World.from_env()
     device = pick_device(settings.device) if world.size == 1 else world.device
     if settings.batch_size % world.size:
         raise BadInputError(f"--batch-size {settings.batch_size} must divide by {world.size}")
@@ -274,16 +307,41 @@ def _checkpoint(
         "torch_rng": torch.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
     }
-    with atomic_path(folder / CHECKPOINT) as tmp:
-        torch.save(state, tmp)
-        digest = file_sha256(tmp)
-    with atomic_path(folder / CHECKSUM) as tmp:
-        tmp.write_text(digest + "\n")
+    # The checkpoint and its checksum change in three atomic steps, so that a kill at any
+    # instant leaves a checkpoint that a digest in the checksum file vouches for: first the
+    # checksum names both the old and the new digests, then the checkpoint is replaced, then
+    # the checksum names the new one alone.
+    path, recorded = folder / CHECKPOINT, folder / CHECKSUM
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+            digest = file_sha256(tmp)
+            _write_digests(recorded, [digest, *_digests(recorded)[:1]])
+    except RuntimeError as err:  # a full disk reaches torch's zip writer as a RuntimeError
+        raise GenzooError(
+            f"cannot write {path}: the disk is full or the write failed "
+            f"({str(err).splitlines()[0][:120]}); the previous checkpoint is kept"
+        ) from None
+    _write_digests(recorded, [digest])
+
+
+def _digests(recorded: Path) -> list[str]:
+    """The sha256 digests the checksum file vouches for (none when it is absent)."""
+    try:
+        text = recorded.read_text()[:4096]
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _write_digests(recorded: Path, digests: list[str]) -> None:
+    with atomic_path(recorded) as tmp:
+        tmp.write_text("".join(f"{digest}\n" for digest in digests))
 
 
 def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
     recorded = path.with_name(CHECKSUM)
-    if recorded.is_file() and recorded.read_text().strip() != file_sha256(path):
+    if recorded.is_file() and file_sha256(path) not in _digests(recorded):
         raise GenzooError(
             f"{path} does not match its checksum ({recorded.name}): it was damaged after it "
             "was written; resuming from it could train on corrupt weights"
