@@ -118,3 +118,27 @@ def test_a_timm_pattern_lists_timms_names():
     assert "timm/convnext_atto" in names and all(n.startswith("timm/convnext_at") for n in names)
     other = CliRunner().invoke(app, ["list", "timm-features/resnet1*", "-a", "--json"])
     assert "timm-features/resnet18" in [row["name"] for row in json.loads(other.stdout)]
+
+
+@pytest.mark.parametrize("source", ["hf-hub:evil/x", "local-dir:/x", "timm/resnet18"])
+def test_a_config_naming_another_source_is_refused_before_timm_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+):
+    """timm.create_model would fetch `hf-hub:` names from the endpoint and open
+    `local-dir:` paths: a repo's config names an architecture, nothing else."""
+    import json
+
+    import timm
+
+    import genzoo
+
+    model = genzoo.build("timm/resnet18", image_shape=[1, 8, 8])
+    folder = model.save_pretrained(tmp_path / "repo")
+    config = json.loads((folder / "config.json").read_text())
+    config["config"]["model_name"] = source
+    (folder / "config.json").write_text(json.dumps(config))
+    opened: list[str] = []
+    monkeypatch.setattr(timm, "create_model", lambda name, **kw: opened.append(name))
+    result = CliRunner().invoke(make_app(installed()), ["verify", str(folder)])
+    assert result.exit_code == 1 and "never where to fetch one" in result.stdout, result.output
+    assert "Traceback" not in result.output and opened == []

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from genzoo.core.errors import BadInputError
 from genzoo.core.interfaces import Classifier, Encoder
 
 INPUT_SIZES = (32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 384)
@@ -41,6 +42,13 @@ def create(
     mypy cannot see the attributes timm's models add)."""
     import timm
 
+    # timm.create_model reads "hf-hub:org/name" and "local-dir:/path" as places to fetch a
+    # config and weights from: a repo's config must name an architecture, never a source.
+    if not isinstance(model_name, str) or not timm.is_model(model_name):
+        raise BadInputError(
+            f"model_name {str(model_name)[:80]!r} is not one of timm's architectures "
+            "(timm.list_models()); a config names an architecture, never where to fetch one"
+        )
     channels, height, width = image_shape
 
     def make(**size: Any) -> Any:
