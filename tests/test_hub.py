@@ -532,3 +532,36 @@ def test_an_exported_repo_is_imported_as_the_download_left_it(env, repos, plugin
     third = {**offline, "HF_HOME": str(tmp_path / "third-hf")}
     assert genzoo_cli(third, "pull", "tiny-dcgan", "--from", str(carried)).returncode == 0
     assert layout(third["HF_HOME"])[0] != downloaded[0]  # a digest-named snapshot
+
+
+def _cache_bytes(env: dict[str, str]) -> int:
+    return sum(p.stat().st_size for p in Path(env["HF_HOME"]).rglob("*") if p.is_file())
+
+
+def test_files_past_their_bound_are_refused_before_a_byte_is_fetched(
+    env, repos, plugin_dists, mirror, tmp_path
+):
+    """A mirror serving the pinned config and weights beside a 2 MB card: the model pulls,
+    the card is left out; an hf-hub repo whose config.json is 2 MB is one line. The cache
+    holds nothing refused either way."""
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "padded")
+    (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+    mirror.publish(folder, REPO)
+    try:
+        registered(plugin_dists, repos)
+        result = genzoo_cli(env, "pull", "tiny-dcgan")
+        assert result.returncode == 0, result.stderr
+        assert not (snapshot(env) / "README.md").exists()
+        assert mirror.proxy.gets("README.md") == 0 and _cache_bytes(env) < (1 << 20)
+        assert genzoo_cli(env, "verify", "tiny-dcgan").returncode == 0
+    finally:
+        mirror.publish(repos / "tiny-dcgan", REPO)
+    config = json.loads((folder / "config.json").read_text())
+    config["padding"] = "x" * (2 << 20)
+    (folder / "config.json").write_text(json.dumps(config))
+    mirror.publish(folder, "genzoo-test/big-config")
+    before = _cache_bytes(env)
+    result = genzoo_cli(env, "pull", "hf-hub:genzoo-test/big-config")
+    assert result.returncode == 1 and "config.json of genzoo-test/big-config" in result.stderr
+    assert "more than the 1,048,576 such a file may hold" in result.stderr
+    assert _cache_bytes(env) - before < (64 << 10)  # refs and metadata, no 2 MB of config

@@ -26,6 +26,7 @@ from genzoo.zoo.repo import (
     EXTRA_FILES,
     IntegrityError,
     file_sha256,
+    max_download_bytes,
     read_config,
     weights_file,
 )
@@ -174,6 +175,7 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
     from genzoo.core.version import __version__
 
     access = current_access()
+    _check_size(ref, filename)
     for pause in (*RETRY_PAUSES, None):
         try:
             path = hf_hub_download(
@@ -198,6 +200,27 @@ def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
             raise problem from None
         return Path(path)
     raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _check_size(ref: RepoRef, filename: str) -> None:
+    """Refuse a file the server says is larger than its kind may be, before downloading
+    a byte of it. Offline, or when the server will not say, hf_hub_download's own errors
+    (and the pins) decide."""
+    if offline():
+        return
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    try:
+        url = hf_hub_url(ref.repo_id, filename, revision=ref.revision)
+        size = get_hf_file_metadata(url, token=current_access().token).size
+    except Exception:  # unreachable, 404, 5xx: the download names it in one line
+        return
+    limit = max_download_bytes(filename)
+    if size is not None and size > limit:
+        raise GenzooError(
+            f"{filename} of {ref.repo_id}@{ref.revision} is {size:,} bytes, more than the "
+            f"{limit:,} such a file may hold: refused, nothing was downloaded"
+        )
 
 
 def _transient(err: BaseException) -> int | None:

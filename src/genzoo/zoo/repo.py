@@ -68,6 +68,20 @@ def is_format_file(name: str) -> bool:
 
 MAX_CONFIG_BYTES = 1 << 20  # a config.json is a few KB; anything near this is not one
 MAX_CARD_BYTES = 1 << 20
+MAX_PICTURE_BYTES = 16 << 20  # samples.png of a 64-image grid is tens of KB
+MAX_WEIGHTS_BYTES = 32 << 30  # one component's safetensors: far beyond this zoo's models
+
+
+def max_download_bytes(filename: str) -> int:
+    """The most a repo's file may hold before it is fetched at all: a server that offers
+    more is refused, so a hostile mirror cannot fill the cache."""
+    if filename == CONFIG_FILE:
+        return MAX_CONFIG_BYTES
+    if filename == CARD_FILE:
+        return MAX_CARD_BYTES
+    if filename.endswith(".png"):
+        return MAX_PICTURE_BYTES
+    return MAX_WEIGHTS_BYTES
 
 
 def regular_file(path: Path) -> os.stat_result:
