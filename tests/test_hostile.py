@@ -90,6 +90,18 @@ def test_pull_from_a_folder_refuses_links_that_would_carry_files_in(tmp_path: Pa
     assert not any(b.read_bytes() == b"private" for b in cached.rglob("*") if b.is_file())
 
 
+def test_push_refuses_links_that_would_carry_files_out(repo: Path, tmp_path: Path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN PRIVATE KEY-----")
+    (repo / "samples.png").unlink(missing_ok=True)
+    (repo / "samples.png").symlink_to(secret)
+    target = tmp_path / "published"
+    result = run("push", str(repo), "--repo", "me/gan", "--to-folder", str(target))
+    assert result.exit_code == 1 and "samples.png is a symbolic link" in result.stderr
+    published = [p for p in target.rglob("*") if p.is_file()] if target.exists() else []
+    assert not any(p.read_text(errors="replace").startswith("-----BEGIN") for p in published)
+
+
 @pytest.mark.parametrize("repo_id", ["./.", "../sibling", "org/..", ".hidden/name", "a/b..c"])
 def test_repo_ids_cannot_leave_their_folder(repo: Path, tmp_path: Path, repo_id: str):
     target = tmp_path / "published"

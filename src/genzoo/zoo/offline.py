@@ -36,9 +36,9 @@ from genzoo.zoo.repo import (
     atomic_path,
     file_sha256,
     is_format_file,
+    plain_files,
     read_bounded,
     read_config,
-    regular_file,
     verify,
     weights_file,
 )
@@ -67,10 +67,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
         verify(folder / weights_file(role), digest)  # a corrupt source never reaches the cache
     names = [CONFIG_FILE, *(weights_file(role) for role in pins)]
     names += [name for name in EXTRA_FILES if (folder / name).is_file()]
-    for name in names:  # a link could carry any file of this machine into the cache
-        if (folder / name).is_symlink():
-            raise GenzooError(f"{folder / name} is a symbolic link; a repo folder holds files")
-        regular_file(folder / name)
+    plain_files(folder, names)
     digests = {name: file_sha256(folder / name) for name in names}
     recorded = _cache_record(folder, digests)
     if recorded is not None:

@@ -6,14 +6,15 @@ from pathlib import Path
 
 from genzoo.core import BadInputError, GenzooError
 from genzoo.core.entries import REPO_ID
-from genzoo.zoo.repo import CONFIG_FILE, EXTRA_FILES, check_repo, read_config
+from genzoo.zoo.repo import CONFIG_FILE, EXTRA_FILES, check_repo, plain_files, read_config
 
 
 def publishable_files(folder: Path) -> list[str]:
     """The files of the format that `push` uploads; anything else in the folder stays local."""
     names = [CONFIG_FILE, *EXTRA_FILES]
     names += [f"{role}.safetensors" for role in read_config(folder).sha256]
-    return sorted(name for name in names if (folder / name).is_file())
+    present = [name for name in names if (folder / name).is_file() or (folder / name).is_symlink()]
+    return sorted(plain_files(folder, present))
 
 
 def check_publishable(folder: Path, repo_id: str) -> list[str]:

@@ -96,6 +96,16 @@ def regular_file(path: Path) -> os.stat_result:
     return status
 
 
+def plain_files(folder: Path, names: list[str]) -> list[str]:
+    """`names`, after refusing any that is a symbolic link or not a regular file: a link
+    could carry any file of this machine into a cache or an upload."""
+    for name in names:
+        if (folder / name).is_symlink():
+            raise GenzooError(f"{folder / name} is a symbolic link; a repo folder holds files")
+        regular_file(folder / name)
+    return names
+
+
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of a regular file of at most `limit` bytes, checked before reading."""
     size = regular_file(path).st_size
