@@ -260,3 +260,26 @@ def test_a_malformed_hf_endpoint_is_one_line(
         assert result.stderr.startswith(f"error: HF_ENDPOINT={endpoint!r} {why}")
     with pytest.raises(BadInputError, match="HF_ENDPOINT"):
         genzoo.load("dcgan-fashion-mnist")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("golden", {"generator": ["a", "b"]}),
+        ("golden", {"generator": [True]}),
+        ("golden", {"generator": {"x": 1}}),
+        ("golden", {"../evil": [1.0]}),
+        ("golden", ["generator"]),
+        ("golden", {"generator": [0.0] * 5000}),
+        ("name", ["a"]),
+    ],
+)
+def test_a_wrongly_typed_config_field_is_one_line(repo: Path, field: str, value: object):
+    import json
+
+    config = json.loads((repo / CONFIG_FILE).read_text())
+    config[field] = value
+    (repo / CONFIG_FILE).write_text(json.dumps(config))
+    result = run("verify", str(repo))
+    assert result.exit_code == 1 and f"{field} must" in result.stderr, result.output
+    assert "Traceback" not in result.output

@@ -170,7 +170,11 @@ def read_config(folder: Path) -> RepoConfig:
         and isinstance(data.get("sha256", {}), dict)
     ):
         raise GenzooError(f"{path} must hold an object with 'architecture', 'config' and 'sha256'")
-    golden = data.get("golden", {})
+    golden, name = data.get("golden", {}), data.get("name", "")
+    if not (isinstance(golden, dict) and all(_is_probe(r, v) for r, v in golden.items())):
+        raise GenzooError(f"{path}: golden must map roles to lists of numbers (genzoo verify)")
+    if not isinstance(name, str):
+        raise GenzooError(f"{path}: name must be text, got {type(name).__name__}")
     for role, digest in data.get("sha256", {}).items():
         # roles become file names: only the documented ones, before any path is built
         if role not in ROLES or not isinstance(digest, str) or not SHA256.match(digest):
@@ -182,9 +186,19 @@ def read_config(folder: Path) -> RepoConfig:
         data["architecture"],
         data.get("config", {}),
         data.get("sha256", {}),
-        data.get("name", ""),
-        golden if isinstance(golden, dict) else {},
+        name,
+        golden,
         _provider(data.get("provided_by")),
+    )
+
+
+def _is_probe(role: object, values: object) -> bool:
+    """A golden record as `golden.probe` writes it: a role, and at most a few thousand numbers."""
+    return (
+        role in ROLES
+        and isinstance(values, list)
+        and len(values) <= 4096
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     )
 
 
