@@ -283,3 +283,23 @@ def test_a_wrongly_typed_config_field_is_one_line(repo: Path, field: str, value:
     result = run("verify", str(repo))
     assert result.exit_code == 1 and f"{field} must" in result.stderr, result.output
     assert "Traceback" not in result.output
+
+
+HOSTILE_NAME = "[/bold] \x1b]0;pwned\x07\x1b[2J [link=http://evil.invalid]click[/link] \x9b31m"
+
+
+@pytest.mark.parametrize("command", [["sample", "-n", "4"], ["info"], ["verify"]])
+def test_names_from_a_repo_print_as_text_never_as_markup_or_escapes(
+    repo: Path, tmp_path: Path, command: list[str]
+):
+    import json
+
+    config = json.loads((repo / CONFIG_FILE).read_text())
+    config["name"] = HOSTILE_NAME
+    (repo / CONFIG_FILE).write_text(json.dumps(config))
+    extra = ["-o", str(tmp_path / "g.png")] if command[0] == "sample" else []
+    result = run(command[0], str(repo), *command[1:], *extra)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
+    if command[0] == "sample":
+        assert "[/bold]" in result.stdout and "[link=http://evil.invalid]" in result.stdout

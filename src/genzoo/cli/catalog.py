@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from genzoo.cli.output import (
     JsonFlag,
+    TextTable,
     complete_models,
     console,
     human_count,
@@ -144,7 +144,7 @@ def info_command(
     if as_json:
         print_json(data)
         return
-    grid = Table.grid(padding=(0, 2))
+    grid = TextTable.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     for key, value in data.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Annotated, Any
 
@@ -13,10 +14,39 @@ from rich.text import Text
 
 from genzoo.plugins import Plugins
 
+# C0 and C1 control characters but newline and tab: an escape sequence in a repo's name
+# could retitle the terminal, clear it or hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """`text` with every control character shown as '?', one for one (spans stay valid)."""
+    return _CONTROL.sub("?", text)
+
+
+def _safe(item: Any) -> Any:
+    if isinstance(item, str):
+        return plain(item)
+    if isinstance(item, Text) and _CONTROL.search(item.plain):
+        item = item.copy()
+        item.plain = plain(item.plain)
+    return item
+
+
+class TextConsole(Console):
+    """A console that prints text as written: never as rich markup ('[/bold]' in a repo's
+    name raised MarkupError, '[link=...]' became a link) and never with control characters.
+    genzoo styles what it prints with `Text` and `style=`, not markup."""
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        options.setdefault("markup", False)
+        super().print(*(_safe(item) for item in objects), **options)
+
+
 # Piped output gets wide lines rather than 80 columns, so that rows stay whole for grep.
 _WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, width=_WIDTH)
-errors = Console(stderr=True, highlight=False, width=_WIDTH)
+console = TextConsole(highlight=False, width=_WIDTH)
+errors = TextConsole(stderr=True, highlight=False, width=_WIDTH)
 
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")
@@ -29,7 +59,7 @@ class TextTable(Table):
     markup it raised MarkupError). Style a cell by passing a `Text`."""
 
     def add_row(self, *cells: Any, **options: Any) -> None:
-        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
+        super().add_row(*(_safe(Text(c) if isinstance(c, str) else c) for c in cells), **options)
 
 
 def table(*columns: str) -> Table:

@@ -456,7 +456,7 @@ def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[status]}", markup=False),  # a plugin names its losses
     )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("train", total=total, completed=done, status="")
