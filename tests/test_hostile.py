@@ -300,6 +300,43 @@ def test_names_from_a_repo_print_as_text_never_as_markup_or_escapes(
     extra = ["-o", str(tmp_path / "g.png")] if command[0] == "sample" else []
     result = run(command[0], str(repo), *command[1:], *extra)
     assert result.exit_code == 0, result.output
-    assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
+    assert (
+        "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
+    )
     if command[0] == "sample":
         assert "[/bold]" in result.stdout and "[link=http://evil.invalid]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sample", "REPO", "--seed", str(10**30)],
+        ["sample", "REPO", "--seed", "-1"],
+        ["interpolate", "REPO", "--seed", str(2**64)],
+        ["evaluate", "REPO", "--seed", str(10**30)],
+        ["train", "dcgan", "--dataset", "mnist", "--seed", str(10**30)],
+        ["pull", "hf-hub:a/b--c"],
+        ["pull", "hf-hub:a/-b"],
+        ["info", "hf-hub:a/b."],
+    ],
+)
+def test_bad_numbers_and_names_are_bad_input(repo: Path, args: list[str]):
+    result = run(*[str(repo) if a == "REPO" else a for a in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_grid_never_has_more_columns_than_images(repo: Path, tmp_path: Path):
+    from PIL import Image
+
+    out = tmp_path / "g.png"
+    result = run("sample", str(repo), "-n", "4", "--columns", "1000000000", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as picture:
+        assert picture.size[0] < 200  # four images wide, not a billion
+
+
+def test_python_seeds_out_of_range_are_bad_input():
+    generator = genzoo.build("dcgan", **SMALL).generator
+    with pytest.raises(BadInputError, match="seed 1000"):
+        generator.sample(2, seed=10**30)

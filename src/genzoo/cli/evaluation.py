@@ -18,7 +18,7 @@ from genzoo.cli.output import (
     print_json,
     table,
 )
-from genzoo.cli.sampling import GuidanceOption, SolverOption, sampler_options
+from genzoo.cli.sampling import SEED_MAX, GuidanceOption, SolverOption, sampler_options
 from genzoo.core import BadInputError, Registry
 from genzoo.core.lazy import resolve
 
@@ -47,7 +47,10 @@ def evaluate_command(
         ),
     ],
     samples: Annotated[int, typer.Option(min=100, help="Generated images to compare.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed of the samples and of the real subsets.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=SEED_MAX, help="Seed of the samples and of the real subsets."),
+    ] = 0,
     dataset: Annotated[
         str | None, typer.Option(help="Test data (default: the model's own dataset).")
     ] = None,

@@ -21,7 +21,11 @@ NameArgument = Annotated[
         autocompletion=complete_models,
     ),
 ]
-SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same images.")]
+SEED_MAX = 2**62  # torch's generators take 64 bits; training adds ranks and epochs to it
+SeedOption = Annotated[
+    int,
+    typer.Option(min=0, max=SEED_MAX, help="Random seed: the same seed gives the same images."),
+]
 DeviceOption = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
 LabelOption = Annotated[
     str | None,

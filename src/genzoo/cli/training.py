@@ -22,6 +22,7 @@ from genzoo.cli.output import (
     print_json,
     table,
 )
+from genzoo.cli.sampling import SEED_MAX
 from genzoo.core import BadInputError
 from genzoo.core.lazy import resolve
 
@@ -172,7 +173,8 @@ def train_command(
     epochs: Annotated[int | None, typer.Option(min=1, help="Passes over the data.")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Images per step.")] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed of weights, batch order and noise.")
+        int | None,
+        typer.Option(min=0, max=SEED_MAX, help="Seed of weights, batch order and noise."),
     ] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     max_steps: Annotated[

@@ -26,9 +26,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # '/', which is how `genzoo.load` tells them from folders.
 _ARCHITECTURE_NAME = re.compile(r"^([a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# org/name, as the Hub spells repo ids: letters, digits, '-', '_', '.'; no part starts
-# with '.' (so neither '.' nor '..' can make a path leave its folder) and none holds '..'
-REPO_ID = re.compile(r"^(?!.*\.\.)[\w-][\w.-]*/[\w-][\w.-]*$", re.ASCII)
+# org/name, as the Hub spells repo ids (huggingface_hub's validate_repo_id): letters,
+# digits, '-', '_', '.'; each part starts and ends with a letter, digit or '_' (so neither
+# '.' nor '..' can make a path leave its folder), holds no '..' or '--', at most 96 long
+REPO_ID = re.compile(
+    r"^(?!.*(?:\.\.|--))(?:\w|\w[\w.-]{0,94}\w)/(?:\w|\w[\w.-]{0,94}\w)$", re.ASCII
+)
 
 
 def _check_name(kind: str, name: object) -> None:

@@ -47,11 +47,10 @@ def grid(
         images = images.unsqueeze(0)
     if images.dim() != 4:
         raise ValueError(f"grid takes (N, C, H, W) or (C, H, W) images, got {tuple(images.shape)}")
-    columns = columns or nrow
     n, channels, height, width = images.shape
+    columns = min(columns or nrow or math.ceil(math.sqrt(n)), max(n, 1))  # never empty columns
     if n == 0:
         raise ValueError("no images to tile")
-    columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
     canvas = torch.zeros(
         rows * (height + padding) + padding,

@@ -431,7 +431,12 @@ def evaluating(module: nn.Module) -> Iterator[nn.Module]:
 
 def _rng(seed: int | None) -> torch.Generator | None:
     """A CPU generator for `seed` (CPU draws make seeds agree across devices)."""
-    return None if seed is None else torch.Generator().manual_seed(seed)
+    if seed is None:
+        return None
+    try:
+        return torch.Generator().manual_seed(seed)
+    except (RuntimeError, OverflowError, TypeError, ValueError):
+        raise BadInputError(f"seed {str(seed)[:40]}: give a whole number 0..2**62") from None
 
 
 def _dtype(module: nn.Module) -> torch.dtype:

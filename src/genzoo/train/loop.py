@@ -252,7 +252,8 @@ def _logged_step(line: str) -> float:
 
 def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
     """The batch order of an epoch: a function of (seed, epoch) only, so resuming reproduces it."""
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    key = (seed * 100_003 + epoch) % 2**63  # any seed; the same key for the seeds in use
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(key))
     return order.to(device)
 
 
