@@ -336,6 +336,20 @@ RUDE_PLUGINS = {
             print("hello from a hook")
             raise SystemExit("bye")
     """,
+    "writes_around_genzoo": """
+        import atexit, os, sys, threading, time
+        os.write(1, b"raw bytes to fd 1\\n")
+        atexit.register(print, "hello from atexit")
+        atexit.register(os.write, 1, b"atexit to fd 1\\n")
+
+        def chatter():
+            time.sleep(0.3)  # while the command prints its own output
+            print("hello from a thread")
+            sys.stdout.flush()
+
+        threading.Thread(target=chatter).start()
+        time.sleep(0.5)  # the thread speaks while the command runs
+    """,
 }
 
 
@@ -351,6 +365,13 @@ def test_a_plugin_cannot_end_the_command_or_write_to_its_stdout(plugin_dists: Pl
     assert listing.returncode == 0, listing.stderr
     assert {"dcgan-fashion-mnist"} <= {row["name"] for row in json.loads(listing.stdout)}
     assert "hello from import" in listing.stderr and "hello from" not in listing.stdout
+    for spoken in (
+        "raw bytes to fd 1",
+        "hello from a thread",
+        "hello from atexit",
+        "atexit to fd 1",
+    ):
+        assert spoken in listing.stderr and spoken not in listing.stdout
     report = subprocess.run(
         [sys.executable, "-m", "genzoo", "plugins", "--json"], capture_output=True, text=True,
         env=env, check=False,

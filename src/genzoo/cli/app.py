@@ -21,7 +21,7 @@ from genzoo.cli import (
     sampling,
     training,
 )
-from genzoo.cli.output import errors
+from genzoo.cli.output import command_stdout, errors
 from genzoo.core import GenzooError
 from genzoo.core.version import __version__
 from genzoo.plugins import Plugins, installed
@@ -122,5 +122,6 @@ def invoked_command(args: list[str]) -> str | None:
 
 
 def main() -> None:
-    """The `genzoo` console script."""
-    make_app(installed(), only=invoked_command(sys.argv[1:]))()
+    """The `genzoo` console script: plugin code never reaches the command's stdout."""
+    with command_stdout():
+        make_app(installed(), only=invoked_command(sys.argv[1:]))()

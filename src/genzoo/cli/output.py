@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
-from typing import Annotated, Any
+import threading
+from collections.abc import Iterator
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -129,3 +133,51 @@ def complete_labels(ctx: typer.Context, incomplete: str) -> list[str]:
     if not isinstance(names, list):
         return []
     return [str(name) for name in names if str(name).casefold().startswith(incomplete.casefold())]
+
+
+class _MainThreadOnly:
+    """sys.stdout while a command runs: the main thread's writes reach the command's output,
+    every other thread's (a plugin's timer, a worker) go to stderr."""
+
+    def __init__(self, own: TextIO, other: TextIO) -> None:
+        self._own, self._other, self._main = own, other, threading.get_ident()
+
+    def _target(self) -> TextIO:
+        return self._own if threading.get_ident() == self._main else self._other
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+
+@contextlib.contextmanager
+def command_stdout() -> Iterator[None]:
+    """Keep the command's output (tables, --json) out of reach of plugin code.
+
+    The real stdout moves to a private descriptor that only genzoo's main thread writes
+    through; descriptor 1 itself then points at stderr, so `os.write(1, ...)` from a plugin,
+    a print from another thread, or one from an atexit hook (after the command, sys.stdout
+    is stderr) all land on stderr.
+    """
+    try:
+        sys.stdout.flush()
+        private = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no usable stdout: nothing to protect
+        yield
+        return
+    own = open(  # noqa: SIM115 - closed in the finally below, after the command
+        private, "w", encoding=sys.stdout.encoding or "utf-8", errors="replace", closefd=True
+    )
+    os.dup2(2, 1)
+    sys.stdout = _MainThreadOnly(own, sys.stderr)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            own.flush()
+        sys.stdout = sys.stderr  # what atexit hooks print afterwards
