@@ -33,20 +33,23 @@ def test_degradations_change_what_they_should():
     assert torch.allclose(blur(flat, 1.0), flat, atol=1e-6)  # a blur keeps flat images
 
 
-def test_the_default_evaluator_ranks_every_degradation_worse_than_clean_images():
-    """Real train images against real test images on resnet18-fashion-mnist's features:
-    blur gets monotonically worse with its sigma, noise with its strength, and every
-    degraded set is further from the test set than the clean one."""
-    from genzoo.cli.evaluation import DEFAULT_EVALUATOR
-    from genzoo.plugins.datasets import load_fashion_mnist
+@pytest.mark.parametrize("dataset", ["fashion-mnist", "mnist"])
+def test_each_datasets_evaluator_ranks_every_degradation_worse_than_clean_images(dataset: str):
+    """Real train images against real test images on the dataset's evaluator's features
+    (resnet18-fashion-mnist, resnet18-mnist): blur gets monotonically worse with its sigma,
+    noise with its strength, and every degraded set is further from the test set than the
+    clean one."""
+    from genzoo.core.lazy import resolve
 
-    try:
-        train, test = load_fashion_mnist(None, "train"), load_fashion_mnist(None, "test")
-    except GenzooError as err:
-        pytest.skip(f"Fashion-MNIST is not installed here: {err}")
     registry = installed().registry
-    import_repo(registered(DEFAULT_EVALUATOR, registry), HUB)
-    evaluator = load_evaluator(registered(DEFAULT_EVALUATOR, registry), registry, "cpu")
+    entry = registry.dataset(dataset)
+    try:
+        load = resolve(entry.loader)
+        train, test = load(None, "train"), load(None, "test")
+    except GenzooError as err:
+        pytest.skip(f"{dataset} is not on this machine: {err}")
+    import_repo(registered(entry.evaluator, registry), HUB)
+    evaluator = load_evaluator(registered(entry.evaluator, registry), registry, "cpu")
     clean = to_float(train.images[:1000])
     real, _ = evaluator.embed(to_float(test.images[:1000]))
 
@@ -55,7 +58,9 @@ def test_the_default_evaluator_ranks_every_degradation_worse_than_clean_images()
 
     floor = distance(clean)
     scores = {name: distance(degrade(clean)) for name, degrade in DEGRADATIONS.items()}
-    assert all(score > 1.5 * floor for score in scores.values()), (floor, scores)
+    # resnet18-mnist sees the mildest blur (sigma 0.5) at 1.4x the floor, Fashion-MNIST's at
+    # more than 1.5x; the stronger degradations at 2-25x
+    assert all(score > 1.25 * floor for score in scores.values()), (floor, scores)
     assert scores["blur 0.5"] < scores["blur 1.0"] < scores["blur 1.5"]
     assert scores["noise 0.1"] < scores["noise 0.2"]
 
