@@ -242,6 +242,15 @@ def test_a_card_with_python_yaml_tags_is_one_line_in_push(repo: Path):
     )
 
 
+def test_a_card_nested_50000_deep_is_one_line_in_push(repo: Path):
+    card = repo / "README.md"
+    deep = "x: " + "[" * 50_000 + "]" * 50_000 + "\n"
+    card.write_text(card.read_text().replace("---\n", "---\n" + deep, 1))
+    result = run("push", str(repo), "--repo", "me/x", "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == "error: the model card's metadata is nested too deeply to read"
+
+
 @pytest.mark.parametrize(
     ("endpoint", "why"),
     [

@@ -63,8 +63,12 @@ def test_a_resumed_run_removes_the_temporaries_a_killed_write_left(tmp_path: Pat
     assert not leftover.exists()
 
 
-def test_cache_clean_removes_only_stale_partial_downloads(tmp_path: Path):
+def test_cache_clean_removes_partial_downloads_no_process_is_writing(tmp_path: Path):
+    """A killed pull's `.incomplete` file goes at once (its lock is free); one whose lock a
+    download holds stays, however old."""
     import os
+    import subprocess
+    import sys
     import time
 
     from typer.testing import CliRunner
@@ -75,17 +79,30 @@ def test_cache_clean_removes_only_stale_partial_downloads(tmp_path: Path):
 
     blobs = hub_cache() / "models--me--gan" / "blobs"
     blobs.mkdir(parents=True, exist_ok=True)
-    old, fresh = blobs / "aa.incomplete", blobs / "bb.incomplete"
-    old.write_bytes(b"x" * 10)
-    fresh.write_bytes(b"y")
+    left, busy = blobs / "aa.1234abcd.incomplete", blobs / "bb.incomplete"
+    left.write_bytes(b"x" * 10)
+    busy.write_bytes(b"y")
     hours_ago = time.time() - 7200
-    os.utime(old, (hours_ago, hours_ago))
-    app, runner = make_app(installed()), CliRunner()
-    assert "1 stale partial download(s)" in runner.invoke(app, ["cache", "ls"]).stderr
-    result = runner.invoke(app, ["cache", "clean"])
-    assert result.exit_code == 0 and "removed 1 partial download(s)" in result.stdout
-    assert not old.exists() and fresh.exists()  # a young one may be a download under way
-    fresh.unlink()
+    os.utime(busy, (hours_ago, hours_ago))
+    lock = hub_cache() / ".locks" / "models--me--gan" / "bb.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another process downloading bb, as hf_hub_download would
+        [sys.executable, "-c", f"import filelock, time; held = filelock.FileLock({str(lock)!r}); "
+         "held.acquire(); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        app, runner = make_app(installed()), CliRunner()
+        assert "1 stale partial download(s)" in runner.invoke(app, ["cache", "ls"]).stderr
+        result = runner.invoke(app, ["cache", "clean"])
+        assert result.exit_code == 0 and "removed 1 partial download(s)" in result.stdout
+        assert not left.exists() and busy.exists()  # a download under way keeps its file
+    finally:
+        holder.kill()
+        holder.communicate()
+    result = CliRunner().invoke(make_app(installed()), ["cache", "clean"])
+    assert "removed 1 partial download(s)" in result.stdout and not busy.exists()
 
 
 def _train_cli(*args: str):

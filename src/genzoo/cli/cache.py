@@ -121,27 +121,25 @@ def _repo_ids(names: list[str], registry: Registry) -> list[str]:
 def clean_command(
     minutes: Annotated[
         float,
-        typer.Option(
-            min=0, help="Only files untouched this long (a younger one may be mid-download)."
-        ),
-    ] = 60,
+        typer.Option(min=0, help="Only files untouched at least this long."),
+    ] = 0,
 ) -> None:
     """Remove the partial downloads that an interrupted pull left in the cache.
 
-    huggingface_hub resumes a download from its `.incomplete` file; one left by a killed
-    process and untouched for --minutes is removed (`genzoo cache ls` counts them).
+    A download in progress holds a lock on its `.incomplete` file; a file whose lock is
+    free was left by a killed process and is removed (`genzoo cache ls` counts them;
+    a pull removes its own repo's leftovers once it has succeeded).
 
     Example:
 
         genzoo cache clean --minutes 0
     """
-    from genzoo.zoo.cache import stale_downloads
+    from genzoo.zoo.cache import remove_stale_downloads, stale_downloads
 
-    stale = stale_downloads(older_than=minutes * 60)
-    size = sum(path.stat().st_size for path in stale)
-    for path in stale:
-        path.unlink(missing_ok=True)
-    console.print(f"removed {len(stale)} partial download(s), {human_count(size)}B")
+    sizes = {path: path.stat().st_size for path in stale_downloads(older_than=minutes * 60)}
+    removed = remove_stale_downloads(older_than=minutes * 60)
+    size = sum(sizes.get(path, 0) for path in removed)
+    console.print(f"removed {len(removed)} partial download(s), {human_count(size)}B")
 
 
 @cache_app.command("rm")

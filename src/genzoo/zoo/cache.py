@@ -125,14 +125,10 @@ def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path
     return repo / "snapshots" / commit
 
 
-STALE_AFTER_SECONDS = 3600  # an .incomplete download untouched this long was abandoned
-
-
-def stale_downloads(
-    cache: Path | None = None, older_than: float = STALE_AFTER_SECONDS
-) -> list[Path]:
-    """huggingface_hub's `*.incomplete` files that a killed download left in model repos'
-    blobs/, untouched for `older_than` seconds (a younger one may be a download under way)."""
+def stale_downloads(cache: Path | None = None, older_than: float = 0.0) -> list[Path]:
+    """huggingface_hub's `*.incomplete` files in model repos' blobs/ that no download is
+    writing (its lock, `.locks/<repo>/<etag>.lock`, is free: the process that held it is
+    gone) and that are untouched for `older_than` seconds."""
     import time
 
     root = cache or hub_cache()
@@ -140,8 +136,50 @@ def stale_downloads(
     return sorted(
         path
         for path in root.glob("models--*/blobs/*.incomplete")
-        if path.is_file() and not path.is_symlink() and now - path.stat().st_mtime > older_than
+        if path.is_file()
+        and not path.is_symlink()
+        and now - path.stat().st_mtime >= older_than
+        and not _download_under_way(root, path)
     )
+
+
+def remove_stale_downloads(cache: Path | None = None, older_than: float = 0.0) -> list[Path]:
+    """Remove what `stale_downloads` finds, each while holding its lock (so that no
+    download can start writing it meanwhile); the paths removed."""
+    from filelock import FileLock, Timeout
+
+    root = cache or hub_cache()
+    removed = []
+    for path in stale_downloads(root, older_than):
+        try:
+            with FileLock(_lock_of(root, path), timeout=0):
+                path.unlink(missing_ok=True)
+        except (Timeout, OSError):
+            continue  # a download took it up meanwhile, or the cache is read-only
+        removed.append(path)
+    return removed
+
+
+def _lock_of(root: Path, incomplete: Path) -> Path:
+    """huggingface_hub's lock for a blob: `.locks/<repo folder>/<etag>.lock`; the blob's
+    partial file is `<etag>.incomplete` or `<etag>.<id>.incomplete`."""
+    etag = incomplete.name.split(".", 1)[0]
+    return root / ".locks" / incomplete.parent.parent.name / f"{etag}.lock"
+
+
+def _download_under_way(root: Path, incomplete: Path) -> bool:
+    from filelock import FileLock, Timeout
+
+    lock = _lock_of(root, incomplete)
+    if not lock.exists():
+        return False
+    try:
+        with FileLock(lock, timeout=0):
+            return False
+    except Timeout:
+        return True
+    except OSError:  # a lock we cannot even open: leave the file alone
+        return True
 
 
 def cached_files(model: PretrainedModel, cache: Path | None = None) -> dict[str, Path | None]:

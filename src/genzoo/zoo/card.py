@@ -243,6 +243,8 @@ def card_metadata(text: str) -> dict[str, object]:
     except yaml.YAMLError as err:
         problem = str(getattr(err, "problem", None) or type(err).__name__)
         raise BadInputError(f"the model card's metadata is not plain YAML: {problem}") from None
+    except RecursionError:  # YAML nested deeper than Python's stack: 100 KB of '[' does it
+        raise BadInputError("the model card's metadata is nested too deeply to read") from None
 
 
 def _section(title: str, lines: Sequence[str]) -> list[str]:

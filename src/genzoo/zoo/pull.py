@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import GenzooError
-from genzoo.zoo.cache import current_access, hub_cache, offline, offline_reason, snapshot_dir
+from genzoo.zoo.cache import (
+    current_access,
+    hub_cache,
+    offline,
+    offline_reason,
+    remove_stale_downloads,
+    snapshot_dir,
+)
 from genzoo.zoo.repo import (
     CARD_FILE,
     CONFIG_FILE,
@@ -65,7 +72,15 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
         path = _optional(ref, extra)
         if path is not None:
             files.append(path)
+    # a killed earlier pull of this repo left partial files whose locks are now free
+    remove_stale_downloads_of(config.parent.parent.parent)
     return Pulled(ref, config.parent, tuple(files), tuple(pins), downloaded=True)
+
+
+def remove_stale_downloads_of(repo: Path) -> None:
+    """The leftovers of killed downloads in one repo folder of the cache."""
+    if any(repo.glob("blobs/*.incomplete")):
+        remove_stale_downloads(repo.parent)
 
 
 def describe(ref: RepoRef) -> Path:
