@@ -360,6 +360,14 @@ def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
     return Position(**state["position"])
 
 
+def _origin(data: ImageData) -> str:
+    """Where `genzoo datasets get` obtained the data, when it did (its SOURCE.json)."""
+    from genzoo.data.locate import SOURCE_FILE, read_source
+
+    source = read_source(Path(data.source) / SOURCE_FILE)
+    return f" (from {source}, via `genzoo datasets get`)" if source else ""
+
+
 def _preview(model: ZooModel, path: Path) -> None:
     from genzoo.zoo.repo import preview_images
 
@@ -401,7 +409,7 @@ def _finish(
                 ]
             ),
             "seed": str(settings.seed),
-            "data": f"{recipe.dataset}, train split, {len(data):,} images",
+            "data": f"{recipe.dataset}, train split, {len(data):,} images" + _origin(data),
             "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
             f"({position.step * settings.batch_size / len(data):.1f} epochs)",
             "hyperparameters": f"{type(trainer).__name__}: "
