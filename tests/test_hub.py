@@ -565,3 +565,18 @@ def test_files_past_their_bound_are_refused_before_a_byte_is_fetched(
     assert result.returncode == 1 and "config.json of genzoo-test/big-config" in result.stderr
     assert "more than the 1,048,576 such a file may hold" in result.stderr
     assert _cache_bytes(env) - before < (64 << 10)  # refs and metadata, no 2 MB of config
+
+
+def test_the_users_example_pull_dcgan_mnist_over_the_network(env, mirror, tmp_path):
+    """`genzoo pull dcgan-mnist` as the mission states it: the registered model, from a Hub
+    (the mirror serving this project's hub/genzoo/dcgan-mnist), then sample and info."""
+    hub = Path(__file__).resolve().parents[1] / "hub" / "genzoo" / "dcgan-mnist"
+    mirror.publish(hub, "genzoo/dcgan-mnist")
+    result = genzoo_cli(env, "pull", "dcgan-mnist")
+    assert result.returncode == 0, result.stderr
+    assert "dcgan-mnist: downloaded, verified" in result.stdout
+    grid = tmp_path / "digits.png"
+    sampled = genzoo_cli({**env, "HF_HUB_OFFLINE": "1"}, "sample", "dcgan-mnist", "-o", str(grid))
+    assert sampled.returncode == 0 and grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    info = genzoo_cli(env, "info", "dcgan-mnist", "--json")
+    assert json.loads(info.stdout)["metrics"]["frechet_distance"] > 0
