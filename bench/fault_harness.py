@@ -143,6 +143,21 @@ def register_models(register):
 
         return run
 
+    def faulted_file(self, key: str, fault: str | int) -> Callable[[Path], tuple]:
+        """A pull while the mirror answers requests whose path holds `key` with `fault`;
+        nothing unpinned may stay in the cache."""
+
+        def run(work: Path) -> tuple[Outcome, bool, str]:
+            self.mirror.proxy.faults[key] = fault
+            try:
+                out = self.genzoo(work, "pull", "tiny-dcgan", limit=180)
+            finally:
+                self.mirror.proxy.faults.clear()
+            partial = list((work / "hf").rglob("*.incomplete"))
+            return out, not partial, f"{len(partial)} partial files left"
+
+        return run
+
     def close(self) -> None:
         self.mirror.close()
 
@@ -298,6 +313,150 @@ def scenarios(h: Harness) -> list[Scenario]:
         written = (work / "grid.jpg").exists()  # refused: a .png or .gif is asked for
         return out, not written, "a file was written" if written else ""
 
+    def killed_runs(work: Path) -> tuple[Outcome, bool, str]:
+        """Training with a checkpoint every step, killed at random instants; each time
+        `--resume` must go on (exit 0 at the end, and the run's repo written)."""
+        import signal
+
+        data = _tiny_idx(work / "data")
+        out = work / "run"
+        args = ["train", "dcgan", "--dataset", "fashion-mnist", "--data", str(data),
+                "--set", "latent_dim=8", "--set", "base_channels=4", "--epochs", "3",
+                "--batch-size", "16", "--checkpoint-every", "1", "--out", str(out)]  # fmt: skip
+        env = h.env(work, OMP_NUM_THREADS="1")
+        command = [sys.executable, "-m", "genzoo"]
+        first = True
+        rng = random.Random(0)
+        for _ in range(5):
+            launched = args if first else ["train", "--resume", str(out)]
+            running = subprocess.Popen(
+                [*command, *launched], env=env, cwd=work,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            time.sleep(rng.uniform(2.0, 6.0))  # torch's import alone takes ~1.5 s
+            running.send_signal(signal.SIGKILL)
+            running.communicate()
+            first = first and not (out / "training" / "checkpoint.pt").exists()
+        final = h.genzoo(work, *(args if first else ["train", "--resume", str(out)]), limit=300)
+        done = (out / "generator.safetensors").is_file()
+        return final, done, "resumed to the end" if done else "no repo written"
+
+    def full_disk(work: Path) -> tuple[Outcome, bool, str]:
+        disk = work / "disk"
+        disk.mkdir()
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)],
+                                 capture_output=True)  # fmt: skip
+        if mounted.returncode != 0:
+            return Outcome(1, "", "error: no tmpfs here"), True, "skipped: cannot mount a tmpfs"
+        try:
+            data = _tiny_idx(work / "data")
+            out = h.genzoo(work, "train", "dcgan", "--dataset", "fashion-mnist", "--data",
+                           str(data), "--set", "latent_dim=64", "--set", "base_channels=16",
+                           "--max-steps", "4", "--checkpoint-every", "1", "--batch-size", "16",
+                           "--out", str(disk / "run"), limit=300)  # fmt: skip
+            lines = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+            return out, len(lines) == 1, lines[0][:80] if lines else "no one-line error"
+        finally:
+            subprocess.run(["umount", "-l", str(disk)], check=False)
+
+    def sample_during_rm(work: Path) -> tuple[Outcome, bool, str]:
+        pulled(work)
+        env = h.env(work, HF_HUB_OFFLINE="1")
+        sampling = subprocess.Popen(
+            [sys.executable, "-m", "genzoo", "sample", "tiny-dcgan", "-n", "16", "-o", "s.png"],
+            env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.0)
+        removed = h.genzoo(work, "cache", "rm", "tiny-dcgan", "--yes")
+        stdout, stderr = sampling.communicate(timeout=120)
+        sampled = Outcome(sampling.returncode, stdout, stderr)
+        handled = sampled.code in (0, 1) and "Traceback" not in stderr
+        return removed, handled, f"sample exit {sampled.code} beside cache rm"
+
+    def output_paths(work: Path) -> tuple[Outcome, bool, str]:
+        pulled(work)
+        cases = {"": 2, "nowhere/deeper/g.png": 2, "ünïcødé ✓.png": 0, ".": 2, "g.PNG": 0}
+        codes = {}
+        for path in cases:
+            codes[path] = h.genzoo(work, "sample", "tiny-dcgan", "-n", "4", "-o", path).code
+        wrong = {p: c for p, c in codes.items() if c != cases[p]}
+        return Outcome(0, "", ""), not wrong, f"unexpected exit codes: {wrong}" if wrong else ""
+
+    def bad_numbers(work: Path) -> tuple[Outcome, bool, str]:
+        pulled(work)
+        options = {
+            "sample": ["-n", "--seed", "--columns", "--batch-size", "--steps", "--guidance"],
+            "interpolate": ["-n", "--seed", "--steps", "--points", "--fps", "--columns"],
+            "evaluate": ["--samples", "--seed", "--steps", "--guidance"],
+            "train": [
+                "--epochs",
+                "--batch-size",
+                "--seed",
+                "--max-steps",
+                "--checkpoint-every",
+                "--sample-every",
+            ],
+        }
+        first = {"train": "dcgan-mnist"}
+        bad = []
+        for command, names in options.items():
+            for option in names:
+                for value in ("-1", "abc", str(10**30), "nan", "1e400"):
+                    args = [command, first.get(command, "tiny-dcgan"), option, value,
+                            "-o" if command in ("sample", "interpolate") else "--out",
+                            "x.gif" if command == "interpolate" else "x.png"]  # fmt: skip
+                    if command == "evaluate":
+                        args = args[:4]
+                    done = h.genzoo(work, *args, limit=60)
+                    if done.code not in (1, 2) or "Traceback" in done.stderr:
+                        bad.append(f"{command} {option} {value}: exit {done.code}")
+        return Outcome(0, "", ""), not bad, "; ".join(bad[:3])
+
+    def dangling(snapshot: Path) -> None:
+        (snapshot / "generator.safetensors").unlink()
+        (snapshot / "generator.safetensors").symlink_to(snapshot / "gone.safetensors")
+
+    def random_config(folder: Path) -> None:
+        (folder / "config.json").write_bytes(random.Random(1).randbytes(2000))
+
+    def timm_source(data: dict) -> None:
+        data["architecture"] = "timm/resnet18"
+        data["config"] = {"model_name": "hf-hub:evil/x", "image_shape": [1, 8, 8]}
+        data["sha256"] = {"classifier": data["sha256"]["generator"]}
+
+    def timm_files(folder: Path) -> None:
+        config_edit(timm_source)(folder)
+        (folder / "generator.safetensors").rename(folder / "classifier.safetensors")
+
+    def linked_samples(folder: Path) -> None:
+        (folder / "samples.png").unlink()
+        (folder / "samples.png").symlink_to(h.outside / "id_rsa")
+
+    def deep_yaml(folder: Path) -> None:
+        card = folder / "README.md"
+        deep = "x: " + "[" * 50_000 + "]" * 50_000 + "\n"
+        card.write_text(card.read_text().replace("---\n", "---\n" + deep, 1))
+
+    def escapes_name(data: dict) -> None:
+        data["name"] = "\x1b]0;pwned\x07\x1b[2J"
+
+    def big_card(folder: Path) -> None:
+        (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+
+    def push_link(work: Path) -> tuple[Outcome, bool, str]:
+        folder = h.folder(work, linked_samples)
+        target = work / "published"
+        out = h.genzoo(work, "push", str(folder), "--repo", "me/x", "--to-folder", str(target))
+        leaked = any("PRIVATE KEY" in p.read_text(errors="replace")
+                     for p in target.rglob("*") if p.is_file())  # fmt: skip
+        return out, not leaked, "the key was published" if leaked else ""
+
+    def escapes_on_stdout(work: Path) -> tuple[Outcome, bool, str]:
+        folder = h.folder(work, config_edit(escapes_name))
+        out = h.genzoo(work, "sample", str(folder), "-n", "4", "-o", "s.png")
+        raw = "\x1b" in out.stdout or "\x1b" in out.stderr
+        return out, not raw, "an escape sequence reached the terminal" if raw else ""
+
     exit_at_import = "import sys\nsys.exit(3)\n"
     prints = "print('hello from a plugin')\nfrom genzoo import hookimpl\n"
     interrupt = (
@@ -383,6 +542,25 @@ def scenarios(h: Harness) -> list[Scenario]:
         Scenario(
             "plugin raises KeyboardInterrupt in a hook", plugin(interrupt, "list", "--json"), (0,)
         ),
+        Scenario("training killed at random instants, resumed", killed_runs, (0,)),
+        Scenario("a real full disk during a checkpoint", full_disk, (1,)),
+        Scenario("500 on config.json", h.faulted_file("config.json", 500), (1,)),
+        Scenario("config.json cut mid-file", h.faulted_file("config.json", "drop"), (1,)),
+        Scenario("500 on every HEAD", h.faulted_file("/", "head:500"), (1,)),
+        Scenario("sampling during cache rm", sample_during_rm, (0,)),
+        Scenario("random bytes as config.json", served(random_config), (1,)),
+        Scenario("dangling link in the cache", tampered(dangling, "verify", "tiny-dcgan"), (0, 1)),
+        Scenario("-o edge cases and unicode paths", output_paths, (0,)),
+        Scenario("every bad number on every numeric option", bad_numbers, (0,)),
+        Scenario("timm config naming hf-hub:", local(timm_files, "verify", "REPO"), (1,)),
+        Scenario("push --to-folder with a linked samples.png", push_link, (1,)),
+        Scenario(
+            "card YAML 50,000 deep",
+            local(deep_yaml, "push", "REPO", "--repo", "me/x", "--dry-run"),
+            (2,),
+        ),
+        Scenario("escape sequences in a repo's name", escapes_on_stdout, (0,)),
+        Scenario("mirror serves a 2 MB card", served(big_card), (0,)),
         Scenario(
             "--device meta",
             lambda w: (
@@ -395,6 +573,19 @@ def scenarios(h: Harness) -> list[Scenario]:
     ]
 
 
+def _tiny_idx(folder: Path) -> Path:
+    """A Fashion-MNIST-shaped folder of 12x12 IDX files (the tests' blobs)."""
+    from conftest import blobs
+    from genzoo.data.idx import write_idx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", 256), ("t10k", 64)):
+        images, labels = blobs(n, seed=len(split))
+        write_idx(images, folder / f"{split}-images-idx3-ubyte")
+        write_idx(labels, folder / f"{split}-labels-idx1-ubyte")
+    return folder
+
+
 def _other_weights(folder: Path) -> None:
     data = bytearray((folder / "generator.safetensors").read_bytes())
     data[-1] ^= 0xFF
@@ -404,7 +595,7 @@ def _other_weights(folder: Path) -> None:
 def run_scenarios(h: Harness, only: str | None) -> list[tuple[str, bool, str]]:
     results = []
     for scenario in scenarios(h):
-        if only and only not in scenario.name:
+        if only and not any(part in scenario.name for part in only.split(",")):
             continue
         work = _fresh(h.root / "work")
         before = _tree_hash(h.outside)
@@ -568,7 +759,9 @@ def _tree_hash(folder: Path) -> str:
 def main() -> None:
     parser = bench_parser(__doc__)
     parser.add_argument("--fuzz", type=int, default=1000, help="mutated files of each kind")
-    parser.add_argument("--only", help="run the scenarios whose name contains this")
+    parser.add_argument(
+        "--only", help="run the scenarios whose name contains this (or any of a,b,c)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with tempfile.TemporaryDirectory(prefix="genzoo-faults-") as tmp:

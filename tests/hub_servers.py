@@ -48,7 +48,8 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
 
 class FaultProxy:
     """Forwards to `upstream`; `faults[substring] = "drop" | "drop-once" | 404 | 500`, or
-    "once:503" (that status to the first GET only; huggingface_hub retries a HEAD itself)."""
+    "once:503" (that status to the first GET only; huggingface_hub retries a HEAD itself),
+    or "head:500" (that status to every HEAD, GETs pass)."""
 
     def __init__(self) -> None:
         self.upstream = ""
@@ -76,6 +77,8 @@ class FaultProxy:
                     fault = int(fault.removeprefix("once:"))
                 if isinstance(fault, str) and fault.startswith("once:"):
                     fault = None  # a HEAD passes
+                if isinstance(fault, str) and fault.startswith("head:"):
+                    fault = int(fault.removeprefix("head:")) if self.command == "HEAD" else None
                 if isinstance(fault, int):
                     self.send_response(fault)
                     self.send_header("Content-Length", "0")

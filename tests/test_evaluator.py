@@ -105,3 +105,22 @@ def test_a_missing_inception_package_or_weights_is_one_line(monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "pytorch_fid.inception", fake)
     with pytest.raises(GenzooError, match=f"could not be downloaded.*put it at .*{WEIGHTS_FILE}"):
         fid_network()
+
+
+@pytest.mark.parametrize("name", ["lenet5", "timm/resnet18"])
+def test_the_evaluator_runs_the_network_once_per_image(name: str):
+    """Logits are the last layer applied to the features: the same as the classifier's own,
+    from one pass (the network's body is not run again for them)."""
+    import genzoo
+    from genzoo.metrics.evaluate import Evaluator
+
+    classifier = genzoo.build(name).classifier.eval()
+    passes = []
+    classifier.register_forward_hook(lambda *args: passes.append(1))  # forward() calls
+    evaluator = Evaluator.of_classifier(classifier, name)
+    images = torch.rand(6, 1, 28, 28) * 2 - 1
+    features, logits = evaluator.embed(images)
+    assert passes == [] and logits is not None  # forward() never ran; features did
+    with torch.no_grad():
+        assert torch.allclose(logits, classifier(images), atol=1e-6)
+        assert torch.allclose(features, classifier.features(images), atol=1e-6)

@@ -164,3 +164,25 @@ def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_d
     (gan / "README.md").unlink()
     refused = runner.invoke(app, [*command, "--no-write"])
     assert refused.exit_code == 2 and "does not say its dataset: pass --dataset" in refused.output
+
+
+def test_neighbourhoods_in_two_passes_equal_the_definitions():
+    """Precision/recall (k=3) and density/coverage (k=5) from the shared-radii computation
+    `genzoo evaluate` uses, against the definitions written out on full distance matrices."""
+    from genzoo.metrics.distances import knn_radii, neighbourhoods
+
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randn(300, 8, generator=gen, dtype=torch.float64)
+    fake = torch.randn(200, 8, generator=gen, dtype=torch.float64) * 1.3 + 0.2
+    rr, ff, fr = torch.cdist(real, real), torch.cdist(fake, fake), torch.cdist(fake, real)
+    r3, r5 = rr.sort(1).values[:, 3], rr.sort(1).values[:, 5]
+    f3 = ff.sort(1).values[:, 3]
+    expected = (
+        float((fr <= r3[None]).any(1).double().mean()),
+        float((fr <= f3[:, None]).any(0).double().mean()),
+        int((fr <= r5[None]).sum()) / (5 * len(fake)),
+        float((fr <= r5[None]).any(0).double().mean()),
+    )
+    found = neighbourhoods(real, fake, 3, 5, knn_radii(real, (3, 5)), chunk=64)
+    assert tuple(found) == pytest.approx(expected, abs=1e-12)
+    assert tuple(neighbourhoods(real, fake)) == pytest.approx(expected, abs=1e-12)

@@ -399,6 +399,12 @@ class Classifier(nn.Module, abc.ABC):
     def features(self, images: Tensor) -> Tensor:
         """(N, C, H, W) images -> (N, D) features (what metrics compare)."""
 
+    def logits_from_features(self, features: Tensor) -> Tensor:
+        """(N, D) `features` -> (N, num_classes) logits, the last layer alone, so that an
+        evaluator needing both runs the network once. Optional: a classifier whose logits
+        do not follow from its features leaves it unimplemented."""
+        raise NotImplementedError
+
 
 #: The interface each role must implement.
 INTERFACES: dict[str, type[nn.Module]] = {

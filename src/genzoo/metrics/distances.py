@@ -14,6 +14,8 @@ All computed in float64 on the CPU or the device the features are on.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import Tensor
 
@@ -86,15 +88,59 @@ def density_coverage(real: Tensor, fake: Tensor, k: int = 5) -> tuple[float, flo
     """(density, coverage): how many real k-NN balls hold each fake sample, over k (about 1
     for a fake set distributed like the real one), and the share of real balls that hold
     at least one fake sample."""
+    found = neighbourhoods(real, fake, pr_k=k, dc_k=k)
+    return found.density, found.coverage
+
+
+class Neighbourhoods(NamedTuple):
+    precision: float
+    recall: float
+    density: float
+    coverage: float
+
+
+def knn_radii(points: Tensor, ks: tuple[int, ...], chunk: int = 2048) -> dict[int, Tensor]:
+    """Each point's distance to its k-th nearest other point of the same set, for every k
+    in `ks`, from one pass over the pairs."""
+    points = points.double()
+    largest = max(ks) + 1  # +1: each point is its own nearest, at distance 0
+    nearest = []
+    for start in range(0, len(points), chunk):
+        distances = torch.cdist(points[start : start + chunk], points)
+        nearest.append(distances.topk(largest, dim=1, largest=False).values)
+    ordered = torch.cat(nearest)
+    return {k: ordered[:, k] for k in ks}
+
+
+def neighbourhoods(
+    real: Tensor,
+    fake: Tensor,
+    pr_k: int = 3,
+    dc_k: int = 5,
+    real_radii: dict[int, Tensor] | None = None,
+    chunk: int = 2048,
+) -> Neighbourhoods:
+    """Precision/recall (k = `pr_k`) and density/coverage (k = `dc_k`) from two passes over
+    the pairs: the fake set's own radii, then fake against real for all four. `real_radii`
+    (`knn_radii(real, (pr_k, dc_k))`) may be shared by several fake sets."""
     real, fake = real.double(), fake.double()
-    radii = _knn_radii(real, k)
+    radii = real_radii or knn_radii(real, (pr_k, dc_k), chunk)
+    fake_radii = knn_radii(fake, (pr_k,), chunk)[pr_k]
+    precise, within, reached = 0, 0, torch.zeros(len(real), dtype=torch.bool, device=real.device)
     held = torch.zeros(len(real), dtype=torch.long, device=real.device)
-    total = 0
-    for start in range(0, len(fake), 2048):
-        inside = torch.cdist(fake[start : start + 2048], real) <= radii[None, :]  # (chunk, N)
-        total += int(inside.sum())
+    for start in range(0, len(fake), chunk):
+        distances = torch.cdist(fake[start : start + chunk], real)  # (chunk, N)
+        precise += int((distances <= radii[pr_k][None, :]).any(1).sum())
+        inside = distances <= radii[dc_k][None, :]
+        within += int(inside.sum())
         held += inside.sum(0)
-    return total / (k * len(fake)), float((held > 0).double().mean())
+        reached |= (distances <= fake_radii[start : start + chunk, None]).any(0)
+    return Neighbourhoods(
+        precise / len(fake),
+        float(reached.double().mean()),
+        within / (dc_k * len(fake)),
+        float((held > 0).double().mean()),
+    )
 
 
 def inception_score(logits: Tensor, splits: int = 10) -> tuple[float, float]:
@@ -112,9 +158,8 @@ def inception_score(logits: Tensor, splits: int = 10) -> tuple[float, float]:
 def precision_recall(real: Tensor, fake: Tensor, k: int = 3) -> tuple[float, float]:
     """(precision, recall): the share of `fake` inside the real k-NN manifold, and of `real`
     inside the fake one."""
-    real, fake = real.double(), fake.double()
-    real_radii, fake_radii = _knn_radii(real, k), _knn_radii(fake, k)
-    return _coverage(fake, real, real_radii), _coverage(real, fake, fake_radii)
+    found = neighbourhoods(real, fake, pr_k=k, dc_k=k)
+    return found.precision, found.recall
 
 
 def _moments(features: Tensor) -> tuple[Tensor, Tensor]:
@@ -127,20 +172,3 @@ def _moments(features: Tensor) -> tuple[Tensor, Tensor]:
 def _sqrt_psd(matrix: Tensor) -> Tensor:
     values, vectors = torch.linalg.eigh(matrix)
     return (vectors * values.clamp(min=0).sqrt()) @ vectors.T
-
-
-def _knn_radii(points: Tensor, k: int, chunk: int = 2048) -> Tensor:
-    """Distance from each point to its k-th nearest other point of the same set."""
-    radii = []
-    for start in range(0, len(points), chunk):
-        distances = torch.cdist(points[start : start + chunk], points)
-        radii.append(distances.kthvalue(k + 1, dim=1).values)  # +1: itself at distance 0
-    return torch.cat(radii)
-
-
-def _coverage(queries: Tensor, points: Tensor, radii: Tensor, chunk: int = 2048) -> float:
-    inside = 0
-    for start in range(0, len(queries), chunk):
-        distances = torch.cdist(queries[start : start + chunk], points)
-        inside += int((distances <= radii[None, :]).any(1).sum())
-    return inside / len(queries)

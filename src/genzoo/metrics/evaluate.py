@@ -24,12 +24,12 @@ from genzoo.core.likelihood import ELBOObjective
 from genzoo.core.model import ZooModel
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import (
-    density_coverage,
     frechet_distance,
     frechet_interval,
     inception_score,
     kernel_distance,
-    precision_recall,
+    knn_radii,
+    neighbourhoods,
 )
 from genzoo.metrics.references import Embedding, cached_embedding, reference_key
 from genzoo.zoo.card import Metric
@@ -60,13 +60,21 @@ class Evaluator:
     # (`genzoo.metrics.references`) and the next evaluation skips embedding them
     weights_sha256: str = ""
 
+    # the classifier's last layer alone, (N, D) features -> logits: then `embed` runs the
+    # network once per image instead of once for the features and again for the logits
+    head: Callable[[Tensor], Tensor] | None = None
+
     @classmethod
     def of_classifier(
         cls, classifier: Classifier, description: str, weights_sha256: str = ""
     ) -> Evaluator:
         device = next(classifier.parameters()).device
         classifier.eval()
-        return cls(classifier.features, description, device, classifier, {}, weights_sha256)
+        overridden = type(classifier).logits_from_features is not Classifier.logits_from_features
+        head = classifier.logits_from_features if overridden else None
+        return cls(
+            classifier.features, description, device, classifier, {}, weights_sha256, head
+        )
 
     def reference(self, data: ImageData, split: str, n: int, seed: int) -> Embedding:
         """The embedding of `n` images of `data` drawn by `seed` (remembered, and kept on
@@ -90,8 +98,11 @@ class Evaluator:
         features, logits = [], []
         for start in range(0, len(images), BATCH):
             batch = images[start : start + BATCH].to(self.device)
-            features.append(self.features(batch).float().cpu())
-            if self.logits is not None:
+            found = self.features(batch)
+            features.append(found.float().cpu())
+            if self.head is not None:
+                logits.append(self.head(found).float().cpu())
+            elif self.logits is not None:
                 logits.append(self.logits(batch).float().cpu())
         return torch.cat(features), torch.cat(logits) if logits else None
 
@@ -204,10 +215,11 @@ def _generator_metrics(
     low, high = frechet_interval(fake, real)
     kid, kid_spread = kernel_distance(fake, real)
     kid_floor, _ = kernel_distance(floor, real)
-    precision, recall = precision_recall(real, fake)
-    floor_precision, floor_recall = precision_recall(real, floor)
-    density, coverage = density_coverage(real, fake)
-    floor_density, floor_coverage = density_coverage(real, floor)
+    radii = knn_radii(real, (3, 5))  # the real neighbourhoods, once for both sets
+    precision, recall, density, coverage = neighbourhoods(real, fake, 3, 5, radii)
+    floor_precision, floor_recall, floor_density, floor_coverage = neighbourhoods(
+        real, floor, 3, 5, radii
+    )
     metrics = [
         Metric(
             "frechet_distance",

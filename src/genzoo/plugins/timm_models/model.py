@@ -122,6 +122,9 @@ class TimmClassifier(Classifier):
     def forward(self, images: Tensor) -> Tensor:
         return self.net(_fit(images, self.input_size))
 
+    def logits_from_features(self, features: Tensor) -> Tensor:
+        return self.net.get_classifier()(features)  # timm's head after its pre-logits
+
 
 class TimmEncoder(Encoder):
     """Images -> timm's pooled features (deterministic codes, latent_dim = num_features)."""
