@@ -70,16 +70,18 @@ def test_list_shows_every_model_with_its_metadata():
         "genzoo.plugins.dcgan",
     ]:
         assert cell in row
-    mnist = next(line for line in lines if line.split()[0] == "dcgan-mnist")
-    assert "not yet published" in mnist
+    for model in installed().registry.models.values():  # a recipe without weights says so
+        line = next(line for line in lines if line.split()[0] == model.name)
+        assert ("not yet published" in line) == (not model.published), line
 
 
 def test_list_json_has_stable_keys_and_honours_filters():
     result = run("list", "*gan*", "--family", "gan", "--dataset", "mnist", "--json")
-    rows = json.loads(result.stdout)
-    assert [r["name"] for r in rows] == ["dcgan-mnist"]
-    assert set(rows[0]) == MODEL_KEYS | {"distribution"}
-    assert rows[0]["parameters"] == 898_370 and rows[0]["weights"] == "not yet published"
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert sorted(rows) == ["cdcgan-mnist", "dcgan-mnist"]
+    assert set(rows["dcgan-mnist"]) == MODEL_KEYS | {"distribution"}
+    assert rows["dcgan-mnist"]["parameters"] == 898_370
+    assert rows["dcgan-mnist"]["weights"] == "not cached"  # published, not in this test's cache
 
 
 def test_list_architectures():
@@ -87,9 +89,12 @@ def test_list_architectures():
     names = ["dcgan", "draw", "flow", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
     assert [r["name"] for r in rows] == names
     assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"
-    assert rows[0]["models"] == ["dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist"]
+    assert rows[0]["models"] == [
+        "dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist", "cdcgan-mnist"
+    ]  # fmt: skip
     assert rows[2]["family"] == "flow"
-    assert rows[3]["family"] == "classifier" and rows[3]["models"] == ["lenet5-fashion-mnist"]
+    assert rows[3]["family"] == "classifier"
+    assert rows[3]["models"] == ["lenet5-fashion-mnist", "lenet5-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 
 
@@ -239,7 +244,8 @@ def test_genzoo_list_never_imports_torch():
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert result.stdout.splitlines()[-1] == "imported: []"
+    # printed after the command, so on stderr: genzoo keeps stdout for its own output
+    assert result.stderr.splitlines()[-1] == "imported: []"
     assert "dcgan-fashion-mnist" in result.stdout
 
 
@@ -248,7 +254,7 @@ def test_real_process_errors_are_one_line_without_traceback():
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: unknown model or architecture 'dcgan-mnst'; did you mean 'dcgan-mnist', "
-        "'dcgan-fashion-mnist' or 'dcgan'? (see `genzoo list`)"
+        "'cdcgan-mnist' or 'dcgan-fashion-mnist'? (see `genzoo list`)"
     ]
 
 
@@ -297,3 +303,16 @@ def test_info_describes_a_repo_folder_and_a_model_made_on_demand(tmp_path):
     assert data["pipeline_tag"] == "unconditional-image-generation"
     timm = json.loads(CliRunner().invoke(app, ["info", "timm/convnext_atto", "--json"]).stdout)
     assert (timm["kind"], timm["family"]) == ("architecture", "classifier")
+
+
+def test_a_command_imports_only_its_own_group():
+    code = (
+        "import sys\nfrom genzoo.cli import main\nsys.argv = ['genzoo', 'list']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('genzoo.cli.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    groups = result.stderr.splitlines()[-1]
+    assert groups == "['genzoo.cli.app', 'genzoo.cli.catalog', 'genzoo.cli.output']", groups

@@ -71,7 +71,6 @@ def test_sample_rejects_bad_input(repo: Path, args, code, message):
 @pytest.mark.parametrize(
     ("name", "code", "message"),
     [
-        ("dcgan-mnist", 1, "error: dcgan-mnist has no published weights yet"),
         ("dcgan-mnst", 2, "did you mean 'dcgan-mnist'"),
         ("./no-such-folder", 2, "error: no such folder: no-such-folder"),
     ],

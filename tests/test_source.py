@@ -17,7 +17,13 @@ HUB = Path(__file__).resolve().parents[1] / "hub"
 
 @pytest.fixture
 def registry():
-    return installed().registry
+    """The built-ins, and one model registered without weights (as a recipe is before its
+    weights are published)."""
+    from genzoo.core import PretrainedModel
+
+    found = installed().registry
+    found.add(PretrainedModel("dcgan-unpublished", "dcgan", "genzoo/dcgan-unpublished"), "test")
+    return found
 
 
 def test_a_registered_name_is_its_pinned_repo(registry):
@@ -64,7 +70,7 @@ def test_folders_and_hub_repo_ids(registry, tmp_path, monkeypatch):
         ("dcgan-fashon-mnist", UnknownNameError, "dcgan-fashion-mnist"),
         ("hf-hub:not a repo", BadInputError, "hf-hub:org/name"),
         ("a/b/c", BadInputError, "neither a folder here nor a Hub repo id"),
-        ("dcgan-mnist", GenzooError, "no published weights yet"),
+        ("dcgan-unpublished", GenzooError, "no published weights yet"),
     ],
 )
 def test_what_cannot_be_located_is_one_clear_error(registry, text, error, message):

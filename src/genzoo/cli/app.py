@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from typing import Annotated, Any
@@ -10,25 +11,27 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from genzoo.cli import (
-    cache,
-    catalog,
-    doctor,
-    evaluation,
-    hub,
-    new_plugin,
-    plugins,
-    sampling,
-    training,
-)
 from genzoo.cli.output import command_stdout, errors
 from genzoo.core import GenzooError
 from genzoo.core.version import __version__
 from genzoo.plugins import Plugins, installed
 from genzoo.zoo.cache import check_endpoint
 
-# Each built-in command group is a module with `register(app)`.
-COMMAND_GROUPS = (catalog, hub, cache, sampling, training, evaluation, plugins, doctor, new_plugin)
+# Each built-in command group is a module of genzoo.cli with `register(app)`; the commands
+# each adds, so that a run imports only the group it runs (`make_app(only=...)`).
+COMMAND_GROUPS = {
+    "catalog": ("list", "info"),
+    "hub": ("pull", "verify", "push"),
+    "cache": ("cache",),
+    "sampling": ("sample", "interpolate"),
+    "training": ("datasets", "train"),
+    "evaluation": ("evaluate",),
+    "plugins": ("plugins",),
+    "doctor": ("doctor",),
+    "new_plugin": ("new-plugin",),
+}
+
+_REPORTS = ("plugins", "doctor")
 
 DEBUG_ENV = "GENZOO_DEBUG"
 
@@ -63,9 +66,10 @@ class _OneLineErrors(TyperGroup):
 def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:
     """The CLI with the built-in commands and those the loaded plugins add.
 
-    With `only` naming one of them, the app keeps that command alone: typer turns every
-    command's signature into click parameters up front, ~50 ms for all of them, a sixth
-    of a cached `genzoo pull`. An unknown `only` keeps them all, for typer's error.
+    With `only` naming one of them, the app imports and keeps that command's group alone:
+    typer turns every command's signature into click parameters up front, ~50 ms for all
+    of them, a sixth of a cached `genzoo pull`, and each group's module has imports of its
+    own. An unknown `only` (a plugin's command, a typo) keeps them all, for typer's error.
     """
     app = typer.Typer(
         cls=_OneLineErrors,
@@ -92,9 +96,12 @@ def make_app(plugins: Plugins, only: str | None = None) -> typer.Typer:
         if ctx.invoked_subcommand is None:
             typer.echo(ctx.get_help())
 
-    for group in COMMAND_GROUPS:
-        group.register(app)
-    plugins.register_commands(app)
+    # `plugins` and `doctor` report what plugin commands did against the built-in ones
+    owner = [g for g, names in COMMAND_GROUPS.items() if only in names and g not in _REPORTS]
+    for group in owner or COMMAND_GROUPS:  # a plugin's command or none: all, for typer
+        importlib.import_module(f"genzoo.cli.{group}").register(app)
+    if not owner:
+        plugins.register_commands(app)
     if only is not None:
         _keep_only(app, only)
     return app

@@ -87,7 +87,7 @@ def _versions() -> dict[str, Any]:
 def _device() -> dict[str, Any]:
     import torch
 
-    from genzoo.zoo.load import pick_device
+    from genzoo.core.devices import pick_device
 
     device = pick_device("auto")
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.machine()

@@ -122,8 +122,8 @@ def evaluate_command(
     judge = None
     if sampler(model) is not None:
         if features == "inception":
+            from genzoo.core.devices import pick_device
             from genzoo.metrics.inception import inception_evaluator
-            from genzoo.zoo.load import pick_device
 
             judge = inception_evaluator(pick_device(device))
         else:

@@ -115,7 +115,7 @@ def sample_command(
             f"-n {n:,}: a grid holds at most {MAX_GRID_IMAGES:,} images; draw more with "
             "several runs and different --seed values"
         )
-    from genzoo.zoo.load import pick_dtype
+    from genzoo.core.devices import pick_dtype
 
     pick_dtype(dtype)  # a bad --dtype is one line before anything is fetched
     generator, model_name = _generator(ctx, name, device, dtype)

@@ -72,9 +72,7 @@ class Evaluator:
         classifier.eval()
         overridden = type(classifier).logits_from_features is not Classifier.logits_from_features
         head = classifier.logits_from_features if overridden else None
-        return cls(
-            classifier.features, description, device, classifier, {}, weights_sha256, head
-        )
+        return cls(classifier.features, description, device, classifier, {}, weights_sha256, head)
 
     def reference(self, data: ImageData, split: str, n: int, seed: int) -> Embedding:
         """The embedding of `n` images of `data` drawn by `seed` (remembered, and kept on

@@ -1,4 +1,5 @@
 """genzoo.train: recipes, trainers (one per objective) and the loop that runs them.
 
-Sits beside zoo/ on the dependency arrow: cli -> train -> zoo -> plugins -> core.
+May use zoo/, data/ and core/ (the trainer contract is public: docs/api.md); the
+registry is handed in by the CLI or the caller, never read from the plugins here.
 """

@@ -83,7 +83,7 @@ class Position:
 def check_run(settings: RunSettings) -> None:
     """What can be checked before the dataset loads: the device exists and OUT can be
     written. A run should not spend a minute reading data to fail on either."""
-    from genzoo.zoo.load import pick_device
+    from genzoo.core.devices import pick_device
 
     world = _World.from_env()
     if world.size == 1:
@@ -136,7 +136,7 @@ def _one_writer(folder: Path) -> Iterator[None]:
 def _train(
     recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool, world: _World
 ) -> Path:
-    from genzoo.zoo.load import pick_device
+    from genzoo.core.devices import pick_device
 
     device = pick_device(settings.device) if world.size == 1 else world.device
     if settings.batch_size % world.size:

@@ -91,7 +91,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
         (cache / "refs").mkdir(exist_ok=True)
         with atomic_path(cache / "refs" / ref.revision) as tmp:
             tmp.write_text(commit)
-    return Pulled(ref, snapshot, tuple(files), tuple(pins), downloaded=True)
+    return Pulled(ref, snapshot, tuple(files), tuple(pins), True, repo)
 
 
 CACHE_RECORD = ".hf-cache.json"  # beside an exported repo's files: commit and blob names

@@ -32,10 +32,13 @@ from genzoo.zoo.repo import (
     CONFIG_FILE,
     EXTRA_FILES,
     IntegrityError,
+    RepoConfig,
+    VerifiedRepo,
     file_sha256,
     max_download_bytes,
     read_config,
     weights_file,
+    weights_path,
 )
 from genzoo.zoo.source import RepoRef, Roles
 
@@ -55,6 +58,13 @@ class Pulled:
     files: tuple[Path, ...]
     roles: tuple[str, ...]  # the components whose weights it holds, verified
     downloaded: bool  # False when everything was already cached
+    repo: RepoConfig  # its config.json, parsed once
+
+    @property
+    def verified(self) -> VerifiedRepo:
+        """What loading builds from: nothing is read or hashed again."""
+        weights = {role: weights_path(self.snapshot, role) for role in self.roles}
+        return VerifiedRepo(self.snapshot, self.repo, weights, self.ref.config_pin is not None)
 
 
 def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
@@ -62,8 +72,7 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     found = None if current_access().force_download else cached(ref, roles)
     if found is not None:
         return found
-    config = _config(ref)
-    repo = read_config(config.parent)
+    config, repo = _config(ref)
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
     weights = [_fetch_file(ref, weights_file(role), digest) for role, digest in pins.items()]
@@ -74,7 +83,7 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
             files.append(path)
     # a killed earlier pull of this repo left partial files whose locks are now free
     remove_stale_downloads_of(config.parent.parent.parent)
-    return Pulled(ref, config.parent, tuple(files), tuple(pins), downloaded=True)
+    return Pulled(ref, config.parent, tuple(files), tuple(pins), True, repo)
 
 
 def remove_stale_downloads_of(repo: Path) -> None:
@@ -95,7 +104,7 @@ def describe(ref: RepoRef) -> Path:
         and (ref.config_pin is None or file_sha256(config) == ref.config_pin)
     ):
         return config.parent
-    config = _config(ref)
+    config, _ = _config(ref)
     _optional(ref, CARD_FILE)
     return config.parent
 
@@ -122,23 +131,24 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
             return None  # the download path fetches it again and reports what it finds
     extras = [snapshot / name for name in EXTRA_FILES if (snapshot / name).is_file()]
     files = (snapshot / CONFIG_FILE, *paths, *extras)
-    return Pulled(ref, snapshot, files, tuple(pins), downloaded=False)
+    return Pulled(ref, snapshot, files, tuple(pins), False, repo)
 
 
-def _config(ref: RepoRef) -> Path:
-    """config.json, verified against its pin; an unpinned one is fetched once more when the
-    cached copy does not parse."""
+def _config(ref: RepoRef) -> tuple[Path, RepoConfig]:
+    """config.json, verified against its pin, and parsed (once); an unpinned one is fetched
+    once more when the cached copy does not parse."""
     if ref.config_pin is not None:
-        return _fetch_file(ref, CONFIG_FILE, ref.config_pin)
+        path = _fetch_file(ref, CONFIG_FILE, ref.config_pin)
+        return path, read_config(path.parent)
     path = _download(ref, CONFIG_FILE)
     try:
-        read_config(path.parent)
+        return path, read_config(path.parent)
     except GenzooError:
         if offline():
             raise
         _evict(path)
         path = _download(ref, CONFIG_FILE, force=True)
-    return path
+    return path, read_config(path.parent)
 
 
 def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:

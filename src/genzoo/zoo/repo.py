@@ -297,7 +297,7 @@ def check_repo(folder: Path) -> list[str]:
     problems = []
     for role, expected in repo.sha256.items():
         try:
-            verify(_weights_path(folder, role), expected)
+            verify(weights_path(folder, role), expected)
         except GenzooError as err:
             problems.append(str(err))
     for path in sorted(folder.iterdir()):
@@ -323,41 +323,50 @@ def check_repo(folder: Path) -> list[str]:
     return problems
 
 
-def load_repo(
-    folder: Path,
-    registry: Registry,
-    roles: Roles = None,
-    pins: Mapping[str, str] | None = None,
-    hashed: bool = False,
-    model_class: type[ZooModel] | None = None,
-    pinned_config: bool = False,
-) -> ZooModel:
-    """Build the repo's architecture and load its verified weights (all roles, or `roles`,
-    named or chosen from those the repo pins).
+@dataclass(frozen=True)
+class VerifiedRepo:
+    """A repo folder checked once, handed from fetching to building: its parsed config,
+    and each component's weights file, hashed against its pin.
 
-    `pins` (a registry entry's sha256) take precedence over the repo's own declaration;
-    `hashed` says the caller has just checked them (`pull` does), so they are not hashed twice;
-    `model_class` holds the components (default ZooModel; `genzoo.load` asks for HubModel);
-    `pinned_config` says config.json was verified against a registry pin, so the config is
-    the published one and the meta-device pre-check below is skipped.
-    """
+    `published_config` says config.json itself matched a registry pin: the config is the
+    published one, and building skips the meta-device comparison of its shapes."""
+
+    folder: Path
+    repo: RepoConfig
+    weights: Mapping[str, Path]  # role -> its verified safetensors file
+    published_config: bool = False
+
+
+def open_repo(
+    folder: Path, roles: Roles = None, pins: Mapping[str, str] | None = None
+) -> VerifiedRepo:
+    """Read `folder`'s config once and verify the weights of `roles` (all, or named, or
+    chosen from those it pins) against `pins` (a registry entry's) or the repo's own."""
     repo = read_config(folder)
     pins = dict(pins or repo.sha256)
     chosen = choose_roles(list(pins), roles, str(folder))
-    paths = {role: _weights_path(folder, role) for role in chosen}
-    for role, path in paths.items():
-        if not hashed:
-            verify(path, pins[role])
+    weights = {role: weights_path(folder, role) for role in chosen}
+    for role, path in weights.items():
+        verify(path, pins[role])
+    return VerifiedRepo(folder, repo, weights)
+
+
+def build_repo(
+    verified: VerifiedRepo, registry: Registry, model_class: type[ZooModel] | None = None
+) -> ZooModel:
+    """Build the repo's architecture and load its verified weights, held by `model_class`
+    (default ZooModel; `genzoo.load` asks for HubModel)."""
     from genzoo.core.model import ZooModel, build, skipping_init  # torch: pull must not
 
-    architecture = _architecture(registry, repo, folder)
-    name = repo.name or folder.name
+    repo, paths = verified.repo, verified.weights
+    architecture = _architecture(registry, repo, verified.folder)
+    name = repo.name or verified.folder.name
     # The config is untrusted: a 1 KB one can name a 27 GB network. Build it on the meta
     # device first (no memory), and compare its tensors with the files' headers.
     import torch
 
     shapes: ZooModel | None = None
-    if not pinned_config:
+    if not verified.published_config:
         try:  # skipping_init: torch.nn.init on meta tensors imports torch._dynamo (1.2 s)
             with skipping_init(), torch.device("meta"):
                 shapes = build(architecture, repo.config, list(paths), name)
@@ -371,6 +380,17 @@ def load_repo(
     for role, path in paths.items():
         load_weights(model[role], path)
     return model
+
+
+def load_repo(
+    folder: Path,
+    registry: Registry,
+    roles: Roles = None,
+    pins: Mapping[str, str] | None = None,
+    model_class: type[ZooModel] | None = None,
+) -> ZooModel:
+    """`open_repo` then `build_repo`: a folder's verified weights, built."""
+    return build_repo(open_repo(folder, roles, pins), registry, model_class)
 
 
 def _architecture(registry: Registry, repo: RepoConfig, folder: Path) -> Architecture:
@@ -463,7 +483,7 @@ def load_weights(module: nn.Module, path: Path) -> None:
         module.load_state_dict(state, assign=True)
 
 
-def _weights_path(folder: Path, role: str) -> Path:
+def weights_path(folder: Path, role: str) -> Path:
     """`folder/<role>.safetensors`, refusing pickles in its place with the reason why."""
     path = folder / weights_file(role)
     pickles = [folder / f"{role}{suffix}" for suffix in PICKLE_SUFFIXES]

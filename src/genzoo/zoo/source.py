@@ -9,11 +9,14 @@ The precedence rule, tried in this order:
 1. `hf-hub:org/name[@revision]` is always a Hub repo.
 2. A registered model's name is that model. A folder of the same name does not
    shadow it: write `./name` for the folder.
-3. A path, i.e. text starting with `.`, `/` or `~`, or holding a path separator,
-   or an unregistered name that is an existing folder, is that folder.
-4. `org/name[@revision]` is a Hub repo; when a registered model is published there
-   at that revision, its pins apply, else the repo's own config.json declares them.
-5. Anything else is an unknown model name (with suggestions).
+3. An existing folder is that folder.
+4. `org/name[@revision]` (not starting with `.`, `/` or `~`) is a Hub repo; when a
+   registered model is published there at that revision, its pins apply, else the
+   repo's own config.json declares them. So `runs/missing`, a folder that does not
+   exist, reads as a Hub repo id: write `./runs/missing` to mean the folder.
+5. Other text that looks like a path (starting with `.`, `/` or `~`, or holding the
+   system's path separator) is a folder that does not exist: one line saying so.
+6. Anything else is an unknown model name (with suggestions).
 """
 
 from __future__ import annotations

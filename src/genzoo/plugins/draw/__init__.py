@@ -50,7 +50,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="DRAW with attention (16 steps, 5x5 read, 12x12 write) trained on "
             "fashion-mnist",
             parameters=896_686,
-            # 10 epochs, as the plain-loop baseline (issue 5). FD at batch 128: 7.45; batch 64:
+            # 10 epochs, as the plain-loop baseline. FD at batch 128: 7.45; batch 64:
             # 6.33, and with the KL weight ramped up from 0 over the first half of the run,
             # 5.74 (the published weights; over the first tenth, 5.70; with a cosine rate
             # and no warm-up, 6.71).
