@@ -684,7 +684,8 @@ def fuzz_weights(folder: Path, n: int, rng: random.Random) -> Counter[str]:
 
     def unhashed(folder: Path) -> VerifiedRepo:
         repo = read_config(folder)
-        return VerifiedRepo(folder, repo, {r: folder / f"{r}.safetensors" for r in repo.sha256})
+        weights = {r: folder / f"{r}.safetensors" for r in repo.sha256}
+        return VerifiedRepo(folder, repo, weights, dict(repo.sha256))
 
     path = folder / "generator.safetensors"
     pristine = path.read_bytes()

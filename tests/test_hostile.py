@@ -355,6 +355,5 @@ def unhashed(folder: Path) -> VerifiedRepo:
     """The folder as if its hashes had been checked: what the parser and the shape checks
     make of hostile bytes (the pins would refuse any change before parsing)."""
     repo = read_config(folder)
-    return VerifiedRepo(
-        folder, repo, {role: folder / f"{role}.safetensors" for role in repo.sha256}
-    )
+    weights = {role: folder / f"{role}.safetensors" for role in repo.sha256}
+    return VerifiedRepo(folder, repo, weights, dict(repo.sha256))

@@ -105,7 +105,7 @@ def evaluate_command(
     from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
     from genzoo.train.variational import objective_for
     from genzoo.zoo.load import load
-    from genzoo.zoo.repo import CARD_FILE, read_config
+    from genzoo.zoo.repo import CARD_FILE
     from genzoo.zoo.source import LocalRepo, locate
 
     registry = plugins_of(ctx).registry
@@ -168,7 +168,7 @@ def evaluate_command(
         store_metrics(folder, metrics, dataset, "classifier" in model, figures, hub_id)
         where = errors if as_json else console  # keep stdout pure JSON
         card = folder / CARD_FILE
-        repo_name = read_config(folder).name or folder.name
+        repo_name = model.name or folder.name
         where.print(f"stored in {card} (repo: {repo_name})", markup=False)
 
 

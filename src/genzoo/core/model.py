@@ -42,6 +42,9 @@ class ZooModel(nn.ModuleDict):
         # the pip distribution (and version) whose plugin provides the architecture;
         # `build` fills it in from the registry, and a written repo records it
         self.provider: dict[str, str] = {}
+        # each component's weights file's sha256, when loaded from a repo (what it was
+        # verified against); empty for a model built untrained
+        self.sha256: dict[str, str] = {}
 
     def replaced(self, **components: nn.Module) -> ZooModel:
         """The same model (name, architecture, config, provider) with some components

@@ -262,22 +262,12 @@ def _generator_metrics(
 
 def load_evaluator(source: Source, registry: Registry, device: str | None = None) -> Evaluator:
     """A classifier from a located source, described by its weights' sha256."""
-    from genzoo.zoo.cache import snapshot_dir
     from genzoo.zoo.load import load
-    from genzoo.zoo.repo import read_config
-    from genzoo.zoo.source import LocalRepo
 
     model = load(source, registry, roles=["classifier"], device=device)
     classifier = model["classifier"]
     if not isinstance(classifier, Classifier):
         raise GenzooError(f"{source.name}'s classifier does not implement genzoo.Classifier")
-    if isinstance(source, LocalRepo):
-        pins = read_config(source.folder).sha256
-    elif source.pins is not None:
-        pins = source.pins
-    else:  # a Hub repo that declares its own hashes: the cached config.json just verified
-        snapshot = snapshot_dir(source.repo_id, source.revision)
-        pins = read_config(snapshot).sha256 if snapshot else {}
-    digest = pins.get("classifier", "")
+    digest = model.sha256.get("classifier", "")  # the pin its weights were verified against
     description = f"{source.name} features (classifier sha256 {digest[:12]})"
     return Evaluator.of_classifier(classifier, description, digest)

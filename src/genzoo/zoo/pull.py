@@ -64,7 +64,9 @@ class Pulled:
     def verified(self) -> VerifiedRepo:
         """What loading builds from: nothing is read or hashed again."""
         weights = {role: weights_path(self.snapshot, role) for role in self.roles}
-        return VerifiedRepo(self.snapshot, self.repo, weights, self.ref.config_pin is not None)
+        pins = self.ref.needed(self.repo.sha256, list(self.roles))
+        published = self.ref.config_pin is not None  # config.json matched the registry's pin
+        return VerifiedRepo(self.snapshot, self.repo, weights, pins, published)
 
 
 def pull(ref: RepoRef, roles: Roles = None) -> Pulled:

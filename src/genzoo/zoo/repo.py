@@ -334,6 +334,7 @@ class VerifiedRepo:
     folder: Path
     repo: RepoConfig
     weights: Mapping[str, Path]  # role -> its verified safetensors file
+    sha256: Mapping[str, str]  # role -> the pin its file matched
     published_config: bool = False
 
 
@@ -348,7 +349,7 @@ def open_repo(
     weights = {role: weights_path(folder, role) for role in chosen}
     for role, path in weights.items():
         verify(path, pins[role])
-    return VerifiedRepo(folder, repo, weights)
+    return VerifiedRepo(folder, repo, weights, {role: pins[role] for role in weights})
 
 
 def build_repo(
@@ -379,6 +380,7 @@ def build_repo(
         model = build(architecture, repo.config, list(paths), name, model_class or ZooModel)
     for role, path in paths.items():
         load_weights(model[role], path)
+    model.sha256 = dict(verified.sha256)
     return model
 
 
