@@ -15,11 +15,11 @@ import genzoo
 from genzoo import GenzooError
 from genzoo.zoo.repo import (
     IntegrityError,
-    _weights_path,  # the pickle sniffing under test
     file_sha256,
     load_repo,
     load_weights,
     read_config,
+    weights_path,  # the pickle sniffing under test
     write_repo,
 )
 
@@ -190,5 +190,5 @@ def test_a_header_length_that_looks_like_a_pickle_is_still_safetensors(
     assert (
         length == header_length and path.read_bytes()[:2] == header_length.to_bytes(8, "little")[:2]
     )
-    assert _weights_path(tmp_path, "generator") == path
+    assert weights_path(tmp_path, "generator") == path
     assert torch.equal(load_file(path)["w"], tensors["w"])
