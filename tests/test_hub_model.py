@@ -24,12 +24,46 @@ def test_save_pretrained_writes_a_repo_that_loads_back_the_same(tmp_path: Path):
     assert hasattr(again, "push_to_hub")  # a loaded model saves and publishes too
 
 
-def test_a_half_precision_model_saves_float32_weights(tmp_path: Path):
+def test_a_bfloat16_model_saves_its_own_dtype_and_loads_back_bit_exact(tmp_path: Path):
+    from safetensors import safe_open
+
+    from genzoo.zoo.verify import verify_folder
+
     model = genzoo.build("dcgan", **SMALL).to(torch.bfloat16)
     folder = model.save_pretrained(tmp_path / "half")
-    loaded = genzoo.load(str(folder), device="cpu")
-    assert next(loaded.parameters()).dtype == torch.float32
-    assert next(model.parameters()).dtype == torch.bfloat16  # the caller's model is untouched
+    with safe_open(str(folder / "generator.safetensors"), "pt") as stored:
+        tensors = [stored.get_tensor(key) for key in stored.keys()]  # noqa: SIM118
+        assert {t.dtype for t in tensors if t.is_floating_point()} == {torch.bfloat16}
+    assert all(check.ok for check in verify_folder(folder, genzoo.registry(), None))
+    loaded = genzoo.load(folder, device="cpu", torch_dtype=torch.bfloat16)
+    pairs = zip(model.state_dict().items(), loaded.state_dict().values(), strict=True)
+    for (name, ours), theirs in pairs:
+        assert torch.equal(ours, theirs), name
+    assert next(genzoo.load(folder, device="cpu").parameters()).dtype == torch.float32
+
+
+def test_saving_a_loaded_model_keeps_its_cards_record(tmp_path: Path):
+    """The card's datasets, results (model-index) and training record survive a round trip
+    through save_pretrained, beside the new files' hashes."""
+    from genzoo.zoo.card import card_metadata
+    from genzoo.zoo.offline import import_repo
+    from genzoo.zoo.source import registered
+
+    hub = Path(__file__).resolve().parents[1] / "hub"
+    import_repo(registered("dcgan-fashion-mnist", genzoo.registry()), hub)
+    loaded = genzoo.load("dcgan-fashion-mnist", device="cpu")
+    folder = loaded.save_pretrained(tmp_path / "mine")
+    original = (hub / "genzoo" / "dcgan-fashion-mnist" / "README.md").read_text()
+    saved = (folder / "README.md").read_text()
+    before, after = card_metadata(original), card_metadata(saved)
+    assert after["datasets"] == before["datasets"] == ["zalando-datasets/fashion_mnist"]
+    assert after["model-index"] == before["model-index"]
+    for section in ("## Training", "## Evaluation"):
+        kept = original[original.index(section) :].split("\n## ")[0]
+        assert kept in saved, section
+    assert check_repo(folder) == []  # its Files table lists the saved weights' hashes
+    again = genzoo.load(folder, device="cpu")
+    assert torch.equal(again.generator.sample(4, seed=0), loaded.generator.sample(4, seed=0))
 
 
 def test_push_to_hub_uploads_a_complete_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

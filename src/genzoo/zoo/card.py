@@ -247,6 +247,45 @@ def card_metadata(text: str) -> dict[str, object]:
         raise BadInputError("the model card's metadata is nested too deeply to read") from None
 
 
+def carried_over(loaded: str, fresh: str) -> str:
+    """`fresh` (a card just rendered for a saved model: its files, hashes and install
+    line) keeping what the card it was loaded with said about it: the datasets, the
+    evaluation results (model-index), licence and tags, and its Training and Evaluation
+    sections. What `save_pretrained` writes for a model `genzoo.load` returned."""
+    from huggingface_hub import ModelCard
+
+    old = ModelCard(loaded, ignore_metadata_errors=True)
+    new = ModelCard(fresh, ignore_metadata_errors=True)
+    for key in ("datasets", "eval_results", "license", "pipeline_tag"):
+        value = getattr(old.data, key, None)
+        if value:
+            setattr(new.data, key, value)
+    tags = [*(getattr(new.data, "tags", None) or []), *(getattr(old.data, "tags", None) or [])]
+    new.data.tags = _unique(tags)  # type: ignore[attr-defined]
+    body = new.text
+    for title in ("Training", "Evaluation"):
+        kept = _section_of(old.text, title)
+        if kept:
+            present = _section_of(body, title)
+            body = body.replace(present, kept) if present else _before_files(body, kept)
+    new.text = body
+    return str(new)
+
+
+def _section_of(body: str, title: str) -> str:
+    """The text of `## title` up to the next `## ` heading ('' when absent)."""
+    start = body.find(f"## {title}\n")
+    if start < 0:
+        return ""
+    end = body.find("\n## ", start + 1)
+    return body[start : end + 1 if end >= 0 else len(body)]
+
+
+def _before_files(body: str, section: str) -> str:
+    at = body.find("## Intended use\n")
+    return body[:at] + section + "\n" + body[at:] if at >= 0 else body + "\n" + section
+
+
 def _section(title: str, lines: Sequence[str]) -> list[str]:
     return [f"## {title}", "", *lines, ""] if lines else []
 

@@ -18,13 +18,16 @@ import tempfile
 from pathlib import Path
 
 from genzoo.core.model import ZooModel
-from genzoo.zoo.card import CardInfo
-from genzoo.zoo.repo import RepoConfig, write_repo
+from genzoo.zoo.card import CardInfo, carried_over
+from genzoo.zoo.repo import CARD_FILE, RepoConfig, atomic_path, write_repo
 
 
 class HubModel(ZooModel):
     """A ZooModel with `save_pretrained` and `push_to_hub` (what `genzoo.load` and
-    `genzoo.build` return)."""
+    `genzoo.build` return). A loaded one remembers its card (`card_text`): saving it keeps
+    the card's datasets, results and training record."""
+
+    card_text: str = ""
 
     def save_pretrained(self, save_directory: str | Path, card: CardInfo | None = None) -> Path:
         """Write this model as a genzoo repo folder: weights, pinned config.json, card, preview."""
@@ -53,15 +56,11 @@ class HubModel(ZooModel):
             return push(folder, repo_id, revision, private, commit_message, token)
 
     def _write(self, folder: Path, card: CardInfo | None) -> RepoConfig:
-        import torch
-
-        weights = [p for p in self.parameters() if p.is_floating_point()]
-        if weights and weights[0].dtype != torch.float32:  # the format stores float32
-            return write_repo(_float32_copy(self), folder, card)
-        return write_repo(self, folder, card)
-
-
-def _float32_copy(model: ZooModel) -> ZooModel:
-    import copy
-
-    return copy.deepcopy(model).float()
+        """The weights in their own dtype (a bfloat16 model stays bfloat16; golden probes
+        run in float32 either way), and the loaded card's record when no card is given."""
+        repo = write_repo(self, folder, card)
+        if card is None and self.card_text:
+            path = folder / CARD_FILE
+            with atomic_path(path) as tmp:
+                tmp.write_text(carried_over(self.card_text, path.read_text()))
+        return repo

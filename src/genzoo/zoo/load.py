@@ -3,15 +3,17 @@ weights out. The registry is handed in by the caller (the CLI, or `genzoo.load`)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
-from genzoo.core import Registry
+from genzoo.core import GenzooError, Registry
 from genzoo.core.devices import pick_device, pick_dtype
 from genzoo.core.model import ZooModel
 from genzoo.zoo.cache import check_endpoint
 from genzoo.zoo.hub_model import HubModel
 from genzoo.zoo.pull import pull
-from genzoo.zoo.repo import build_repo, load_repo
+from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, build_repo, open_repo, read_bounded
 from genzoo.zoo.source import LocalRepo, Roles, Source
 
 
@@ -29,9 +31,23 @@ def load(
     (default: float32).
     """
     if isinstance(source, LocalRepo):
-        model = load_repo(source.folder, registry, roles, model_class=HubModel)
+        verified = open_repo(source.folder, roles)
     else:
         check_endpoint()
-        model = build_repo(pull(source, roles).verified, registry, HubModel)
+        verified = pull(source, roles).verified
+    model = build_repo(verified, registry, HubModel)
+    if not isinstance(source, LocalRepo):
         model.name = source.name
+    if isinstance(model, HubModel):  # remembered for save_pretrained: its record carries over
+        model.card_text = _card_text(verified.folder)
     return model.to(pick_device(device), pick_dtype(dtype)).eval()
+
+
+def _card_text(folder: Path) -> str:
+    path = folder / CARD_FILE
+    if not path.is_file():
+        return ""
+    try:
+        return read_bounded(path, MAX_CARD_BYTES).decode("utf-8", errors="replace")
+    except GenzooError:  # an oversized or odd card: the saved copy gets a fresh one
+        return ""
