@@ -48,7 +48,7 @@ def main() -> None:
     from genzoo.core.interfaces import sampler
     from genzoo.core.lazy import resolve
     from genzoo.metrics.evaluate import evaluate, load_evaluator
-    from genzoo.zoo.card import Metric
+    from genzoo.zoo.card import Metric, task_of
     from genzoo.zoo.load import load
     from genzoo.zoo.offline import import_repo
     from genzoo.zoo.source import LocalRepo, registered
@@ -98,7 +98,9 @@ def main() -> None:
             rows.append(row)
             print(_line(row), flush=True)
         if args.write and isinstance(source, LocalRepo):
-            store_metrics(source.folder, stored, dataset.name, False, [], dataset.hub_id)
+            conditional = generator.num_classes > 0
+            task = task_of(list(model), conditional)
+            store_metrics(source.folder, stored, dataset.name, task, [], dataset.hub_id)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

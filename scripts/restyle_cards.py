@@ -2,11 +2,13 @@
 
     python scripts/restyle_cards.py [--check]
 
-Cards written before 2026-12 lack the Hub's pipeline_tag, name the dataset by genzoo's
-name rather than its Hub id, put each metric's protocol in its name, and show this
-machine's paths in the training command. `genzoo.zoo.card.restyle` fixes all four; the
-weights and config.json (and so every pin) stay as they are. `--check` lists the cards
-that would change and exits 1 if any would.
+`genzoo.zoo.card.restyle` brings an older card to the current spec: the Hub's pipeline_tag
+(none for a class-conditional generator, tagged `class-conditional` instead), the family
+tag, the dataset's Hub id, metric names that say what each is and on which features, each
+metric's protocol in its model-index args, values rounded to what their intervals
+support, KID's spread labelled a spread, no machine paths. The weights and config.json
+(and so every pin) stay as they are. `--check` lists the cards that would change and
+exits 1 if any would.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ def main() -> None:
             continue
         dataset = registry.datasets.get(model.dataset)
         text = (folder / CARD_FILE).read_text()
-        new = restyle(
-            text, task_of(list(read_config(folder).sha256)), dataset.hub_id if dataset else ""
-        )
+        repo = read_config(folder)
+        conditional = int(repo.config.get("num_classes", 0) or 0) > 0
+        family = registry.architecture(model.architecture).family
+        task = task_of(list(repo.sha256), conditional)
+        new = restyle(text, task, dataset.hub_id if dataset else "", family, conditional)
         if new != text:
             stale.append(model.name)
             if not args.check:

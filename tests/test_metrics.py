@@ -154,8 +154,10 @@ def test_evaluate_a_classifier_and_a_conditional_generator(tmp_path: Path, idx_d
     results = card_metadata(card)["model-index"][0]["results"]  # the Hub's eval results
     types = {metric["type"] for result in results for metric in result["metrics"]}
     assert types >= {"frechet_distance", "precision", "classification_accuracy_score"}
-    # short names, as the Hub shows them; the protocol is in the body's table
-    assert all(metric["name"] == metric["type"] for r in results for metric in r["metrics"])
+    # names that say what each is and on which features; the protocol in args
+    for metric in (m for r in results for m in r["metrics"]):
+        assert metric["args"]["protocol"] and " on " in metric["name"], metric
+    assert {r["task"]["type"] for r in results} == {"class-conditional-image-generation"}
     assert {r["dataset"]["type"] for r in results} == {"zalando-datasets/fashion_mnist"}
     assert check_repo(gan) == []
     (gan / "training" / "run.json").unlink()  # as pulled: only the card names the dataset

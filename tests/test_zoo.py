@@ -124,6 +124,37 @@ model-index:
     assert restyle(new, "unconditional-image-generation", "zalando-datasets/fashion_mnist") == new
 
 
+def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interval():
+    """The Hub reads each metric's name (what it is, on which features), its protocol in
+    `args`, a value no finer than its interval; KID's std is a spread, not an interval;
+    a class-conditional generator is tagged so, with no unconditional pipeline tag."""
+    from genzoo.zoo.card import Metric, card_metadata, restyle, task_of, with_metrics
+
+    protocol = "resnet18-mnist features (classifier sha256 2c867a911704); 10,000 samples"
+    metrics = [
+        Metric("frechet_distance", 8.31723, f"{protocol}; bootstrap", interval=(8.1, 8.645)),
+        Metric("kernel_distance", 0.017634, f"{protocol}; MMD", spread=0.00163),
+        Metric("frechet_distance_5_steps", 15.7, "resnet18-mnist features; 1,000 samples"),
+    ]
+    card = "---\nlibrary_name: genzoo\n---\n\n# m\n\n## Evaluation\n\nNot evaluated yet.\n"
+    task = task_of(["generator"], conditional=True)
+    text = with_metrics(card, metrics, "mnist", task, [], "ylecun/mnist")
+    meta = card_metadata(text)
+    assert "pipeline_tag" not in meta
+    results = meta["model-index"][0]["results"][0]
+    assert results["task"]["type"] == "class-conditional-image-generation"
+    fd, kid, steps = results["metrics"]
+    assert fd["name"] == "Fréchet distance on resnet18-mnist features"
+    assert fd["value"] == 8.32 and fd["args"]["protocol"].endswith("; bootstrap")
+    assert kid["value"] == 0.0176 and kid["name"].startswith("kernel distance (KID)")
+    assert steps["name"] == "Fréchet distance, 5 steps, 1,000 samples on resnet18-mnist features"
+    assert "| 8.32 [8.10, 8.64] |" in text
+    assert "| 0.0176 ± 0.0016 (std over subsets) |" in text
+    again = restyle(text, task, "ylecun/mnist", "gan", conditional=True)
+    assert "class-conditional" in card_metadata(again)["tags"]
+    assert restyle(again, task, "ylecun/mnist", "gan", conditional=True) == again
+
+
 def test_the_shipped_cards_are_in_the_current_style():
     import subprocess
     import sys

@@ -104,6 +104,7 @@ def evaluate_command(
     from genzoo.core.interfaces import sampler
     from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
     from genzoo.train.variational import objective_for
+    from genzoo.zoo.card import task_of
     from genzoo.zoo.load import load
     from genzoo.zoo.repo import CARD_FILE
     from genzoo.zoo.source import LocalRepo, locate
@@ -165,7 +166,10 @@ def evaluate_command(
             save_grid(reconstructions(objective, test), folder / RECONSTRUCTIONS_FILE, 8)
             figures.append(RECONSTRUCTIONS_FILE)
         hub_id = registry.dataset(dataset).hub_id
-        store_metrics(folder, metrics, dataset, "classifier" in model, figures, hub_id)
+        found = sampler(model)
+        conditional = found is not None and found.num_classes > 0
+        task = task_of(list(model), conditional)
+        store_metrics(folder, metrics, dataset, task, figures, hub_id)
         where = errors if as_json else console  # keep stdout pure JSON
         card = folder / CARD_FILE
         repo_name = model.name or folder.name
@@ -176,17 +180,17 @@ def store_metrics(
     folder: Path,
     metrics: list[Metric],
     dataset: str,
-    classifier: bool,
+    task: str,
     figures: list[str],
     dataset_id: str = "",
 ) -> None:
     """Write `metrics` into a repo folder's card (the Hub's eval results and the Evaluation
     section, with `figures`) and, for a run folder, into its record, training/metrics.json
-    (a published repo folder has no training/ and gets none)."""
+    (a published repo folder has no training/ and gets none). `task` is the Hub's
+    pipeline tag (`task_of`), '' for a class-conditional generator."""
     from genzoo.zoo.card import with_metrics
     from genzoo.zoo.repo import CARD_FILE
 
-    task = "image-classification" if classifier else "unconditional-image-generation"
     card = folder / CARD_FILE
     card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures, dataset_id))
     if (folder / "training").is_dir():

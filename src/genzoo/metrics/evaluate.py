@@ -231,7 +231,7 @@ def _generator_metrics(
             kid,
             f"{where}; unbiased MMD^2, cubic kernel, mean ± std over 100 subsets of 1,000; "
             f"floor {kid_floor:.3g}",
-            interval=(kid - kid_spread, kid + kid_spread),
+            spread=kid_spread,
         ),
         Metric("precision", precision, f"{where}; k=3; floor {floor_precision:.3f}"),
         Metric("recall", recall, f"{where}; k=3; floor {floor_recall:.3f}"),

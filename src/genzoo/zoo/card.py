@@ -11,6 +11,7 @@ compares with config.json before a push.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shlex
@@ -33,14 +34,32 @@ class Metric:
     value: float
     protocol: str  # how it was measured: features, sample count, seed, split
     split: str = "test"
-    interval: tuple[float, float] | None = None  # the uncertainty the protocol names
+    interval: tuple[float, float] | None = None  # a confidence interval (FD's bootstrap)
+    spread: float | None = None  # a standard deviation over subsets (KID's): no interval
 
     def shown(self) -> str:
-        """The value with its interval, for tables."""
-        if self.interval is None:
-            return f"{self.value:.4g}"
-        low, high = self.interval
-        return f"{self.value:.4g} [{low:.4g}, {high:.4g}]"
+        """The value as far as its uncertainty supports, with it, for tables."""
+        if self.interval is not None:
+            low, high = self.interval
+            digits = _digits((high - low) / 2)
+            return f"{self.value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+        if self.spread is not None:
+            digits = _digits(self.spread)
+            return f"{self.value:.{digits}f} ± {self.spread:.{digits}f} (std over subsets)"
+        return f"{self.value:.4g}"
+
+    @property
+    def rounded(self) -> float:
+        """The value to as many decimals as its interval or spread supports."""
+        width = (self.interval[1] - self.interval[0]) / 2 if self.interval else self.spread
+        return round(self.value, _digits(width)) if width else self.value
+
+
+def _digits(uncertainty: float) -> int:
+    """Decimals that show an uncertainty's first two significant digits (0.27 -> 2)."""
+    if not uncertainty or uncertainty != uncertainty or uncertainty < 0:
+        return 4
+    return max(0, 1 - math.floor(math.log10(uncertainty)))
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class CardInfo:
     family: str = ""
     parameters: int | None = None
     task: str = ""  # the Hub's pipeline tag; by default from the roles (see `task_of`)
+    conditional: bool = False  # a class-conditional generator: no unconditional tag
     metrics: Sequence[Metric] = ()
     training: Mapping[str, str] = field(default_factory=dict)  # command, seed, data, hardware, time
     intended_use: str = "Research and teaching: sampling, evaluation baselines, plugin examples."
@@ -63,9 +83,17 @@ class CardInfo:
     tags: Sequence[str] = ()
 
 
-def task_of(roles: Sequence[str]) -> str:
-    """The Hub pipeline tag of a repo with these components."""
-    return "image-classification" if "classifier" in roles else "unconditional-image-generation"
+#: The task a class-conditional generator's results are filed under; the Hub has no
+#: pipeline tag for it, so such a card has none rather than a wrong one.
+CONDITIONAL_TASK = "class-conditional-image-generation"
+
+
+def task_of(roles: Sequence[str], conditional: bool = False) -> str:
+    """The Hub pipeline tag of a repo with these components ('' for a class-conditional
+    generator: "unconditional-image-generation" would file it wrongly)."""
+    if "classifier" in roles:
+        return "image-classification"
+    return "" if conditional else "unconditional-image-generation"
 
 
 def render_card(
@@ -81,15 +109,16 @@ def render_card(
     from huggingface_hub import ModelCardData
 
     roles = sorted(sha256)
-    task = info.task or task_of(roles)
+    task = info.task or task_of(roles, info.conditional)
     dataset = info.dataset_id or info.dataset
-    results = _eval_results(info.metrics, dataset, task, info.dataset)
+    results = _eval_results(info.metrics, dataset, task or CONDITIONAL_TASK, info.dataset)
+    conditional = ["class-conditional"] if info.conditional else []
     data = ModelCardData(
         library_name="genzoo",
-        pipeline_tag=task,
+        pipeline_tag=task or None,
         license=info.license or None,
         datasets=[dataset] if dataset else None,
-        tags=_unique(["genzoo", architecture, info.family, *info.tags]),
+        tags=_unique(["genzoo", architecture, info.family, *conditional, *info.tags]),
         model_name=name,
         eval_results=results or None,
     )
@@ -138,22 +167,73 @@ def portable(command: str) -> str:
     return shlex.join(shown(word) for word in words)
 
 
-def restyle(text: str, task: str, dataset_id: str = "") -> str:
+def restyle(
+    text: str, task: str, dataset_id: str = "", family: str = "", conditional: bool = False
+) -> str:
     """A card written by an earlier genzoo brought to the current spec, figures unchanged:
-    the pipeline tag, the dataset's Hub id, short metric names, no machine paths."""
+    the pipeline tag (none for a class-conditional generator, which is tagged so), the
+    family tag, the dataset's Hub id, metric names that say what each is, each metric's
+    protocol in its args, values rounded to what their intervals support, KID's spread
+    labelled a spread, no machine paths."""
     from huggingface_hub import ModelCard, ModelCardData
 
     card = ModelCard(text, ignore_metadata_errors=True)
     data = card.data
     assert isinstance(data, ModelCardData)
-    data.pipeline_tag = task
+    task = task_of(["classifier"] if task == "image-classification" else [], conditional)
+    data.pipeline_tag = task or None
     if dataset_id:
         data.datasets = [dataset_id]
-    for result in data.eval_results or []:
+    tags = [*(data.tags or []), family, *(["class-conditional"] if conditional else [])]
+    data.tags = _unique(tags)
+    metrics = _table_metrics(card.text, data.eval_results or [])
+    if metrics:
+        first = (data.eval_results or [])[:1]
+        shown = first[0].dataset_name if first else ""
+        hub_id = dataset_id or (first[0].dataset_type if first else "")
+        data.eval_results = _eval_results(metrics, hub_id, task or CONDITIONAL_TASK, shown or "")
+        card.text = _with_table(card.text, metrics)
+    for result in data.eval_results if not metrics else []:  # no table to read protocols from
         result.metric_name = result.metric_type
         result.dataset_type = dataset_id or result.dataset_type
     card.text = _MACHINE_LINES.sub(_portable_line, card.text)
     return str(card)
+
+
+_ROW = re.compile(r"^\| (\w+) \| ([^|]+) \| (\w+) \| (.*) \|$", re.M)
+_SHOWN = re.compile(r"^(-?[\d.e+-]+)(?: \[(-?[\d.e+-]+), (-?[\d.e+-]+)\]| ± ([\d.e+-]+).*)?$")
+
+
+def _table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
+    """The metrics of a card's Evaluation table, at the metadata's full precision."""
+    exact = {r.metric_type: float(r.metric_value) for r in results}
+    section = _section_of(body, "Evaluation")
+    metrics = []
+    for name, shown, split, protocol in _ROW.findall(section):
+        found = _SHOWN.match(shown.strip())
+        if name == "metric" or found is None:
+            continue
+        value = exact.get(name, float(found.group(1)))
+        interval = spread = None
+        if found.group(2) is not None:
+            low, high = float(found.group(2)), float(found.group(3))
+            if name == "kernel_distance":  # an older card showed KID's std as an interval
+                spread = (high - low) / 2
+            else:
+                interval = (low, high)
+        elif found.group(4) is not None:
+            spread = float(found.group(4))
+        metrics.append(Metric(name, value, protocol.strip(), split, interval, spread))
+    return metrics
+
+
+def _with_table(body: str, metrics: Sequence[Metric]) -> str:
+    table = _section_of(body, "Evaluation")
+    rows = [line for line in table.splitlines() if _ROW.match(line)]
+    if not rows:
+        return body
+    start, end = table.index(rows[0]), table.index(rows[-1]) + len(rows[-1])
+    return body.replace(table, table[:start] + "\n".join(_metric_rows(metrics)) + table[end:])
 
 
 # a training section's command and data lines, as cards before 2026-12 wrote them
@@ -191,8 +271,9 @@ def with_metrics(
     card = ModelCard(text, ignore_metadata_errors=True)
     data = card.data
     assert isinstance(data, ModelCardData)
-    data.eval_results = _eval_results(metrics, dataset_id or dataset, task, dataset) or None
-    data.pipeline_tag = data.pipeline_tag or task
+    filed = task or CONDITIONAL_TASK
+    data.eval_results = _eval_results(metrics, dataset_id or dataset, filed, dataset) or None
+    data.pipeline_tag = (data.pipeline_tag or task) if task else None
     if dataset_id:
         data.datasets = [dataset_id]
     data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
@@ -206,7 +287,9 @@ def with_metrics(
 def _eval_results(
     metrics: Sequence[Metric], dataset_id: str, task: str, dataset: str = ""
 ) -> list[EvalResult]:
-    """The Hub's model-index entries: short metric names (the protocol is in the body)."""
+    """The Hub's model-index entries: each metric's type, a name that says what it is (and
+    on which features), its value as far as its uncertainty supports, and its protocol in
+    `args`."""
     from huggingface_hub import EvalResult
 
     return [
@@ -216,11 +299,40 @@ def _eval_results(
             dataset_name=dataset or dataset_id or "unknown",
             dataset_split=metric.split,
             metric_type=metric.name,
-            metric_value=metric.value,
-            metric_name=metric.name,
+            metric_value=metric.rounded,
+            metric_name=_display_name(metric),
+            metric_args={"protocol": metric.protocol},
         )
         for metric in metrics
     ]
+
+
+_NAMES = {
+    "frechet_distance": "Fréchet distance",
+    "kernel_distance": "kernel distance (KID)",
+    "inception_score": "Inception-style score",
+    "precision": "precision",
+    "recall": "recall",
+    "density": "density",
+    "coverage": "coverage",
+    "classification_accuracy_score": "classification accuracy score",
+    "accuracy": "accuracy",
+}
+_STEPS = re.compile(r"^(\w+?)_(\d+)_steps$")
+
+
+def _display_name(metric: Metric) -> str:
+    """'Fréchet distance on resnet18-mnist features', 'Fréchet distance, 5 steps, 1,000
+    samples, on ...': the name says what was measured and where."""
+    base, steps = metric.name, ""
+    if found := _STEPS.match(metric.name):
+        base, steps = found.group(1), f", {found.group(2)} steps"
+    samples = re.search(r"([\d,]+) samples", metric.protocol)
+    if steps and samples:
+        steps += f", {samples.group(1)} samples"
+    features = re.match(r"^(.+?) features\b", metric.protocol)  # a name, or a folder's path
+    where = f" on {Path(features.group(1)).name} features" if features else ""
+    return f"{_NAMES.get(base, base.replace('_', ' '))}{steps}{where}"
 
 
 def _metric_rows(metrics: Sequence[Metric]) -> list[str]:

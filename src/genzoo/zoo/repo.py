@@ -20,6 +20,7 @@ repo's own declaration) before it is opened.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -239,6 +240,7 @@ def write_repo(
     from safetensors.torch import save_model
 
     from genzoo.core.images import save_grid
+    from genzoo.core.interfaces import sampler
     from genzoo.zoo import golden
     from genzoo.zoo.card import CardInfo, render_card
 
@@ -260,13 +262,12 @@ def write_repo(
     if images is not None:
         with atomic_path(folder / SAMPLES_FILE) as tmp:
             save_grid(images, tmp)
+    info = card or CardInfo()
+    found = sampler(model)
+    if found is not None and found.num_classes > 0 and not info.conditional:
+        info = dataclasses.replace(info, conditional=True)
     text = render_card(
-        model.name,
-        model.architecture,
-        digests,
-        card or CardInfo(),
-        images is not None,
-        repo.install,
+        model.name, model.architecture, digests, info, images is not None, repo.install
     )
     with atomic_path(folder / CARD_FILE) as tmp:
         tmp.write_text(text)
