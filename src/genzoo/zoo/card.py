@@ -193,7 +193,7 @@ def restyle(
         hub_id = dataset_id or (first[0].dataset_type if first else "")
         data.eval_results = _eval_results(metrics, hub_id, task or CONDITIONAL_TASK, shown or "")
         card.text = _with_table(card.text, metrics)
-    for result in data.eval_results if not metrics else []:  # no table to read protocols from
+    for result in [] if metrics else data.eval_results or []:  # no table to read protocols from
         result.metric_name = result.metric_type
         result.dataset_type = dataset_id or result.dataset_type
     card.text = _MACHINE_LINES.sub(_portable_line, card.text)
