@@ -581,3 +581,52 @@ def test_the_users_example_pull_dcgan_mnist_over_the_network(env, mirror, tmp_pa
     assert sampled.returncode == 0 and grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     info = genzoo_cli(env, "info", "dcgan-mnist", "--json")
     assert json.loads(info.stdout)["metrics"]["frechet_distance"] > 0
+
+
+def test_timms_own_hub_weights_load_as_a_classifier(env, mirror, tmp_path):
+    """A repo written by timm's own saving function (config.json + model.safetensors),
+    served as `timm/<arch>.<tag>`: loaded as a genzoo Classifier whose logits are timm's,
+    its weights checked against the repo's own hash; tampered weights are refused."""
+    import timm
+    from timm.models._hub import save_for_hf
+
+    torch.manual_seed(0)
+    net = timm.create_model("resnet18", pretrained=False, num_classes=3).eval()
+    folder = tmp_path / "resnet18.test_tag"
+    save_for_hf(net, str(folder), safe_serialization=True,
+                model_config={"label_names": ["cat", "dog", "cow"]})  # fmt: skip
+    (folder / "pytorch_model.bin").unlink(missing_ok=True)
+    mirror.publish(folder, "timm/resnet18.test_tag")
+    script = (
+        "import torch, genzoo\n"
+        "m = genzoo.load('timm/resnet18.test_tag', device='cpu')\n"
+        "c = m.classifier\n"
+        "x = torch.rand(2, 3, 224, 224) * 2 - 1\n"
+        "torch.save({'logits': c(x).detach(), 'x': x, 'names': c.class_names}, 'out.pt')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = torch.load(tmp_path / "out.pt", weights_only=True)
+    assert out["names"] == ("cat", "dog", "cow")
+    with torch.no_grad():
+        assert torch.allclose(out["logits"], net(out["x"]), atol=1e-5)
+    # a cached blob damaged after the download no longer matches the Hub's hash: refused
+    (cached,) = Path(env["HF_HOME"]).rglob("snapshots/*/model.safetensors")
+    blob = cached.resolve()
+    data = bytearray(blob.read_bytes())
+    data[-1] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    offline = {**env, "HF_HUB_OFFLINE": "1"}
+    damaged = subprocess.run([sys.executable, "-c", script], env=offline, cwd=tmp_path,
+                             capture_output=True, text=True)  # fmt: skip
+    assert damaged.returncode == 1 and "does not match the Hub's hash" in damaged.stderr
+    assert "genzoo.zoo.repo.IntegrityError" in damaged.stderr and not blob.exists()
+    bare = genzoo_cli(env, "info", "timm/resnet18")
+    assert bare.returncode == 0  # the architecture: info describes it, load refuses it
+    refused = subprocess.run(
+        [sys.executable, "-c", "import genzoo; genzoo.load('timm/resnet18')"], env=env,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert "is an architecture (untrained)" in refused.stderr
+    assert "timm/resnet18.<tag>" in refused.stderr

@@ -14,7 +14,8 @@ from genzoo.zoo.cache import check_endpoint
 from genzoo.zoo.hub_model import HubModel
 from genzoo.zoo.pull import pull
 from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, build_repo, open_repo, read_bounded
-from genzoo.zoo.source import LocalRepo, Roles, Source
+from genzoo.zoo.source import LocalRepo, Roles, Source, choose_roles
+from genzoo.zoo.timm_hub import is_timm_repo, pull_timm
 
 
 def load(
@@ -32,6 +33,10 @@ def load(
     """
     if isinstance(source, LocalRepo):
         verified = open_repo(source.folder, roles)
+    elif is_timm_repo(source.repo_id):  # timm's own format: a classifier
+        check_endpoint()
+        verified = pull_timm(source)
+        choose_roles(["classifier"], roles, source.name)
     else:
         check_endpoint()
         verified = pull(source, roles).verified

@@ -35,6 +35,7 @@ from genzoo.zoo.repo import (
     EXTRA_FILES,
     atomic_path,
     file_sha256,
+    hub_etag,
     is_format_file,
     plain_files,
     read_bounded,
@@ -82,7 +83,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
     files = []
     for name, digest in digests.items():
         blob = cache / "blobs" / digest
-        if not blob.is_file() or _etag(blob, len(digest)) != digest:
+        if not blob.is_file() or hub_etag(blob, len(digest)) != digest:
             with atomic_path(blob) as tmp:
                 shutil.copyfile(folder / name, tmp)
         _link(snapshot / name, blob)
@@ -129,20 +130,12 @@ def _cache_record(folder: Path, digests: dict[str, str]) -> dict[str, Any] | Non
     for name, blob in blobs.items():
         if not (isinstance(blob, str) and _ETAG.match(blob)):
             return None
-        if _etag(folder / name, len(blob)) != blob:
+        if hub_etag(folder / name, len(blob)) != blob:
             return None
     return {"commit": commit, "blobs": dict(blobs)}
 
 
 _ETAG = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
-
-
-def _etag(path: Path, length: int) -> str:
-    """The Hub's name for a file's blob: its sha256 (64 hex, LFS) or git blob sha1 (40 hex)."""
-    if length == 64:
-        return file_sha256(path)
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def write_into(destination: Path, repo_id: str, files: Sequence[Path]) -> Path:

@@ -142,28 +142,28 @@ def _config(ref: RepoRef) -> tuple[Path, RepoConfig]:
     if ref.config_pin is not None:
         path = _fetch_file(ref, CONFIG_FILE, ref.config_pin)
         return path, read_config(path.parent)
-    path = _download(ref, CONFIG_FILE)
+    path = download_file(ref, CONFIG_FILE)
     try:
         return path, read_config(path.parent)
     except GenzooError:
         if offline():
             raise
-        _evict(path)
-        path = _download(ref, CONFIG_FILE, force=True)
+        evict(path)
+        path = download_file(ref, CONFIG_FILE, force=True)
     return path, read_config(path.parent)
 
 
 def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
     """Download a pinned file; a hash mismatch is fetched once more, then evicted and reported."""
-    path = _download(ref, filename)
+    path = download_file(ref, filename)
     actual = file_sha256(path)
     if actual != expected and not offline():
-        _evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
-        path = _download(ref, filename, force=True)
+        evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
+        path = download_file(ref, filename, force=True)
         actual = file_sha256(path)
     if actual == expected:
         return path
-    _evict(path)  # never leave bytes in the cache that are not the pinned ones
+    evict(path)  # never leave bytes in the cache that are not the pinned ones
     if offline():
         raise IntegrityError(
             f"{path} has sha256 {actual}, expected {expected}: the cached file is corrupt and "
@@ -184,7 +184,7 @@ def _optional(ref: RepoRef, filename: str) -> Path | None:
     answer means the file is absent: some servers (olah) say 401 for a missing file.
     """
     try:
-        return _download(ref, filename)
+        return download_file(ref, filename)
     except GenzooError:
         return None
 
@@ -195,7 +195,7 @@ TRANSIENT_STATUSES = (500, 502, 503, 504)
 RETRY_PAUSES = (0.5, 1.0, 2.0)
 
 
-def _download(ref: RepoRef, filename: str, force: bool = False) -> Path:
+def download_file(ref: RepoRef, filename: str, force: bool = False) -> Path:
     """One file through hf_hub_download; its failures become one-line genzoo errors."""
     from huggingface_hub import hf_hub_download
 
@@ -316,7 +316,7 @@ def _not_cached(ref: RepoRef, filename: str, reason: str) -> str:
     )
 
 
-def _evict(path: Path) -> None:
+def evict(path: Path) -> None:
     """Remove a snapshot file and the blob it links to, so no corrupt bytes stay cached.
 
     Only a blob inside this repo's own `blobs/` is removed: a snapshot entry tampered to

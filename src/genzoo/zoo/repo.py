@@ -125,6 +125,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def hub_etag(path: Path, length: int) -> str:
+    """The Hub's name for a file's blob, `length` hex digits long: its sha256 (64, a file
+    in LFS) or its git blob sha1 (40)."""
+    if length == 64:
+        return file_sha256(path)
+    size = regular_file(path).st_size
+    digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class RepoConfig:
     """The content of config.json."""
@@ -337,6 +350,9 @@ class VerifiedRepo:
     weights: Mapping[str, Path]  # role -> its verified safetensors file
     sha256: Mapping[str, str]  # role -> the pin its file matched
     published_config: bool = False
+    # the submodule of each component that its weights file fills ("" : the component);
+    # a timm Hub repo's model.safetensors fills a TimmClassifier's `net`
+    submodule: str = ""
 
 
 def open_repo(
@@ -374,13 +390,14 @@ def build_repo(
                 shapes = build(architecture, repo.config, list(paths), name)
         except Exception:  # a constructor that reads a tensor's value cannot run on meta:
             shapes = None  # the real build below, and load_weights, check it instead
+    part = verified.submodule
     for role, path in paths.items():
         if shapes is not None:
-            _check_fit(shapes[role], header_shapes(path), path)
+            _check_fit(shapes[role].get_submodule(part), header_shapes(path), path)
     with skipping_init():  # every weight comes from the files
         model = build(architecture, repo.config, list(paths), name, model_class or ZooModel)
     for role, path in paths.items():
-        load_weights(model[role], path)
+        load_weights(model[role].get_submodule(part), path)
     model.sha256 = dict(verified.sha256)
     return model
 

@@ -14,6 +14,8 @@ The precedence rule, tried in this order:
    registered model is published there at that revision, its pins apply, else the
    repo's own config.json declares them. So `runs/missing`, a folder that does not
    exist, reads as a Hub repo id: write `./runs/missing` to mean the folder.
+   `timm/<arch>` without a `.tag` is one of genzoo's on-demand architectures, not a
+   repo: one line says so (timm's weights are `timm/<arch>.<tag>`, in timm's format).
 5. Other text that looks like a path (starting with `.`, `/` or `~`, or holding the
    system's path separator) is a folder that does not exist: one line saying so.
 6. Anything else is an unknown model name (with suggestions).
@@ -31,6 +33,9 @@ from genzoo.core import BadInputError, GenzooError, Registry, UnknownNameError
 from genzoo.core.entries import REPO_ID, PretrainedModel
 
 HF_PREFIX = "hf-hub:"
+# namespaces of architectures made on demand (`timm/resnet18`): with no `.tag` such a name is
+# an architecture, never a Hub repo id (timm's repos are `timm/<arch>.<tag>`)
+ARCHITECTURE_NAMESPACES = ("timm", "timm-features")
 REVISION = re.compile(r"^[\w][\w.\-/]{0,199}$", re.ASCII)  # a branch, tag or commit id
 
 #: Which components to load: all (None), these roles, or a choice made from those the
@@ -98,6 +103,12 @@ def locate(text: str, registry: Registry) -> Source:
     if folder.is_dir():
         return LocalRepo(text, folder)
     pathlike = text.startswith((".", "/", "~")) or os.sep in text
+    namespace, _, arch = text.partition("/")
+    if namespace in ARCHITECTURE_NAMESPACES and arch and "." not in arch and "@" not in arch:
+        raise BadInputError(
+            f"{text} is an architecture (untrained): genzoo.build({text!r}) makes it; timm's "
+            f"pretrained weights are Hub repos named {text}.<tag>, e.g. {text}.a1_in1k"
+        )
     if "/" in text and not text.startswith((".", "/", "~")):
         return _hub_repo(text, text, registry, explicit=False)
     if pathlike:
