@@ -10,13 +10,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genzoo.core.errors import RegistrationError
-from genzoo.core.lazy import is_ref
-
-if TYPE_CHECKING:
-    from genzoo.core.model import ZooModel
+from genzoo.core.lazy import is_ref, resolve
 
 #: The roles a component can play; each has an interface in `genzoo.core.interfaces`.
 ROLES = ("generator", "discriminator", "encoder", "decoder", "classifier")
@@ -105,14 +102,15 @@ class Architecture:
         config: Mapping[str, Any] | None = None,
         roles: Sequence[str] | None = None,
         name: str | None = None,
-    ) -> ZooModel:
+    ) -> Any:  # a ZooModel; core.model is named lazily (it imports this module, and torch)
         """Deprecated since 0.2.0 (removed in 0.3.0): use `genzoo.build(name)`, or
         `genzoo.core.model.build(architecture, config)` for an entry not registered."""
         from genzoo.core.deprecation import deprecated
-        from genzoo.core.model import build  # imports torch: only when building
 
         deprecated("Architecture.build()", "genzoo.build(name) or genzoo.core.model.build()")
-        return build(self, self.config if config is None else config, roles=roles, name=name)
+        # named lazily, as entries name all code: core.model imports torch, and this module
+        build: Any = resolve("genzoo.core.model:build")
+        return build(self, self.config if config is None else config, roles, name)
 
 
 @dataclass(frozen=True)
