@@ -630,3 +630,30 @@ def test_timms_own_hub_weights_load_as_a_classifier(env, mirror, tmp_path):
     )  # fmt: skip
     assert "is an architecture (untrained)" in refused.stderr
     assert "timm/resnet18.<tag>" in refused.stderr
+
+
+def test_pull_shows_which_file_it_downloads_on_a_terminal(env, repos, plugin_dists):
+    import os
+    import pty
+
+    registered(plugin_dists, repos)
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "genzoo", "pull", "tiny-dcgan"],
+        env={**env, "TERM": "xterm"}, stdout=subprocess.PIPE, stderr=follower, timeout=120,
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"downloading generator.safetensors" in shown
+    piped = genzoo_cli(env, "pull", "tiny-dcgan")  # cached now; in a pipe, no spinner
+    assert "downloading" not in piped.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -56,6 +58,7 @@ def pull_command(
 
         genzoo pull dcgan-fashion-mnist --from hub/
     """
+    from genzoo.zoo.cache import HubAccess, hub_access
     from genzoo.zoo.pull import pull
     from genzoo.zoo.source import locate_repo
 
@@ -67,11 +70,23 @@ def pull_command(
             raise BadInputError(f"--from {source}: no such folder")
         pulled = import_repo(ref, source, only)
     else:
-        pulled = pull(ref, only)
+        with _download_status() as show, hub_access(HubAccess(progress=show)):
+            pulled = pull(ref, only)
     how = f"copied from {source}" if source else "downloaded" if pulled.downloaded else "cached"
     console.print(f"{name}: {how}, verified, in {pulled.snapshot}")
     for path in pulled.files:
         console.print(f"  {path.name:<28} {human_count(path.stat().st_size)}B")
+
+
+@contextlib.contextmanager
+def _download_status() -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, a spinner naming the file being fetched (huggingface_hub draws each
+    large file's byte bar below it); in a pipe or a log, nothing."""
+    if not errors.is_terminal:
+        yield None
+        return
+    with errors.status("resolving") as status:
+        yield lambda filename: status.update(Text(f"downloading {filename}"))
 
 
 def verify_command(ctx: typer.Context, name: NameArgument) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import enum
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +65,8 @@ class HubAccess:
     token: str | bool | None = None
     local_files_only: bool = False
     force_download: bool = False
+    # told each file's name as its download starts (the CLI shows it on a terminal)
+    progress: Callable[[str], None] | None = None
 
 
 _ACCESS: ContextVar[HubAccess | None] = ContextVar("genzoo_hub_access", default=None)

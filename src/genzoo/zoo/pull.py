@@ -203,6 +203,8 @@ def download_file(ref: RepoRef, filename: str, force: bool = False) -> Path:
 
     access = current_access()
     _check_size(ref, filename)
+    if access.progress is not None and not offline():
+        access.progress(filename)
     for pause in (*RETRY_PAUSES, None):
         try:
             path = hf_hub_download(
