@@ -20,6 +20,12 @@ _CONFIG = {
 }
 
 
+def _conditional(class_names: tuple[str, ...]) -> dict[str, object]:
+    """The class-conditional model's config: its classes, guidance 2 by default."""
+    return {**_CONFIG, "num_classes": len(class_names), "class_names": list(class_names),
+            "guidance": 2.0}  # fmt: skip
+
+
 @hookimpl
 def register_architectures(register: Callable[[Architecture], None]) -> None:
     register(
@@ -78,12 +84,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             name="cflow-fashion-mnist",
             architecture="flow",
             repo_id="genzoo/cflow-fashion-mnist",
-            config={
-                **_CONFIG,
-                "num_classes": 10,
-                "class_names": list(FASHION_MNIST_CLASSES),
-                "guidance": 2.0,
-            },
+            config=_conditional(FASHION_MNIST_CLASSES),
             dataset="fashion-mnist",
             license="mit",
             paper=PAPER,
@@ -114,12 +115,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             name="cflow-mnist",
             architecture="flow",
             repo_id="genzoo/cflow-mnist",
-            config={
-                **_CONFIG,
-                "num_classes": 10,
-                "class_names": list(MNIST_CLASSES),
-                "guidance": 2.0,
-            },
+            config=_conditional(MNIST_CLASSES),
             dataset="mnist",
             license="mit",
             paper=PAPER,
