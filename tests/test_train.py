@@ -261,3 +261,64 @@ def test_a_card_shows_commands_without_this_machines_paths(monkeypatch, tmp_path
     command = f"genzoo train x --data /srv/me/idx --out={tmp_path}/runs/a --set 'note=a b'"
     assert portable(command) == "genzoo train x --data .../idx --out=runs/a --set 'note=a b'"
     assert portable("genzoo train 'unbalanced") == "genzoo train 'unbalanced"
+
+
+def test_two_nodes_on_one_machine_train_are_killed_and_resume(tmp_path: Path, idx_dir: Path):
+    """Two torchrun "nodes" (c10d rendezvous on 127.0.0.1, gloo, one process each) train
+    data-parallel; both are stopped after a checkpoint and the run resumes on two nodes.
+    run.json and the card record the launcher, the world size and the node count."""
+    import signal
+    import socket
+    import time
+
+    torchrun = Path(sys.executable).with_name("torchrun")
+    out = tmp_path / "two-nodes"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+    def nodes(*args: str) -> list[subprocess.Popen[str]]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        launch = [
+            str(torchrun), "--nnodes", "2", "--nproc-per-node", "1", "--rdzv-backend", "c10d",
+            "--rdzv-endpoint", f"127.0.0.1:{port}", "--rdzv-id", f"genzoo-{port}",
+            "-m", "genzoo", "train", *args,
+        ]  # fmt: skip
+        return [
+            subprocess.Popen(
+                launch,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            for _ in range(2)
+        ]
+
+    first = nodes(
+        "dcgan", "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out", str(out), *TINY,
+        "--epochs", "1000", "--batch-size", "32", "--device", "cpu", "--checkpoint-every", "2",
+    )  # fmt: skip
+    checkpoint = out / "training" / "checkpoint.pt"
+    deadline = time.monotonic() + 240
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1.0)
+    for node in first:  # as a cluster stops a job: the launcher's whole process group
+        os.killpg(node.pid, signal.SIGKILL)
+        node.communicate()
+    assert checkpoint.exists(), "no checkpoint before the kill"
+    stopped = json.loads((out / "training" / "log.jsonl").read_text().splitlines()[-1])["step"]
+    second = nodes("--resume", str(out), "--max-steps", str(stopped + 4))
+    results = [node.communicate(timeout=300) for node in second]
+    assert all(node.returncode == 0 for node in second), results[0][1][-3000:]
+    assert sum(stdout.count("wrote ") for stdout, _ in results) == 1  # rank 0 alone reports
+    run = json.loads((out / "training" / "run.json").read_text())
+    assert run["launch"] == {
+        "launcher": "torchrun", "world_size": 2, "nodes": 2, "processes_per_node": 1
+    }  # fmt: skip
+    card = (out / "README.md").read_text()
+    assert "torchrun --nnodes 2 --nproc-per-node 1 -m genzoo train dcgan" in card
+    assert "2 processes on 2 node(s) (torchrun, data-parallel)" in card
+    assert check_repo(out) == []

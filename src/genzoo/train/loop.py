@@ -85,7 +85,7 @@ def check_run(settings: RunSettings) -> None:
     written. A run should not spend a minute reading data to fail on either."""
     from genzoo.core.devices import pick_device
 
-    world = _World.from_env()
+    world = _World.from_env(settings.device)
     if world.size == 1:
         pick_device(settings.device)
     if world.rank != 0:  # rank 0 alone writes the run (and so alone probes it)
@@ -106,7 +106,7 @@ def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool =
 
     One process writes a run folder at a time: a second `genzoo train` on it (a second
     --resume, say) is refused in one line instead of deleting the first one's files."""
-    world = _World.from_env()
+    world = _World.from_env(settings.device)
     if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
         return _train(recipe, data, settings, resume, world)
     with _one_writer(settings.out / TRAINING_DIR):
@@ -169,7 +169,12 @@ def _train(
             _note_resume(folder, position.step)
     elif world.rank == 0:
         folder.mkdir(parents=True, exist_ok=True)
-        run = {"recipe": recipe.to_json(), "settings": settings.to_json(), "command": _command()}
+        run = {
+            "recipe": recipe.to_json(),
+            "settings": settings.to_json(),
+            "command": _command(),
+            "launch": launch(),
+        }
         _write_json(folder / RUN_FILE, run)
 
     images = data.images.to(device)
@@ -415,7 +420,7 @@ def _finish(
             "hyperparameters": f"{type(trainer).__name__}: "
             + ", ".join(f"{k}={v}" for k, v in sorted(trainer.hparams.items())),
             "hardware": f"{device.type}: {hardware}, "
-            f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads" + _processes(),
             "time": f"{position.seconds / 60:.1f} min of training",
         },
     )
@@ -435,7 +440,37 @@ def _cpu_name() -> str:
 
 
 def _command() -> str:
-    return "genzoo " + shlex.join(sys.argv[1:]) if sys.argv else "genzoo train"
+    """The command as typed, launcher included: under torchrun the process's own argv is
+    `-m genzoo train ...`, so the launcher, its node and process counts are put back."""
+    command = "genzoo " + shlex.join(sys.argv[1:]) if sys.argv else "genzoo train"
+    world = launch()
+    if world["launcher"] != "torchrun":
+        return command
+    return (
+        f"torchrun --nnodes {world['nodes']} --nproc-per-node {world['processes_per_node']} "
+        f"-m {command}"
+    )
+
+
+def _processes() -> str:
+    world = launch()
+    if world["world_size"] == 1:
+        return ""
+    return (
+        f"; {world['world_size']} processes on {world['nodes']} node(s) "
+        f"({world['launcher']}, data-parallel)"
+    )
+
+
+def launch() -> dict[str, Any]:
+    """How this run was launched: alone, or by torchrun with how many processes on how many
+    nodes (what run.json and the card record)."""
+    size = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if "TORCHELASTIC_RUN_ID" not in os.environ and size == 1:
+        return {"launcher": "python", "world_size": 1, "nodes": 1, "processes_per_node": 1}
+    local = max(int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1), 1)
+    nodes = int(os.environ.get("GROUP_WORLD_SIZE", "0") or 0) or max(size // local, 1)
+    return {"launcher": "torchrun", "world_size": size, "nodes": nodes, "processes_per_node": local}
 
 
 @contextmanager
@@ -518,14 +553,22 @@ class _World:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     @classmethod
-    def from_env(cls) -> _World:
+    def from_env(cls, requested: str = "auto") -> _World:
+        """This process's rank and device; `requested` (--device) is respected: `cpu` trains
+        on the CPU with gloo even where GPUs are, `cuda` demands them, `auto` takes one
+        GPU per local rank when there are any."""
         size = int(os.environ.get("WORLD_SIZE", "1"))
         if size == 1:
             return cls()
         import torch.distributed as dist
 
+        from genzoo.core.devices import pick_device
+
         rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-        cuda = torch.cuda.is_available()
+        kind = pick_device(requested).type
+        if kind not in ("cpu", "cuda"):
+            raise BadInputError(f"--device {requested}: torchrun trains on cpu or cuda")
+        cuda = kind == "cuda"
         device = torch.device("cuda", local) if cuda else torch.device("cpu")
         if cuda:
             torch.cuda.set_device(device)
