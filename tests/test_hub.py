@@ -657,3 +657,16 @@ def test_pull_shows_which_file_it_downloads_on_a_terminal(env, repos, plugin_dis
     assert b"downloading generator.safetensors" in shown
     piped = genzoo_cli(env, "pull", "tiny-dcgan")  # cached now; in a pipe, no spinner
     assert "downloading" not in piped.stderr
+
+
+def test_a_pull_removes_what_a_killed_pull_of_its_repo_left(env, repos, plugin_dists):
+    """A kill -9 mid-download leaves `<etag>.<id>.incomplete` (its lock dies with the
+    process); the next successful pull of that repo removes it."""
+    registered(plugin_dists, repos)
+    repo = Path(env["HF_HOME"]) / "hub" / f"models--{REPO.replace('/', '--')}"
+    (repo / "blobs").mkdir(parents=True)
+    left = repo / "blobs" / ("ab" * 32 + ".1234abcd.incomplete")
+    left.write_bytes(b"half a file")
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert not left.exists() and not list(repo.rglob("*.incomplete"))
