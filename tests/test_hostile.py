@@ -20,7 +20,7 @@ from genzoo.core import BadInputError, GenzooError
 from genzoo.plugins import installed
 from genzoo.zoo.cache import repo_folder, snapshot_dir
 from genzoo.zoo.offline import import_repo, write_into
-from genzoo.zoo.pull import _evict
+from genzoo.zoo.pull import evict
 from genzoo.zoo.repo import CONFIG_FILE, MAX_CONFIG_BYTES, VerifiedRepo, read_config, write_repo
 from genzoo.zoo.source import RepoRef, locate
 
@@ -129,7 +129,7 @@ def test_eviction_never_removes_a_file_outside_the_cache(tmp_path: Path):
     (tmp_path / "models--a--b" / "blobs").mkdir()
     link = snapshot / "generator.safetensors"
     link.symlink_to(outside)
-    _evict(link)
+    evict(link)
     assert not link.exists() and outside.read_text() == "someone's file"
 
 
