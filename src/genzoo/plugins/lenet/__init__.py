@@ -61,8 +61,13 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             license="mit",
             paper=PAPER,
             description="LeNet-style classifier of MNIST digits",
-            # no flips: a mirrored digit is another digit, or none
+            # no flips: a mirrored digit is another digit, or none; 11.5 min on one shared core
             recipe={"epochs": 10, "batch_size": 128, "seed": 0, "flip": False},
             parameters=496_234,
+            config_sha256="6f1671eaf513aafe0b555425321444eb843bfc7ae70989f422f6bdc4587caadf",
+            sha256={
+                "classifier": "5899d24b38d74f62a352881b17dc208b8796f16663780162381f48a6754e4b9a"
+            },
+            metrics={"accuracy": 0.9963},
         )
     )
