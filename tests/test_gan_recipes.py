@@ -110,3 +110,28 @@ def test_a_lazy_gradient_penalty_runs_one_step_in_k_weighted_k_times():
     penalties = [first["gp"]] + [lazy.step(images, labels, rng(s))["gp"] for s in range(1, 5)]
     assert penalties[1] == penalties[0] and penalties[3] == penalties[2]
     assert penalties[2] != penalties[1] and penalties[4] != penalties[3]
+
+
+def test_the_r1_penalty_is_the_squared_gradient_on_real_images():
+    weights = torch.randn(1, 4, 4)
+    images = torch.randn(3, 1, 4, 4, requires_grad=True)
+    scores = (images * weights).flatten(1).sum(dim=1)  # linear: the gradient is the weights
+    penalty = AdversarialTrainer.gradient_penalty(scores, images)
+    assert penalty.item() == pytest.approx(weights.square().sum().item(), rel=1e-5)
+    with pytest.raises(BadInputError, match=r"r1 must be >= 0, got -1\.0"):
+        AdversarialTrainer(genzoo.build("dcgan", **SMALL), {"r1": -1.0})
+
+
+def test_r1_keeps_the_discriminator_flat_on_the_data():
+    torch.manual_seed(0)
+    model = genzoo.build("dcgan", **SMALL)
+    images, labels = torch.rand(16, 1, 28, 28) * 2 - 1, torch.zeros(16, dtype=torch.long)
+
+    def sharpness(r1: float) -> float:
+        trainer = AdversarialTrainer(copy.deepcopy(model), {"r1": r1, "lr": 1e-3})
+        for step in range(20):
+            trainer.step(images, labels, rng(step))
+        real = images.clone().requires_grad_(True)
+        return trainer.gradient_penalty(trainer.discriminator(real), real).item()
+
+    assert sharpness(10.0) < 0.5 * sharpness(0.0)

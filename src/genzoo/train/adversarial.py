@@ -7,7 +7,10 @@ al. 2018): D minimises relu(1 - D(x)) + relu(1 + D(G(z))), so it stops pushing
 scores it already gets right; G minimises -D(G(z)). A generator with classes is
 trained conditionally: real images carry their labels, generated ones random
 labels, and both networks see them. With `augment`, D sees reals and fakes
-through the same differentiable transforms (`genzoo.train.augment`).
+through the same differentiable transforms (`genzoo.train.augment`). With `r1`
+(gamma > 0), D also pays gamma/2 E||grad D(x)||^2 on real images (Mescheder et
+al. 2018): a discriminator kept flat on the data cannot grow so sharp that its
+gradients stop guiding the generator, and training converges locally.
 
 Other adversarial objectives (least squares) subclass AdversarialTrainer
 and override `discriminator_loss` and `generator_loss` alone.
@@ -43,6 +46,7 @@ class AdversarialTrainer(Trainer):
         "ema": 0.999,  # generator weight averaging; 0 turns it off
         "loss": "non-saturating",  # or "hinge"
         "augment": "",  # DiffAugment transforms for D, e.g. "translation,cutout"
+        "r1": 0.0,  # gamma of the R1 penalty on real images; 0 turns it off
     }
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
@@ -60,6 +64,9 @@ class AdversarialTrainer(Trainer):
         if self.loss not in LOSSES:
             raise BadInputError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         self.transforms = policy(self.hparams.get("augment", ""))
+        self.r1 = float(self.hparams.get("r1", 0.0))
+        if self.r1 < 0:
+            raise BadInputError(f"r1 must be >= 0, got {self.r1}")
 
     def step(self, images: Tensor, labels: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         n, device = images.shape[0], images.device
@@ -71,10 +78,15 @@ class AdversarialTrainer(Trainer):
         real_labels = labels if classes else None
 
         fake = self.g(z, fake_labels)
+        real = self.seen(images, rng)
+        if self.r1:
+            real = real.detach().requires_grad_(True)
+        real_scores = self.d(real, real_labels)
         d_loss = self.discriminator_loss(
-            self.d(self.seen(images, rng), real_labels),
-            self.d(self.seen(fake.detach(), rng), fake_labels),
+            real_scores, self.d(self.seen(fake.detach(), rng), fake_labels)
         )
+        if self.r1:
+            d_loss = d_loss + self.r1 / 2 * self.gradient_penalty(real_scores, real)
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
@@ -105,6 +117,12 @@ class AdversarialTrainer(Trainer):
         finally:
             for weight in weights:
                 weight.requires_grad_(True)
+
+    @staticmethod
+    def gradient_penalty(scores: Tensor, images: Tensor) -> Tensor:
+        """E ||grad of the scores w.r.t. the images||^2, kept in the graph for D's step."""
+        (grad,) = torch.autograd.grad(scores.sum(), images, create_graph=True)
+        return grad.square().flatten(1).sum(dim=1).mean()
 
     def seen(self, images: Tensor, rng: torch.Generator) -> Tensor:
         """The images as the discriminator sees them: through the augment policy, if any."""
