@@ -322,3 +322,33 @@ def test_two_nodes_on_one_machine_train_are_killed_and_resume(tmp_path: Path, id
     assert "torchrun --nnodes 2 --nproc-per-node 1 -m genzoo train dcgan" in card
     assert "2 processes on 2 node(s) (torchrun, data-parallel)" in card
     assert check_repo(out) == []
+
+
+def test_init_from_starts_a_run_from_published_weights(tmp_path: Path, idx_dir: Path):
+    app, runner = make_app(installed()), CliRunner()
+    common = ["train", "dcgan", "--dataset", "fashion-mnist", "--data", str(idx_dir), *TINY]
+    first, second = tmp_path / "first", tmp_path / "second"
+    short = ["--max-steps", "3", "--batch-size", "64", "--device", "cpu"]
+    assert runner.invoke(app, [*common, "--out", str(first), *short]).exit_code == 0
+    # at rate 0 the weights stay where they started: those of the first run
+    frozen = ["--set", "lr=0.0", "--max-steps", "1", "--batch-size", "64", "--device", "cpu"]
+    args = [*common, "--out", str(second), "--init-from", str(first), *frozen]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    before, after = genzoo.load(str(first), device="cpu"), genzoo.load(str(second), device="cpu")
+    for role in ("generator", "discriminator"):
+        for (key, theirs), mine in zip(
+            before[role].named_parameters(), after[role].parameters(), strict=True
+        ):
+            assert torch.equal(theirs, mine), (role, key)
+    run = json.loads((second / "training" / "run.json").read_text())
+    assert run["initialised_from"]["sha256"] == before.sha256
+    card = (second / "README.md").read_text()
+    started = f"first` (discriminator sha256 {before.sha256['discriminator']}, generator sha256"
+    assert "- initialised from: `" in card and started in card
+    # another config's weights, and --init-from with --resume, are refused in one line
+    wider = [*common, "--out", str(tmp_path / "third"), "--init-from", str(first)]
+    refused = runner.invoke(app, [*wider, "--set", "latent_dim=16", *short])
+    assert refused.exit_code == 2 and "differs from this run's in layers" in refused.output
+    both = runner.invoke(app, ["train", "--resume", str(first), "--init-from", str(first)])
+    assert both.exit_code == 2 and "give one" in both.output

@@ -189,6 +189,14 @@ def train_command(
     resume: Annotated[
         Path | None, typer.Option(help="Continue the run in this folder from its checkpoint.")
     ] = None,
+    init_from: Annotated[
+        str | None,
+        typer.Option(
+            help="Start from these weights instead of random ones (a pretrained model, "
+            "hf-hub: name or repo folder, verified like a pull), with a fresh optimizer "
+            "and schedule: train a published model further when its checkpoint is gone."
+        ),
+    ] = None,
 ) -> None:
     """Train a model; the output folder becomes a Hub repo (weights, config, card, samples).
 
@@ -206,12 +214,16 @@ def train_command(
 
         genzoo train --resume runs/dcgan-fmnist --epochs 40   # extend a finished run
 
+        genzoo train flow-fashion-mnist --init-from flow-fashion-mnist --epochs 5
+
         torchrun --nproc-per-node 2 -m genzoo train dcgan-fashion-mnist --device cpu
     """
     from genzoo.train.loop import RunSettings, check_run, load_run, train
     from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
 
     registry = plugins_of(ctx).registry
+    if resume is not None and init_from is not None:
+        raise BadInputError("--init-from starts a run and --resume continues one: give one")
     if resume is not None:
         run = load_run(resume)
         recipe = restore_recipe(run["recipe"], registry)
@@ -241,6 +253,7 @@ def train_command(
             checkpoint_every=checkpoint_every,
             sample_every=sample_every,
             data_dir=data,
+            init_from=init_from,
         )
     check_run(settings)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]

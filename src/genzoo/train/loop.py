@@ -60,6 +60,7 @@ class RunSettings:
     log_every: int = 50
     data_dir: Path | None = None
     progress: bool = True
+    init_from: str | None = None  # start from these weights (a model name or repo folder)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -151,6 +152,8 @@ def _train(
     model = build(recipe.architecture, recipe.config, name=recipe.name).to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
+    # a resumed run's checkpoint holds its weights, initialised or not
+    pins = _initialise(model, settings.init_from) if settings.init_from and not resume else {}
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams, world.wrap)
     trainer.plan(planned)
     rng = torch.Generator(device).manual_seed(settings.seed + world.rank)
@@ -175,6 +178,8 @@ def _train(
             "command": _command(),
             "launch": launch(),
         }
+        if settings.init_from:
+            run["initialised_from"] = {"source": settings.init_from, "sha256": pins}
         _write_json(folder / RUN_FILE, run)
 
     images = data.images.to(device)
@@ -209,6 +214,36 @@ def _train(
         _finish(recipe, data, settings, trainer, position, device)
     world.close()
     return settings.out
+
+
+def _initialise(model: ZooModel, source: str) -> dict[str, str]:
+    """Copy the weights of `source` (verified like any load) into `model`: a published
+    model's training continues from them, with a fresh optimizer and schedule. Every
+    component of `model` must be in `source`, with the same architecture and shapes.
+    Returns the sha256 of each weights file it started from."""
+    import genzoo
+
+    start = genzoo.load(source, device="cpu")
+    if start.architecture != model.architecture:
+        raise BadInputError(
+            f"--init-from {source}: its architecture is {start.architecture}, "
+            f"this run trains {model.architecture}"
+        )
+    missing = sorted(role for role in model if role not in start)
+    if missing:
+        raise BadInputError(f"--init-from {source} has no {', '.join(missing)} weights")
+    for role, component in model.items():
+        theirs = start[role].state_dict()
+        mine = component.state_dict()
+        if {k: v.shape for k, v in theirs.items()} != {k: v.shape for k, v in mine.items()}:
+            raise BadInputError(
+                f"--init-from {source}: its {role} differs from this run's in layers or "
+                "shapes (another config); give this run its config with --set"
+            )
+        with torch.no_grad():
+            for key, value in mine.items():
+                value.copy_(theirs[key])
+    return dict(start.sha256)
 
 
 def load_run(out: Path) -> dict[str, Any]:
@@ -413,6 +448,7 @@ def _finish(
                     for r in run.get("resumed", [])
                 ]
             ),
+            **_started_from(run),
             "seed": str(settings.seed),
             "data": f"{recipe.dataset}, train split, {len(data):,} images" + _origin(data),
             "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
@@ -426,6 +462,15 @@ def _finish(
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
+
+
+def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
+    """The card line of a run initialised from published weights: which, pinned how."""
+    start = run.get("initialised_from")
+    if not isinstance(start, dict):
+        return {}
+    pins = ", ".join(f"{role} sha256 {digest}" for role, digest in sorted(start["sha256"].items()))
+    return {"initialised from": f"`{portable(str(start['source']))}` ({pins})"}
 
 
 def _cpu_name() -> str:
