@@ -100,8 +100,11 @@ def evaluate_command(
         genzoo evaluate flow-fashion-mnist --steps 10 --solver heun
 
         genzoo evaluate dcgan-fashion-mnist --features inception   # FID as papers report it
+
+        torchrun --nproc-per-node 2 -m genzoo evaluate flow-fashion-mnist   # shared by 2
     """
     from genzoo.core.interfaces import sampler
+    from genzoo.core.ranks import Ranks
     from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
     from genzoo.train.variational import objective_for
     from genzoo.zoo.card import task_of
@@ -110,6 +113,8 @@ def evaluate_command(
     from genzoo.zoo.source import LocalRepo, locate
 
     registry = plugins_of(ctx).registry
+    ranks = Ranks.from_env()  # under torchrun the processes share the sampling and embedding
+    device = ranks.device(device)
     source = locate(name, registry)
     folder = source.folder if isinstance(source, LocalRepo) else None
     model = load(source, registry, device=device)
@@ -134,11 +139,15 @@ def evaluate_command(
             judge = load_evaluator(locate(evaluator, registry), registry, device)
 
     def say(text: str) -> None:
-        errors.print(Text(text, style="dim"))
+        if ranks.main:
+            errors.print(Text(text, style="dim"))
 
     objective = objective_for(model, registry)
     options = sampler_options(steps, solver, guidance)
-    metrics = evaluate(model, train, test, judge, samples, seed, say, objective, options)
+    metrics = evaluate(model, train, test, judge, samples, seed, say, objective, options, ranks)
+    ranks.close()
+    if not ranks.main:  # rank 0 reports and writes
+        return
     if as_json:
         print_json(
             [

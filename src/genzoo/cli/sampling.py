@@ -12,6 +12,8 @@ from genzoo.cli.output import complete_labels, complete_models, console, plugins
 from genzoo.core import BadInputError, GenzooError
 
 if TYPE_CHECKING:
+    from torch import Tensor
+
     from genzoo.core.interfaces import Generator
 
 NameArgument = Annotated[
@@ -104,8 +106,11 @@ def sample_command(
         genzoo sample dcgan-mnist --device cuda --dtype bfloat16 -n 1024 -o many.png
 
         genzoo sample cflow-fashion-mnist --label sneaker --guidance 2.0 -o sneakers.png
+
+        torchrun --nproc-per-node 2 -m genzoo sample flow-fashion-mnist -n 1024 -o many.png
     """
     from genzoo.core.images import save_gif, save_grid
+    from genzoo.core.ranks import Ranks
 
     _check_writable(output, ".png")
     if steps_gif is not None:
@@ -118,7 +123,8 @@ def sample_command(
     from genzoo.core.devices import pick_dtype
 
     pick_dtype(dtype)  # a bad --dtype is one line before anything is fetched
-    generator, model_name = _generator(ctx, name, device, dtype)
+    ranks = Ranks.from_env()  # under torchrun each process makes a share of the images
+    generator, model_name = _generator(ctx, name, ranks.device(device), dtype)
     options = generator.check_options(sampler_options(steps, solver, guidance))
     if steps_gif is not None and not generator.has_trajectory:
         raise BadInputError(
@@ -126,12 +132,20 @@ def sample_command(
             f"{name} makes them in one pass"
         )
     labels = None if label is None else generator.label_index(label)
-    images = generator.sample(n, labels=labels, seed=seed, batch_size=batch_size, **options)
+
+    def share(start: int, stop: int) -> Tensor:  # whole batches: one process's images
+        part = (start, stop)
+        return generator.sample(n, labels, seed, batch_size=batch_size, part=part, **options).cpu()
+
+    import torch
+
+    images = torch.cat(ranks.split(n, batch_size, share))
+    ranks.close()
+    if not ranks.main:  # rank 0 writes and reports
+        return
     _write(output, lambda: save_grid(images, output, columns))
     console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
     if steps_gif is not None:
-        import torch
-
         frames = generator.sample_steps(n, seed=seed, **options).cpu()
         hold = frames[-1:].expand(max(len(frames) // 2, 1), *frames.shape[1:])  # pause at the end
         gif = steps_gif

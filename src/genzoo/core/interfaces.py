@@ -138,6 +138,8 @@ class Generator(nn.Module, abc.ABC):
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
+        *,
+        part: tuple[int, int] | None = None,
         **options: Any,
     ) -> Tensor:
         """Generate `n` images on `device` (default: the module's); same `seed`, same images.
@@ -146,8 +148,11 @@ class Generator(nn.Module, abc.ABC):
         time: the batch size changes the result only by float rounding, and a
         large `n` never holds more than one batch of activations. A conditional generator
         draws random labels when none are given. `options` go to an iterative sampler.
+        `part=(start, stop)` makes only those images of the n, from the same codes (how
+        processes share the work: `genzoo.core.ranks`).
         """
-        return torch.cat(list(self.sample_batches(n, labels, seed, device, batch_size, **options)))
+        batches = self.sample_batches(n, labels, seed, device, batch_size, part=part, **options)
+        return torch.cat(list(batches))
 
     @torch.no_grad()
     def sample_batches(
@@ -157,6 +162,8 @@ class Generator(nn.Module, abc.ABC):
         seed: int | None = None,
         device: Device = None,
         batch_size: int = 256,
+        *,
+        part: tuple[int, int] | None = None,
         **options: Any,
     ) -> Iterator[Tensor]:
         """`sample`'s images, `batch_size` at a time, for callers that stream a large `n`
@@ -165,19 +172,21 @@ class Generator(nn.Module, abc.ABC):
             raise BadInputError(f"cannot sample {n} images: n must be >= 0")
         if batch_size < 1:
             raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
+        start, stop = part if part is not None else (0, n)
+        if not 0 <= start <= stop <= n:
+            raise BadInputError(f"part {start}..{stop} is not within the {n} images")
         options = self.check_options(options)
         rng, device = _rng(seed), _device(self, device)
         z = self.sample_latent(n, rng)
         y = self._labels(n, labels, rng)
         dtype = _dtype(self)
-        if n == 0:
+        if start == stop:
             yield torch.empty(0, *self.image_shape, device=device, dtype=dtype)
         with evaluating(self):
-            for i in range(0, n, batch_size):
-                codes = z[i : i + batch_size].to(device, dtype)
-                yield self._run(
-                    codes, None if y is None else y[i : i + batch_size].to(device), options
-                )
+            for i in range(start, stop, batch_size):
+                end = min(i + batch_size, stop)
+                codes = z[i:end].to(device, dtype)
+                yield self._run(codes, None if y is None else y[i:end].to(device), options)
 
     @torch.no_grad()
     def sample_steps(

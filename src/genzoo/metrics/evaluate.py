@@ -22,6 +22,7 @@ from genzoo.core import GenzooError, Registry
 from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
 from genzoo.core.likelihood import ELBOObjective
 from genzoo.core.model import ZooModel
+from genzoo.core.ranks import Ranks
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import (
     frechet_distance,
@@ -74,15 +75,17 @@ class Evaluator:
         head = classifier.logits_from_features if overridden else None
         return cls(classifier.features, description, device, classifier, {}, weights_sha256, head)
 
-    def reference(self, data: ImageData, split: str, n: int, seed: int) -> Embedding:
+    def reference(
+        self, data: ImageData, split: str, n: int, seed: int, ranks: Ranks | None = None
+    ) -> Embedding:
         """The embedding of `n` images of `data` drawn by `seed` (remembered, and kept on
-        disk when the evaluator's weights are pinned)."""
+        disk when the evaluator's weights are pinned); `ranks` share the work."""
         key = (split, n, seed)
         if key not in self.references:
             rng = torch.Generator().manual_seed(seed + (split == "train"))
             pick = torch.randperm(len(data), generator=rng)[:n]
             images = data.images[pick]
-            embed = partial(self.embed, to_float(images))
+            embed = partial(self.embed, to_float(images), ranks=ranks)
             if self.weights_sha256:
                 digest = reference_key(self.weights_sha256, images, self.device)
                 self.references[key] = cached_embedding(digest, n, embed)
@@ -90,9 +93,15 @@ class Evaluator:
                 self.references[key] = embed()
         return self.references[key]
 
+    def embed(self, images: Tensor, *, ranks: Ranks | None = None) -> Embedding:
+        """(features, logits or None) of float images in [-1, 1], in batches on the device;
+        under torchrun `ranks` embed a share each (the same figures as one process)."""
+        if ranks is None or ranks.size == 1:
+            return self._embed(images)
+        return joined(ranks.split(len(images), BATCH, lambda a, b: self._embed(images[a:b])))
+
     @torch.inference_mode()
-    def embed(self, images: Tensor) -> Embedding:
-        """(features, logits or None) of float images in [-1, 1], in batches on the device."""
+    def _embed(self, images: Tensor) -> Embedding:
         features, logits = [], []
         for start in range(0, len(images), BATCH):
             batch = images[start : start + BATCH].to(self.device)
@@ -115,12 +124,16 @@ def evaluate(
     progress: Callable[[str], None] = lambda text: None,
     elbo: ELBOObjective | None = None,
     sampling: Mapping[str, Any] | None = None,
+    ranks: Ranks | None = None,
 ) -> list[Metric]:
     """The metrics that fit the model's components; `elbo` is the model's variational
     objective (`ELBOTrainer.objective_of`) when it has one; `sampling` holds an iterative
-    generator's options (steps, solver, guidance)."""
+    generator's options (steps, solver, guidance). Under torchrun, `ranks` share the
+    generator's sampling and embedding; rank 0 alone computes and returns the metrics
+    (the others return none)."""
+    ranks = ranks or Ranks()
     metrics: list[Metric] = []
-    if "classifier" in model:
+    if "classifier" in model and ranks.main:
         classifier = model["classifier"]
         if not isinstance(classifier, Classifier):
             raise GenzooError(f"{model.name}'s classifier does not implement genzoo.Classifier")
@@ -130,7 +143,7 @@ def evaluate(
         accuracy = float((logits.argmax(1) == test.labels).double().mean())
         protocol = f"top-1 on all {len(test):,} test images"
         metrics.append(Metric("accuracy", accuracy, protocol))
-    if elbo is not None:
+    if elbo is not None and ranks.main:
         progress(f"bounding the likelihood of {len(test):,} test images")
         metrics += _elbo_metrics(elbo, test, seed)
     generator = sampler(model)
@@ -139,9 +152,9 @@ def evaluate(
             raise GenzooError("evaluating a generator needs an evaluator classifier")
         options = generator.check_options(sampling or {})
         metrics += _generator_metrics(
-            generator, train, test, evaluator, samples, seed, progress, options
+            generator, train, test, evaluator, samples, seed, progress, options, ranks
         )
-    if not metrics:
+    if not metrics and ranks.main:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
     return metrics
 
@@ -191,18 +204,26 @@ def _generator_metrics(
     seed: int,
     progress: Callable[[str], None],
     options: Mapping[str, Any],
+    ranks: Ranks,
 ) -> list[Metric]:
     n = min(samples, len(test))
     progress(f"embedding {n:,} test and {n:,} train images")
-    real, _ = evaluator.reference(test, "test", n, seed)
-    floor, floor_logits = evaluator.reference(train, "train", n, seed)
-    progress(f"generating {samples:,} images (seed {seed})")
+    real, _ = evaluator.reference(test, "test", n, seed, ranks)
+    floor, floor_logits = evaluator.reference(train, "train", n, seed, ranks)
+    where_made = f" in {ranks.size} processes" if ranks.size > 1 else ""
+    progress(f"generating and embedding {samples:,} images (seed {seed}){where_made}")
     labels = None
     if generator.num_classes:
         labels = torch.arange(samples) % generator.num_classes  # balanced classes
-    images = generator.sample(samples, labels=labels, seed=seed, **options).cpu()
-    progress("embedding the generated images")
-    fake, fake_logits = evaluator.embed(images)
+
+    def made(start: int, stop: int) -> Embedding:  # batches of BATCH from a multiple of it
+        part = (start, stop)
+        images = generator.sample(samples, labels, seed, batch_size=BATCH, part=part, **options)
+        return evaluator.embed(images.cpu())
+
+    fake, fake_logits = joined(ranks.split(samples, BATCH, made))
+    if not ranks.main:
+        return []
     sampler = "".join(
         f", {key} {value}" for key, value in {**generator.sampling_options, **options}.items()
     )
@@ -258,6 +279,13 @@ def _generator_metrics(
             )
         )
     return metrics
+
+
+def joined(parts: list[Embedding]) -> Embedding:
+    """The embeddings of consecutive parts of a set of images, as one."""
+    features = torch.cat([features for features, _ in parts])
+    logits = [logits for _, logits in parts if logits is not None]
+    return features, torch.cat(logits) if len(logits) == len(parts) else None
 
 
 def load_evaluator(source: Source, registry: Registry, device: str | None = None) -> Evaluator:

@@ -234,15 +234,18 @@ class FlowGenerator(Generator):
         seed: int | None = None,
         device: torch.device | str | None = None,
         batch_size: int = 256,
+        *,
+        part: tuple[int, int] | None = None,
         **options: Any,
     ) -> Iterator[Tensor]:
         """As `Generator.sample_batches`; `compile="auto"` compiles the U-Net when the
-        requested work pays back the compilation (see `compile_pays`)."""
+        requested work (this part of it) pays back the compilation (see `compile_pays`)."""
         settings = {**self.sampling_options, **self.check_options(options)}
+        count = part[1] - part[0] if part is not None else n
         if settings["compile"] == "auto":
-            settings["compile"] = compile_pays(n, settings)
-        self._batch = min(batch_size, max(n, 1))
-        return super().sample_batches(n, labels, seed, device, batch_size, **settings)
+            settings["compile"] = compile_pays(count, settings)
+        self._batch = min(batch_size, max(count, 1))
+        return super().sample_batches(n, labels, seed, device, batch_size, part=part, **settings)
 
     def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         return _checked(super().check_options(options))
