@@ -16,7 +16,7 @@ from genzoo.cli import make_app
 from genzoo.core import BadInputError
 from genzoo.plugins import installed
 from genzoo.plugins.flow.model import euler, heun
-from genzoo.train.flow import FlowMatchingTrainer
+from genzoo.train.flow import DistillationTrainer, FlowMatchingTrainer
 from genzoo.zoo.repo import write_repo
 
 SMALL = {"image_shape": [1, 8, 8], "base_channels": 8, "channel_mults": [1, 2], "steps": 3}
@@ -189,3 +189,37 @@ def test_compilation_pays_only_for_large_runs_and_changes_nothing(monkeypatch):
     assert set(model.state_dict()) == keys
     with pytest.raises(BadInputError, match="compile must be auto, True or False"):
         generator.sample(2, compile="yes")
+
+
+def test_distillation_halves_the_steps_and_a_student_step_is_two_teacher_steps():
+    torch.manual_seed(0)
+    with pytest.raises(BadInputError, match="samples in 4 steps: give it that default"):
+        DistillationTrainer(genzoo.build("flow-distilled", **{**SMALL, "steps": 2}), {})
+    with pytest.raises(BadInputError, match="teacher_steps 6 does not halve 2 times"):
+        DistillationTrainer(
+            genzoo.build("flow-distilled", **{**SMALL, "steps": 4}), {"teacher_steps": 6}
+        )
+    model = genzoo.build("flow-distilled", **{**SMALL, "steps": 1})
+    trainer = DistillationTrainer(model, {"teacher_steps": 4, "lr": 1e-3, "ema_decay": 0.5})
+    trainer.plan(6)  # two parts of 3 steps: students of 2, then of 1 step
+    teacher = copy.deepcopy(trainer.teacher)
+    images, labels = torch.rand(8, 1, 8, 8) * 2 - 1, torch.zeros(8, dtype=torch.long)
+    # the first target is the teacher's two Euler steps of 1/4 from a point on the path
+    rng = torch.Generator().manual_seed(0)
+    noise = torch.randn(images.shape, generator=rng)
+    t = torch.randint(0, 2, (8,), generator=rng).float() / 2
+    x = (1 - t[:, None, None, None]) * noise + t[:, None, None, None] * images
+    with torch.no_grad():
+        first = teacher.velocity(x, t)
+        target = (first + teacher.velocity(x + first / 4, t + 0.25)) / 2
+        expected = torch.nn.functional.mse_loss(model.generator.velocity(x, t), target)
+    steps = [trainer.step(images, labels, torch.Generator().manual_seed(0))]
+    assert float(steps[0]["loss"]) == pytest.approx(float(expected), rel=1e-5)
+    steps += [trainer.step(images, labels, torch.Generator().manual_seed(s)) for s in range(5)]
+    assert [int(step["student_steps"]) for step in steps] == [2, 2, 2, 1, 1, 1]
+    # at the switch the averaged student became the teacher; the teacher never trains
+    assert not any(p.requires_grad for p in trainer.teacher.parameters())
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(teacher.parameters(), trainer.teacher.parameters(), strict=True)
+    )

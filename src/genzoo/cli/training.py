@@ -253,7 +253,7 @@ def train_command(
             checkpoint_every=checkpoint_every,
             sample_every=sample_every,
             data_dir=data,
-            init_from=init_from,
+            init_from=init_from or recipe.run.get("init_from"),
         )
     check_run(settings)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]

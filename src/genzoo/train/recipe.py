@@ -15,8 +15,9 @@ from typing import Any
 from genzoo.core import Architecture, BadInputError, GenzooError, PretrainedModel, Registry
 from genzoo.core.lazy import resolve
 
-#: Settings of the run rather than of the objective; a recipe may fix them too.
-RUN_KEYS = ("epochs", "batch_size", "seed", "max_steps")
+#: Settings of the run rather than of the objective; a recipe may fix them too
+#: (init_from: the published weights a recipe starts from, e.g. a distillation's teacher).
+RUN_KEYS = ("epochs", "batch_size", "seed", "max_steps", "init_from")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Recipe:
     dataset: str
     config: Mapping[str, Any]
     hparams: Mapping[str, Any] = field(default_factory=dict)
-    run: Mapping[str, Any] = field(default_factory=dict)  # epochs, batch_size, seed, max_steps
+    run: Mapping[str, Any] = field(default_factory=dict)  # RUN_KEYS
     entry: PretrainedModel | None = None  # the named model, when trained from one
     data_license: str = ""  # the dataset's, from its registry entry, for the model card
     dataset_id: str = ""  # and its Hub id
