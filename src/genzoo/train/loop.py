@@ -224,15 +224,16 @@ def _initialise(model: ZooModel, source: str) -> dict[str, str]:
     import genzoo
 
     start = genzoo.load(source, device="cpu")
-    if start.architecture != model.architecture:
-        raise BadInputError(
-            f"--init-from {source}: its architecture is {start.architecture}, "
-            f"this run trains {model.architecture}"
-        )
     missing = sorted(role for role in model if role not in start)
     if missing:
         raise BadInputError(f"--init-from {source} has no {', '.join(missing)} weights")
     for role, component in model.items():
+        # another architecture of the same networks (a flow and its distillation) will do
+        if type(start[role]) is not type(component):
+            raise BadInputError(
+                f"--init-from {source}: its {role} is a {type(start[role]).__name__}, "
+                f"this run trains a {type(component).__name__} ({model.architecture})"
+            )
         theirs = start[role].state_dict()
         mine = component.state_dict()
         if {k: v.shape for k, v in theirs.items()} != {k: v.shape for k, v in mine.items()}:
