@@ -86,15 +86,16 @@ def test_list_json_has_stable_keys_and_honours_filters():
 
 def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
-    names = ["dcgan", "draw", "flow", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
+    names = ["dcgan", "draw", "flow", "flow-distilled", "lenet5", "timm/resnet18", "vae", "wgan-gp"]
     assert [r["name"] for r in rows] == names
     assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"
     assert rows[0]["models"] == [
         "dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist", "cdcgan-mnist"
     ]  # fmt: skip
     assert rows[2]["family"] == "flow"
-    assert rows[3]["family"] == "classifier"
-    assert rows[3]["models"] == ["lenet5-fashion-mnist", "lenet5-mnist"]
+    assert rows[3]["family"] == "flow" and rows[3]["models"] == ["flow-distilled-fashion-mnist"]
+    assert rows[4]["family"] == "classifier"
+    assert rows[4]["models"] == ["lenet5-fashion-mnist", "lenet5-mnist"]
     assert "dcgan" in run("list", "-a").stdout
 
 

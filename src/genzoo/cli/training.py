@@ -220,6 +220,8 @@ def train_command(
     """
     from genzoo.train.loop import RunSettings, check_run, load_run, train
     from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
+    from genzoo.zoo.load import load
+    from genzoo.zoo.source import locate
 
     registry = plugins_of(ctx).registry
     if resume is not None and init_from is not None:
@@ -256,12 +258,15 @@ def train_command(
             init_from=init_from or recipe.run.get("init_from"),
         )
     check_run(settings)
+    start = None
+    if settings.init_from and resume is None:  # verified like any load, before the data
+        start = load(locate(settings.init_from, registry), registry, device="cpu")
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(recipe.dataset).loader
     )
     images = loader(settings.data_dir, "train")
     recipe = fit_to_data(recipe, images.image_shape, images.class_names)
-    done = train(recipe, images, settings, resume=resume is not None)
+    done = train(recipe, images, settings, resume=resume is not None, start=start)
     if os.environ.get("RANK", "0") == "0":  # one line from a torchrun launch, not one per process
         console.print(f"wrote {done}: a Hub repo (genzoo push {done} --repo ORG/NAME)")
 

@@ -102,16 +102,23 @@ def check_run(settings: RunSettings) -> None:
         raise GenzooError(f"cannot write the run to {settings.out}: {reason}") from None
 
 
-def train(recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool = False) -> Path:
-    """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT.
+def train(
+    recipe: Recipe,
+    data: ImageData,
+    settings: RunSettings,
+    resume: bool = False,
+    start: ZooModel | None = None,
+) -> Path:
+    """Train `recipe` on `data`; OUT ends as a Hub repo folder. Returns OUT. A new run
+    with `settings.init_from` starts from `start`, that model loaded (`genzoo.load`).
 
     One process writes a run folder at a time: a second `genzoo train` on it (a second
     --resume, say) is refused in one line instead of deleting the first one's files."""
     world = _World.from_env(settings.device)
     if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
-        return _train(recipe, data, settings, resume, world)
+        return _train(recipe, data, settings, resume, world, start)
     with _one_writer(settings.out / TRAINING_DIR):
-        return _train(recipe, data, settings, resume, world)
+        return _train(recipe, data, settings, resume, world, start)
 
 
 @contextmanager
@@ -135,7 +142,12 @@ def _one_writer(folder: Path) -> Iterator[None]:
 
 
 def _train(
-    recipe: Recipe, data: ImageData, settings: RunSettings, resume: bool, world: _World
+    recipe: Recipe,
+    data: ImageData,
+    settings: RunSettings,
+    resume: bool,
+    world: _World,
+    start: ZooModel | None = None,
 ) -> Path:
     from genzoo.core.devices import pick_device
 
@@ -153,7 +165,11 @@ def _train(
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     # a resumed run's checkpoint holds its weights, initialised or not
-    pins = _initialise(model, settings.init_from) if settings.init_from and not resume else {}
+    pins = {}
+    if settings.init_from and not resume:
+        if start is None:
+            raise GenzooError(f"init_from {settings.init_from}: pass the loaded model as start")
+        pins = _initialise(model, start, settings.init_from)
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams, world.wrap)
     trainer.plan(planned)
     rng = torch.Generator(device).manual_seed(settings.seed + world.rank)
@@ -216,14 +232,11 @@ def _train(
     return settings.out
 
 
-def _initialise(model: ZooModel, source: str) -> dict[str, str]:
+def _initialise(model: ZooModel, start: ZooModel, source: str) -> dict[str, str]:
     """Copy the weights of `source` (verified like any load) into `model`: a published
     model's training continues from them, with a fresh optimizer and schedule. Every
     component of `model` must be in `source`, with the same architecture and shapes.
     Returns the sha256 of each weights file it started from."""
-    import genzoo
-
-    start = genzoo.load(source, device="cpu")
     missing = sorted(role for role in model if role not in start)
     if missing:
         raise BadInputError(f"--init-from {source} has no {', '.join(missing)} weights")
