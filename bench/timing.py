@@ -38,12 +38,15 @@ def wall_times(
     return times
 
 
+LOWER_IS_BETTER = {"s", "FD", "sd"}  # units of times, distances and spreads
+
+
 @dataclass
 class Figure:
     """One measured figure beside the baseline measured in the same run."""
 
     name: str
-    unit: str  # "s" (lower is better) or "img/s" (higher is better)
+    unit: str  # "s", "FD", "sd" (lower is better), "img/s", "share" (higher is better)
     genzoo: list[float]
     baseline: list[float] = field(default_factory=list)
     baseline_name: str = ""
@@ -54,7 +57,7 @@ class Figure:
         if not self.baseline:
             return None
         ours, theirs = statistics.median(self.genzoo), statistics.median(self.baseline)
-        return theirs / ours if self.unit == "s" else ours / theirs
+        return theirs / ours if self.unit in LOWER_IS_BETTER else ours / theirs
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Figure:
@@ -85,7 +88,7 @@ def print_figures(figures: Sequence[Figure]) -> None:
     """One table: genzoo's median (min-max), the baseline's, genzoo's advantage, the target."""
 
     def shown(values: list[float], unit: str) -> str:
-        digits = 3 if unit == "s" else 0
+        digits = 0 if unit == "img/s" else 3
         low, high = min(values), max(values)
         return f"{statistics.median(values):.{digits}f} ({low:.{digits}f}-{high:.{digits}f}) {unit}"
 

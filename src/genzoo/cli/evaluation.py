@@ -84,7 +84,8 @@ def evaluate_command(
 
     Generators, on the evaluator's features (default: the dataset's evaluator,
     resnet18-fashion-mnist or resnet18-mnist, which see blur), each beside its floor
-    (train vs test images): Fréchet distance with a 95% bootstrap interval, kernel
+    (train vs test images): Fréchet distance with a 95% bootstrap interval (from
+    1,000 samples) and its bias-corrected estimate, kernel
     distance (KID, unbiased, mean ± std over subsets), precision/recall (k=3),
     density/coverage (k=5), Inception-style score; conditional ones also the
     classification accuracy score. VAEs and DRAW: also the test-set

@@ -7,7 +7,9 @@ sha256, the sample count, the seed and the sampler's settings.
 """
 
 from genzoo.metrics.distances import (
+    FrechetBootstrap,
     density_coverage,
+    frechet_bootstrap,
     frechet_distance,
     frechet_interval,
     inception_score,
@@ -16,7 +18,9 @@ from genzoo.metrics.distances import (
 )
 
 __all__ = [
+    "FrechetBootstrap",
     "density_coverage",
+    "frechet_bootstrap",
     "frechet_distance",
     "frechet_interval",
     "inception_score",

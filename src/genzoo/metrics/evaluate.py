@@ -25,8 +25,9 @@ from genzoo.core.model import ZooModel
 from genzoo.core.ranks import Ranks
 from genzoo.data.images import ImageData, to_float
 from genzoo.metrics.distances import (
+    MIN_INTERVAL_SAMPLES,
+    frechet_bootstrap,
     frechet_distance,
-    frechet_interval,
     inception_score,
     kernel_distance,
     knn_radii,
@@ -230,8 +231,8 @@ def _generator_metrics(
     where = (
         f"{evaluator.description}; {samples:,} samples{sampler}, seed {seed}, vs {n:,} test images"
     )
-    fd, fd_floor = frechet_distance(fake, real), frechet_distance(floor, real)
-    low, high = frechet_interval(fake, real)
+    fd_floor = frechet_distance(floor, real)
+    fd, fd_interval, fd_protocol = _frechet(fake, real)
     kid, kid_spread = kernel_distance(fake, real)
     kid_floor, _ = kernel_distance(floor, real)
     radii = knn_radii(real, (3, 5))  # the real neighbourhoods, once for both sets
@@ -243,9 +244,8 @@ def _generator_metrics(
         Metric(
             "frechet_distance",
             fd,
-            f"{where}; 95% bootstrap interval (20 resamples, centred); floor (train vs test) "
-            f"{fd_floor:.3g}",
-            interval=(low, high),
+            f"{where}; {fd_protocol}; floor (train vs test) {fd_floor:.3g}",
+            interval=fd_interval,
         ),
         Metric(
             "kernel_distance",
@@ -286,6 +286,21 @@ def joined(parts: list[Embedding]) -> Embedding:
     features = torch.cat([features for features, _ in parts])
     logits = [logits for _, logits in parts if logits is not None]
     return features, torch.cat(logits) if len(logits) == len(parts) else None
+
+
+def _frechet(fake: Tensor, real: Tensor) -> tuple[float, tuple[float, float] | None, str]:
+    """FD, its 95% interval at this sample count (none below `MIN_INTERVAL_SAMPLES`) and
+    the protocol's words for both, with the bias-corrected estimate beside them."""
+    if min(len(fake), len(real)) < MIN_INTERVAL_SAMPLES:
+        words = f"no interval below {MIN_INTERVAL_SAMPLES:,} samples per set"
+        return frechet_distance(fake, real), None, words
+    bootstrap = frechet_bootstrap(fake, real)
+    unbiased, (low, high) = bootstrap.unbiased()
+    words = (
+        f"95% interval at this sample count (normal, 100 bootstrap resamples); "
+        f"bias-corrected for infinite samples {unbiased:.3g} [{low:.3g}, {high:.3g}]"
+    )
+    return bootstrap.estimate, bootstrap.interval(), words
 
 
 def load_evaluator(source: Source, registry: Registry, device: str | None = None) -> Evaluator:
