@@ -6,7 +6,7 @@ Both run the 28x28 DCGAN generator with the same weights in batches of 256: the
 plain loop is what a user writes (the tutorial's `nn.Sequential` generator from
 `plain_dcgan.py`, `torch.no_grad()`, `G(torch.randn(256, 100))` per batch);
 genzoo's is the zoo's `DCGANGenerator.sample(n, batch_size=256)`. Timed alternately after a
-warm-up. Target: >= 1.1x on the CPU; on a GPU both are reported.
+warm-up. Target: >= 1.5x on the CPU (issue 30); on a GPU both are reported.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def figures(runs: int = 5, images: int = 2048, device: str = DEVICE) -> list[Fig
     for _ in range(runs):
         plain_rates.append(_rate(plain, images, device))
         our_rates.append(_rate(genzoo, images, device))
-    target = ">= 1.1x" if device == "cpu" else ""
+    target = ">= 1.5x" if device == "cpu" else ""
     name = f"sample images/s, DCGAN batch {BATCH}, {device}"
     return [Figure(name, "img/s", our_rates, plain_rates, "plain no_grad loop", target)]
 

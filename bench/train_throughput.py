@@ -7,7 +7,7 @@ objective, optimizers and batch size on Fashion-MNIST, data loading included:
 the plain loop is the usual PyTorch recipe (a DataLoader over a TensorDataset,
 per-batch conversion), genzoo's is `genzoo.train.loop.train`. Each is timed
 after a few warm-up steps, alternating, several rounds; the ratio is
-genzoo / plain (target: >= 1.0 on the CPU; >= 2 on a GPU via bf16 and channels_last).
+genzoo / plain (target: >= 1.3 on the CPU, issue 30; >= 2 on a GPU via bf16 and channels_last).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def figures(
     for _ in range(runs):  # alternating, so that both meet the same machine
         plain.append(plain_loop(data.images, steps, batch_size, device))
         ours.append(genzoo_loop(data, steps, batch_size, device))
-    target = ">= 1.0x" if device == "cpu" else ">= 2x"
+    target = ">= 1.3x" if device == "cpu" else ">= 2x"
     name = f"train images/s, DCGAN batch {batch_size}, {device}"
     return [Figure(name, "img/s", ours, plain, "plain PyTorch loop", target)]
 

@@ -34,6 +34,28 @@ def test_latent_projection_is_the_transposed_convolution_it_replaces(bias: bool)
     torch.testing.assert_close(fast(larger), plain(larger))
 
 
+def test_the_channels_last_generator_computes_the_plain_one_and_trains_alike():
+    """The DCGAN generator runs its transposed convolutions channels-last on the CPU: the
+    same images and gradients as the plain NCHW stack, contiguous images out, and a state
+    dict that stays contiguous (safetensors writes it as before)."""
+    torch.manual_seed(0)
+    generator = genzoo.build("dcgan", num_classes=3).generator.double()  # exact sums
+    z, labels = torch.randn(6, generator.latent_dim).double(), torch.tensor([0, 1, 2, 0, 1, 2])
+
+    def plain(g: nn.Module) -> torch.Tensor:
+        start = torch.cat([z, nn.functional.one_hot(labels, 3).double()], 1)[:, :, None, None]
+        return g.net(start)
+
+    out = generator(z, labels)
+    assert out.is_contiguous()
+    torch.testing.assert_close(out, plain(generator))
+    ours = torch.autograd.grad(out.square().sum(), list(generator.parameters()))
+    theirs = torch.autograd.grad(plain(generator).square().sum(), list(generator.parameters()))
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b)
+    assert all(t.is_contiguous() for t in generator.state_dict().values())
+
+
 def test_loading_skips_the_random_init_and_still_gives_the_saved_model(tmp_path):
     torch.manual_seed(0)
     for name in ("dcgan", "vae", "draw"):

@@ -126,7 +126,13 @@ class DCGANGenerator(Generator):
             if labels is None:
                 raise ValueError("this generator is conditional: pass labels")
             z = torch.cat([z, F.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
-        return self.net(z[:, :, None, None])  # (N, latent [+ classes], 1, 1) -> (N, C, H, W)
+        # (N, latent [+ classes], 1, 1) -> (N, C, H, W)
+        start = self.net[0](z[:, :, None, None])
+        if start.device.type == "cpu":
+            # the transposed convolutions run channels-last on the CPU (oneDNN's fast
+            # layout; bench/sample_throughput.py); weights and state dict stay as they are
+            start = start.contiguous(memory_format=torch.channels_last)
+        return self.net[1:](start).contiguous()
 
 
 class MinibatchStd(nn.Module):
