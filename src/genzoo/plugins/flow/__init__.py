@@ -105,8 +105,22 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="flow-fashion-mnist distilled to 4 Euler steps (16 -> 8 -> 4): "
             "a GAN's speed within a few network calls",
             parameters=1_000_929,
-            # one epoch per halving, from the published flow's weights
+            # one epoch per halving, from the published flow's weights (40 min on one core)
             recipe={"epochs": 2, "batch_size": 64, "seed": 0, "init_from": "flow-fashion-mnist"},
+            sha256={
+                "generator": "413e9444affef7209148e3a7f6d9d65295ebf08e19714a3a6c84cec8a6b2b6a9",
+            },
+            config_sha256="d2b0945e59da9aad01b9fd66e67ff86f4a36cc38b1b43b4b152777d62b4470ee",
+            # genzoo evaluate (resnet18 features), 10,000 samples, seed 0, 4 Euler steps
+            metrics={
+                "frechet_distance": 5.83,
+                "kernel_distance": 0.0115,
+                "inception_score": 5.011,
+                "precision": 0.7531,
+                "recall": 0.6861,
+                "density": 0.7295,
+                "coverage": 0.5872,
+            },
         )
     )
     register(
