@@ -29,6 +29,9 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "train_throughput.py": (["--rounds", "3"], ["--rounds", "1", "--steps", "20"]),
     "flow_sampling.py": (["--runs", "3"], ["--runs", "1", "--images", "256", "--steps", "5"]),
     "evaluator_sensitivity.py": (["--images", "2000"], ["--images", "500"]),
+    "few_step.py": ([], ["--samples", "1000", "--rate-images", "256", "--runs", "1"]),
+    "evaluate_speed.py": ([], ["--samples", "1000"]),
+    "fd_interval_coverage.py": ([], ["--counts", "1000", "--trials", "10"]),
 }
 
 
