@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import huggingface_hub.constants
 import pytest
 from typer.testing import CliRunner
 
@@ -45,7 +46,9 @@ def genzoo(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
-def test_list_shows_every_model_with_its_metadata():
+def test_list_shows_every_model_with_its_metadata(tmp_path: Path, monkeypatch):
+    # an empty cache of its own: another test may have pulled a model into the session's
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     result = run("list")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
