@@ -15,9 +15,10 @@ import genzoo
 from genzoo.cli import make_app
 from genzoo.core.conformance import check_model
 from genzoo.core.interfaces import DrawingGenerator, LatentDistribution, sampler
+from genzoo.core.priors import LatentPrior
 from genzoo.plugins import installed
 from genzoo.plugins.draw.model import filterbank
-from genzoo.plugins.vae.model import LatentPrior
+from genzoo.plugins.vae import model as vae_model
 from genzoo.train.variational import VariationalTrainer, bernoulli_nll, gaussian_kl
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import check_repo, write_repo
@@ -261,3 +262,35 @@ def test_a_two_stage_vae_trains_its_prior_beside_the_bound_and_samples_through_i
         expected = loaded.decoder(loaded.decoder.prior(noise))
         assert torch.equal(generator(noise), expected)
         assert not torch.allclose(generator(noise), loaded.decoder(noise))
+
+
+def test_draw_with_a_learned_prior_fits_it_to_its_codes_and_samples_through_it(tmp_path: Path):
+    config = {"image_shape": (1, 12, 12), "steps": 3, "z_dim": 2, "hidden_dim": 8}
+    plain = genzoo.build("draw", **config)
+    assert not any("prior" in key for key in plain.state_dict())  # the shipped DRAW still loads
+    model = genzoo.build("draw", prior_hidden_dim=16, **config)
+    images = torch.rand(8, 1, 12, 12) * 2 - 1
+    terms = model.generator.negative_elbo(images, torch.Generator().manual_seed(0))
+    assert set(terms.extra) == {"prior"} and terms.extra["prior"].shape == (8,)
+    terms.extra["prior"].sum().backward()
+    prior_parameters = {id(p) for p in model.generator.prior.parameters()}
+    for parameter in model.generator.parameters():  # it fits the codes as they are
+        assert (parameter.grad is not None) == (id(parameter) in prior_parameters)
+    write_repo(model, tmp_path / "repo")
+    loaded = genzoo.load(str(tmp_path / "repo"), device="cpu")
+    check_model(loaded)
+    generator = loaded.generator
+    for parameter in generator.prior.parameters():  # a prior that is not the identity
+        torch.nn.init.normal_(parameter, std=0.3)
+    noise = generator.sample_latent(5, torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        codes = generator.prior(noise)
+        generator.prior, prior = None, generator.prior  # decode codes as they are
+        expected, from_normal = generator.canvases(codes), generator.canvases(noise)
+        generator.prior = prior
+        torch.testing.assert_close(generator.canvases(noise), expected)
+        assert not torch.allclose(expected, from_normal)
+
+
+def test_the_flow_prior_keeps_its_old_address_for_plugins_that_import_it():
+    assert vae_model.LatentPrior is LatentPrior

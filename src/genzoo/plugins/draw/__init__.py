@@ -30,7 +30,8 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "write_glimpse": 12,
             },
             description="DRAW: LSTM encoder and decoder with Gaussian read/write attention, "
-            "drawing on a canvas over `steps` steps (genzoo sample --steps-gif shows it)",
+            "drawing on a canvas over `steps` steps (genzoo sample --steps-gif shows it); "
+            "--set prior_hidden_dim=512 learns a flow prior over its codes",
             paper=PAPER,
             trainer="genzoo.train.recurrent:RecurrentTrainer",
         )

@@ -6,6 +6,11 @@ posterior, and the decoder LSTM writes a glimpse-sized patch back onto the
 canvas. Attention is an N x N grid of Gaussian filters whose centre, stride,
 width and intensity the decoder's state chooses (section 3.2 of the paper).
 Generation runs the decoder alone on prior draws of z_t.
+
+With `prior_hidden_dim` > 0 those draws come from a learned prior over all steps'
+codes together (`genzoo.core.priors.LatentPrior`), fitted to the codes the encoder
+gives, as the VAE's flow prior is: with a KL weight below 1 the posterior carries
+more of each image, and sampling still lands where the decoder was trained.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from torch import Tensor, nn
 
 from genzoo.core.interfaces import DrawingGenerator, ELBOTerms, LatentDistribution
 from genzoo.core.likelihood import bernoulli_nll, gaussian_kl
+from genzoo.core.priors import LatentPrior
 
 
 def filterbank(
@@ -49,6 +55,7 @@ class DRAW(DrawingGenerator):
         read_glimpse: int = 2,
         write_glimpse: int = 5,
         num_classes: int = 0,
+        prior_hidden_dim: int = 0,
     ) -> None:
         super().__init__()
         if num_classes:
@@ -65,6 +72,8 @@ class DRAW(DrawingGenerator):
         self.read_attention = nn.Linear(hidden_dim, 5)
         self.write_attention = nn.Linear(hidden_dim, 5)
         self.write_patch = nn.Linear(hidden_dim, channels * write_glimpse**2)
+        # 0: codes drawn from N(0, I) (and the weights of the first published DRAW)
+        self.prior = LatentPrior(self.latent_dim, prior_hidden_dim) if prior_hidden_dim else None
 
     def _read(self, images: Tensor, error: Tensor, h_dec: Tensor) -> Tensor:
         params = self.read_attention(h_dec)
@@ -86,6 +95,8 @@ class DRAW(DrawingGenerator):
 
     def canvases(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         n = z.shape[0]
+        if self.prior is not None:
+            z = self.prior(z.float()).to(z.dtype)
         codes = z.view(n, self.steps, self.z_dim)
         h_dec, c_dec = self._initial_state(n, z)
         canvas = z.new_zeros(n, *self.image_shape, dtype=torch.float32)
@@ -100,22 +111,27 @@ class DRAW(DrawingGenerator):
         noise = torch.randn(
             images.shape[0], self.steps, self.z_dim, generator=generator, device=images.device
         )
-        canvas, kl = self._infer(images, noise)
-        return ELBOTerms(bernoulli_nll(canvas, images), kl)
+        canvas, kl, codes = self._infer(images, noise)
+        terms = ELBOTerms(bernoulli_nll(canvas, images), kl)
+        if self.prior is None:
+            return terms
+        # The prior fits the codes the decoder was given; it must not pull the encoder.
+        return terms._replace(extra={"prior": self.prior.negative_log_likelihood(codes.detach())})
 
     def reconstruct(self, images: Tensor) -> Tensor:
         noise = images.new_zeros(images.shape[0], self.steps, self.z_dim, dtype=torch.float32)
-        canvas, _ = self._infer(images, noise)  # no noise: the posterior means
+        canvas, _, _ = self._infer(images, noise)  # no noise: the posterior means
         return torch.tanh(0.5 * canvas)
 
-    def _infer(self, images: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:
-        """Draw `images` through the encoder's posterior: the final canvas logits and the
-        KL of every step, with z_t = mean_t + std_t * noise[:, t]."""
+    def _infer(self, images: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Draw `images` through the encoder's posterior: the final canvas logits, the
+        KL of every step, and the codes (N, latent_dim), z_t = mean_t + std_t * noise[:, t]."""
         n = images.shape[0]
         h_enc, c_enc = self._initial_state(n, images)
         h_dec, c_dec = self._initial_state(n, images)
         canvas = images.new_zeros(images.shape, dtype=torch.float32)
         kl = images.new_zeros(n, dtype=torch.float32)
+        codes = []
         for t in range(self.steps):
             error = images - torch.tanh(0.5 * canvas)
             glimpse = self._read(images, error, h_dec)
@@ -123,8 +139,7 @@ class DRAW(DrawingGenerator):
             mean, log_var = self.posterior(h_enc).float().chunk(2, dim=1)
             posterior = LatentDistribution(mean, log_var.clamp(-15, 15))  # exp() stays finite
             kl = kl + gaussian_kl(posterior)
-            h_dec, c_dec = self.decoder(
-                posterior.shifted(noise[:, t]).to(h_dec.dtype), (h_dec, c_dec)
-            )
+            codes.append(posterior.shifted(noise[:, t]))
+            h_dec, c_dec = self.decoder(codes[-1].to(h_dec.dtype), (h_dec, c_dec))
             canvas = canvas + self._write(h_dec)
-        return canvas, kl
+        return canvas, kl, torch.cat(codes, 1)
