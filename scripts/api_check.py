@@ -30,6 +30,7 @@ PUBLIC_MODULES = (
     "genzoo.testing",
     "genzoo.core.interfaces",
     "genzoo.core.model",
+    "genzoo.core.priors",
     "genzoo.plugins.hookspecs",
     "genzoo.metrics",
     "genzoo.train.trainer",
