@@ -308,36 +308,3 @@ def test_gaussian_kl_against_a_given_prior_is_the_closed_form_of_torch_distribut
     torch.testing.assert_close(gaussian_kl(posterior, prior), expected)
     unit = LatentDistribution(torch.zeros(4, 3), torch.zeros(4, 3))
     torch.testing.assert_close(gaussian_kl(posterior, unit), gaussian_kl(posterior))
-
-
-def test_draw_with_a_recurrent_prior_draws_each_code_from_the_state_before_it():
-    torch.manual_seed(0)
-    config = {"image_shape": (1, 12, 12), "steps": 3, "z_dim": 2, "hidden_dim": 8}
-    plain = genzoo.build("draw", **config).generator
-    model = genzoo.build("draw", recurrent_prior=True, **config).generator
-    model.load_state_dict(plain.state_dict(), strict=False)
-    images = torch.rand(5, 1, 12, 12) * 2 - 1
-    noise = torch.randn(5, model.latent_dim)
-    with torch.no_grad():  # it starts as N(0, I): the same draws and bound as without it
-        torch.testing.assert_close(model(noise), plain(noise))
-        torch.testing.assert_close(
-            model.negative_elbo(images, torch.Generator().manual_seed(0)).kl,
-            plain.negative_elbo(images, torch.Generator().manual_seed(0)).kl,
-        )
-    torch.nn.init.normal_(model.step_prior.weight, std=0.5)
-    torch.nn.init.normal_(model.step_prior.bias, std=0.5)
-    with torch.no_grad():
-        # step t's code is the prior's mean + std * noise, the prior read from the state
-        # the decoder reached on the codes before it
-        h, c = torch.zeros(5, 8), torch.zeros(5, 8)
-        canvas = torch.zeros(5, 1, 12, 12)
-        for step_noise in noise.view(5, 3, 2).unbind(1):
-            mean, log_var = model.step_prior(h).chunk(2, dim=1)
-            h, c = model.decoder(mean + (0.5 * log_var).exp() * step_noise, (h, c))
-            canvas = canvas + model._write(h)
-        torch.testing.assert_close(model(noise), torch.tanh(0.5 * canvas))
-    terms = model.negative_elbo(images, torch.Generator().manual_seed(0))
-    assert torch.all(terms.kl > 0) and not terms.extra
-    loss = terms.reconstruction.mean() + terms.kl.mean()
-    loss.backward()
-    assert model.step_prior.weight.grad is not None  # the bound trains the prior
