@@ -23,14 +23,10 @@ def bernoulli_nll(logits: Tensor, images: Tensor) -> Tensor:
     return nll.flatten(1).sum(1)
 
 
-def gaussian_kl(posterior: LatentDistribution, prior: LatentDistribution | None = None) -> Tensor:
-    """(N,) KL(posterior || prior) in nats, in closed form; the prior is N(0, I) unless given."""
+def gaussian_kl(posterior: LatentDistribution) -> Tensor:
+    """(N,) KL(N(mean, exp(log_var)) || N(0, I)) in nats, in closed form."""
     mean, log_var = posterior.mean.float(), posterior.log_var.float()
-    if prior is None:
-        return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
-    prior_mean, prior_log_var = prior.mean.float(), prior.log_var.float()
-    ratio = (log_var.exp() + (mean - prior_mean).square()) / prior_log_var.exp()
-    return 0.5 * (ratio - 1 + prior_log_var - log_var).sum(1)
+    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(1)
 
 
 class ELBOObjective(nn.Module, abc.ABC):
