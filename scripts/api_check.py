@@ -39,6 +39,7 @@ PUBLIC_MODULES = (
     "genzoo.train.variational",
     "genzoo.train.recurrent",
     "genzoo.train.flow",
+    "genzoo.train.autoregressive",
     "genzoo.train.supervised",
 )
 # A release's heading in CHANGELOG.md: "## [0.1.0] - 2026-11-22 - commit 4078bc6"

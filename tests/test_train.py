@@ -32,6 +32,7 @@ TINY_CONFIG: dict[str, dict[str, float]] = {  # every trainer's family, small en
     "draw": {"steps": 3, "z_dim": 2, "hidden_dim": 16, "lr": 1e-2},
     "lenet5": {"width": 4, "feature_dim": 8},  # its cosine schedule resumes exactly too
     "flow": {"base_channels": 8, "channel_mults": [1, 2], "steps": 2},  # and its EMA
+    "pixelrnn": {"state_dim": 4, "hidden_dim": 8},  # and its EMA
     # two halvings, 4 -> 2 -> 1 steps: a resume at step 4 lands on the switch between them
     "flow-distilled": {"base_channels": 8, "channel_mults": [1, 2], "steps": 1, "teacher_steps": 4},
 }

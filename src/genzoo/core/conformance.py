@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from genzoo.core.errors import ConformanceError
 from genzoo.core.interfaces import (
     INTERFACES,
+    AutoregressiveGenerator,
     Classifier,
     Decoder,
     Discriminator,
@@ -38,6 +39,12 @@ def check_generator(generator: Generator, n: int = 3) -> None:
     labels = torch.arange(n) % generator.num_classes if generator.num_classes else None
     with torch.no_grad():
         _check_images(generator.eval()(z, labels), n, generator.image_shape, "generator(z)")
+    if isinstance(generator, AutoregressiveGenerator):
+        with torch.no_grad():
+            nll = generator.negative_log_likelihood(first)
+        _check_tensor(nll, (n,), "generator.negative_log_likelihood(images)")
+        if not (nll >= 0).all():  # of discrete grey levels: a probability is at most 1
+            raise ConformanceError("generator.negative_log_likelihood returned negative values")
 
 
 def check_discriminator(discriminator: Discriminator, n: int = 3) -> None:

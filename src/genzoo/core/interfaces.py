@@ -21,6 +21,7 @@ from genzoo.core.errors import BadInputError
 
 __all__ = [
     "INTERFACES",
+    "AutoregressiveGenerator",
     "BernoulliDecoder",
     "Classifier",
     "Decoder",
@@ -360,6 +361,18 @@ class DrawingGenerator(Generator):
 
     def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
         return self.canvases(z, labels)
+
+
+class AutoregressiveGenerator(Generator):
+    """A generator that defines an exact likelihood, pixel by pixel (PixelRNN, PixelCNN).
+
+    `negative_log_likelihood` is of the 8-bit grey levels the images are stored as, in
+    nats per image; `genzoo evaluate` reports it in bits per dimension, the field's unit.
+    """
+
+    @abc.abstractmethod
+    def negative_log_likelihood(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images in [-1, 1] -> (N,) -log p(images) in nats."""
 
 
 class PriorSampler(Generator):

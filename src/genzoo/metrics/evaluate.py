@@ -5,7 +5,9 @@ on the evaluator's features of `samples` generated images vs the test split,
 each read beside its floor (the same metric between train and test images);
 conditional generators also get the classification accuracy score (how often
 the evaluator recognises the asked class). Variational models (VAE, DRAW): the
-test-set negative ELBO and its two terms, in nats per image. Classifiers: test accuracy.
+test-set negative ELBO and its two terms, in nats per image. Autoregressive models
+(PixelRNN): the test set's exact negative log-likelihood, in bits per dimension and in
+nats per image. Classifiers: test accuracy.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ import torch
 from torch import Tensor
 
 from genzoo.core import GenzooError, Registry
-from genzoo.core.interfaces import Classifier, ELBOTerms, Generator, sampler
-from genzoo.core.likelihood import ELBOObjective
+from genzoo.core.interfaces import (
+    AutoregressiveGenerator,
+    Classifier,
+    ELBOTerms,
+    Generator,
+    evaluating,
+    sampler,
+)
+from genzoo.core.likelihood import ELBOObjective, bits_per_dim
 from genzoo.core.model import ZooModel
 from genzoo.core.ranks import Ranks
 from genzoo.data.images import ImageData, to_float
@@ -148,6 +157,9 @@ def evaluate(
         progress(f"bounding the likelihood of {len(test):,} test images")
         metrics += _elbo_metrics(elbo, test, seed)
     generator = sampler(model)
+    if isinstance(generator, AutoregressiveGenerator) and ranks.main:
+        progress(f"measuring the likelihood of {len(test):,} test images")
+        metrics += _likelihood_metrics(generator, test)
     if generator is not None:
         if evaluator is None:
             raise GenzooError("evaluating a generator needs an evaluator classifier")
@@ -178,6 +190,25 @@ def _elbo_metrics(objective: ELBOObjective, test: ImageData, seed: int) -> list[
         Metric("negative_elbo", reconstruction + kl, f"{where}; lower is better"),
         Metric("reconstruction_nll", reconstruction, f"{where}; -E_q log p(x|z)"),
         Metric("kl", kl, f"{where}; KL(q(z|x) || p(z))"),
+    ]
+
+
+@torch.inference_mode()
+def _likelihood_metrics(generator: AutoregressiveGenerator, test: ImageData) -> list[Metric]:
+    device = next(generator.parameters()).device
+    with evaluating(generator):
+        nats = sum(
+            float(generator.negative_log_likelihood(to_float(batch).to(device)).double().sum())
+            for batch in test.images.split(BATCH)
+        ) / len(test)
+    where = f"on all {len(test):,} test images, exact; 256 grey levels per pixel"
+    return [
+        Metric(
+            "bits_per_dim",
+            float(bits_per_dim(torch.tensor(nats), generator.image_shape)),
+            f"{where}; -log2 p(x) per pixel; lower is better",
+        ),
+        Metric("negative_log_likelihood", nats, f"nats per image {where}; -log p(x)"),
     ]
 
 

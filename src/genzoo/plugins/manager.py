@@ -37,6 +37,7 @@ BUILTIN_PLUGINS = (
     "genzoo.plugins.wgan_gp",
     "genzoo.plugins.vae",
     "genzoo.plugins.draw",
+    "genzoo.plugins.pixelrnn",
     "genzoo.plugins.flow",
     "genzoo.plugins.lenet",
     "genzoo.plugins.timm_models",

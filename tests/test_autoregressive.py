@@ -1,0 +1,119 @@
+"""The autoregressive family (PixelRNN): causality, an exact likelihood, sampling and evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.core import BadInputError
+from genzoo.core.conformance import check_model
+from genzoo.core.interfaces import AutoregressiveGenerator
+from genzoo.core.likelihood import bits_per_dim
+from genzoo.data.images import to_float
+from genzoo.plugins import installed
+from genzoo.plugins.datasets import load_fashion_mnist
+from genzoo.plugins.pixelrnn.model import from_levels, to_levels
+from test_train import run_training
+
+
+def tiny(**config: object) -> AutoregressiveGenerator:
+    torch.manual_seed(0)
+    return genzoo.build("pixelrnn", state_dim=4, hidden_dim=8, **config).generator
+
+
+def test_each_pixel_depends_on_every_pixel_before_it_and_on_none_after():
+    generator = tiny(image_shape=(1, 6, 5))
+    images = (torch.rand(1, 1, 6, 5) * 2 - 1).requires_grad_(True)
+    logits = generator.logits(images)
+    for row, column in [(0, 0), (0, 4), (2, 1), (5, 4)]:
+        (grad,) = torch.autograd.grad(logits[0, row, column].sum(), images, retain_graph=True)
+        seen = grad[0, 0].flatten() != 0
+        index = row * 5 + column
+        assert not seen[index:].any(), (row, column)  # nor itself: that would be cheating
+        assert seen[:index].all(), (row, column)  # the whole row to its left and all rows above
+
+
+def test_the_likelihood_is_a_normalised_distribution_over_grey_levels():
+    """With 2 levels on a 2 x 2 image, the 16 possible images' probabilities sum to 1."""
+    generator = tiny(image_shape=(1, 2, 2), levels=2)
+    bits = torch.tensor([[(i >> k) & 1 for k in range(4)] for i in range(16)])
+    images = from_levels(bits, 2).view(16, 1, 2, 2)
+    with torch.no_grad():
+        probabilities = (-generator.negative_log_likelihood(images)).exp()
+    assert probabilities.sum().item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_sampling_inverts_each_pixels_distribution_so_that_codes_give_the_image():
+    """A code of -inf picks each pixel's lowest level, +inf its highest: the sampler reads the
+    code as a quantile. Same code, same image; and the image is a grey level per pixel."""
+    generator = tiny(image_shape=(1, 4, 3)).eval()
+    with torch.no_grad():
+        low = generator(torch.full((1, 12), -1e4))
+        high = generator(torch.full((1, 12), 1e4))
+        z = torch.randn(3, 12)
+        drawn = generator(z)
+        assert torch.equal(drawn, generator(z))
+    assert (low == -1).all() and (high == 1).all()
+    assert torch.equal(from_levels(to_levels(drawn, 256), 256), drawn)
+
+
+def test_sampling_follows_the_models_own_distribution():
+    """The frequencies of the first pixel's levels over many draws match its softmax."""
+    generator = tiny(image_shape=(1, 1, 2), levels=4).eval()
+    with torch.no_grad():
+        first = generator(torch.randn(20_000, 2, generator=torch.Generator().manual_seed(1)))
+        logits = generator.logits(torch.zeros(1, 1, 1, 2))[0, 0, 0]
+    counts = torch.bincount(to_levels(first[:, 0, 0, 0], 4), minlength=4).double() / 20_000
+    assert torch.allclose(counts, torch.softmax(logits.double(), 0), atol=0.015)
+
+
+def test_rows_fill_in_one_by_one_and_the_last_frame_is_the_sample():
+    generator = tiny(image_shape=(1, 4, 3))
+    frames = generator.sample_steps(2, seed=5)
+    assert frames.shape == (4, 2, 1, 4, 3)
+    assert torch.equal(frames[-1], generator.sample(2, seed=5))
+    assert (frames[0][:, :, 1:] == 0).all()  # rows not yet drawn are grey
+
+
+def test_bad_configurations_are_refused_in_one_line():
+    with pytest.raises(BadInputError, match="1 channel"):
+        tiny(image_shape=(3, 8, 8))
+    with pytest.raises(BadInputError, match="even"):
+        genzoo.build("pixelrnn", state_dim=5)
+
+
+def test_training_lowers_the_bits_per_dim_and_evaluate_reports_them(tmp_path: Path, idx_dir: Path):
+    out = run_training(tmp_path / "run", idx_dir, max_steps=8, architecture="pixelrnn")
+    log = [json.loads(line) for line in (out / "training" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["bits_per_dim"] < log[0]["bits_per_dim"]
+    model = genzoo.load(str(out), device="cpu")
+    check_model(model)
+    app, runner = make_app(installed()), CliRunner()
+    judge = tmp_path / "judge"
+    args = ["train", "lenet5", "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out"]
+    args += [str(judge), "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    assert runner.invoke(app, [*args, "--set", "width=4", "--set", "feature_dim=8"]).exit_code == 0
+    command = ["evaluate", str(out), "--data", str(idx_dir), "--samples", "100", "--json"]
+    result = runner.invoke(app, [*command, "--evaluator", str(judge), "--no-write"])
+    assert result.exit_code == 0, result.output
+    metrics = {m["name"]: m for m in json.loads(result.stdout)}
+    assert {"bits_per_dim", "negative_log_likelihood", "frechet_distance"} <= set(metrics)
+    test = to_float(load_fashion_mnist(idx_dir, "test").images)
+    with torch.no_grad():
+        nats = model.generator.negative_log_likelihood(test).double().mean().item()
+    assert metrics["negative_log_likelihood"]["value"] == pytest.approx(nats, rel=1e-5)
+    assert metrics["bits_per_dim"]["value"] == pytest.approx(nats / (144 * math.log(2)), rel=1e-5)
+    assert "all 64 test images" in metrics["bits_per_dim"]["protocol"]
+    grid = tmp_path / "g.png"
+    assert runner.invoke(app, ["sample", str(out), "-n", "2", "-o", str(grid)]).exit_code == 0
+
+
+def test_bits_per_dim_divides_nats_by_the_pixels_and_log_2():
+    assert bits_per_dim(torch.tensor(784 * math.log(2)), (1, 28, 28)).item() == pytest.approx(1)
