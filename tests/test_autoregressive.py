@@ -19,7 +19,7 @@ from genzoo.core.likelihood import bits_per_dim
 from genzoo.data.images import to_float
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
-from genzoo.plugins.pixelrnn.model import from_levels, to_levels
+from genzoo.plugins.pixelrnn.model import LogisticMixture, from_levels, to_levels
 from test_train import run_training
 
 
@@ -28,32 +28,55 @@ def tiny(**config: object) -> AutoregressiveGenerator:
     return genzoo.build("pixelrnn", state_dim=4, hidden_dim=8, **config).generator
 
 
-def test_each_pixel_depends_on_every_pixel_before_it_and_on_none_after():
-    generator = tiny(image_shape=(1, 6, 5))
+MIXTURES = pytest.mark.parametrize("mixtures", [0, 2], ids=["softmax", "logistic-mixture"])
+
+
+@MIXTURES
+def test_each_pixel_depends_on_every_pixel_before_it_and_on_none_after(mixtures: int):
+    generator = tiny(image_shape=(1, 6, 5), mixtures=mixtures)
     images = (torch.rand(1, 1, 6, 5) * 2 - 1).requires_grad_(True)
-    logits = generator.logits(images)
+    parameters = generator.pixel_parameters(images)
     for row, column in [(0, 0), (0, 4), (2, 1), (5, 4)]:
-        (grad,) = torch.autograd.grad(logits[0, row, column].sum(), images, retain_graph=True)
+        pixel = parameters[0, row, column].sum()
+        (grad,) = torch.autograd.grad(pixel, images, retain_graph=True)
         seen = grad[0, 0].flatten() != 0
         index = row * 5 + column
         assert not seen[index:].any(), (row, column)  # nor itself: that would be cheating
         assert seen[:index].all(), (row, column)  # the whole row to its left and all rows above
 
 
-def test_the_likelihood_is_a_normalised_distribution_over_grey_levels():
-    """With 2 levels on a 2 x 2 image, the 16 possible images' probabilities sum to 1."""
-    generator = tiny(image_shape=(1, 2, 2), levels=2)
-    bits = torch.tensor([[(i >> k) & 1 for k in range(4)] for i in range(16)])
-    images = from_levels(bits, 2).view(16, 1, 2, 2)
+@MIXTURES
+@pytest.mark.parametrize("levels", [2, 3])
+def test_the_likelihood_is_a_normalised_distribution_over_grey_levels(mixtures: int, levels: int):
+    """Over every possible 2 x 2 image, the probabilities sum to 1."""
+    generator = tiny(image_shape=(1, 2, 2), levels=levels, mixtures=mixtures)
+    every = torch.cartesian_prod(*[torch.arange(levels)] * 4)
+    images = from_levels(every, levels).view(-1, 1, 2, 2)
     with torch.no_grad():
         probabilities = (-generator.negative_log_likelihood(images)).exp()
     assert probabilities.sum().item() == pytest.approx(1.0, abs=1e-5)
 
 
-def test_sampling_inverts_each_pixels_distribution_so_that_codes_give_the_image():
+def test_a_logistic_mixtures_levels_share_a_smooth_density():
+    """One logistic centred on grey: its middle levels' masses are the density's integrals
+    over their bins, and they sum to 1 with the tails."""
+    mixture = LogisticMixture(256, 1)
+    parameters = torch.tensor([0.0, 0.0, math.log(0.05)])  # weight, mean 0, scale 0.05
+    levels = torch.arange(256)
+    log_p = mixture.log_prob(parameters.expand(256, 3), levels)
+    assert log_p.exp().sum().item() == pytest.approx(1.0, abs=1e-5)
+    centre = from_levels(torch.tensor(128), 256).item()
+    edges = torch.tensor([centre - 1 / 255, centre + 1 / 255]) / 0.05
+    assert log_p[128].exp().item() == pytest.approx(float(torch.sigmoid(edges).diff()), rel=1e-4)
+    cdf = mixture.cdf(parameters)
+    assert torch.allclose(cdf, log_p.exp().cumsum(0)[:-1], atol=1e-5)
+
+
+@MIXTURES
+def test_sampling_inverts_each_pixels_distribution_so_that_codes_give_the_image(mixtures: int):
     """A code of -inf picks each pixel's lowest level, +inf its highest: the sampler reads the
     code as a quantile. Same code, same image; and the image is a grey level per pixel."""
-    generator = tiny(image_shape=(1, 4, 3)).eval()
+    generator = tiny(image_shape=(1, 4, 3), mixtures=mixtures).eval()
     with torch.no_grad():
         low = generator(torch.full((1, 12), -1e4))
         high = generator(torch.full((1, 12), 1e4))
@@ -64,14 +87,16 @@ def test_sampling_inverts_each_pixels_distribution_so_that_codes_give_the_image(
     assert torch.equal(from_levels(to_levels(drawn, 256), 256), drawn)
 
 
-def test_sampling_follows_the_models_own_distribution():
-    """The frequencies of the first pixel's levels over many draws match its softmax."""
-    generator = tiny(image_shape=(1, 1, 2), levels=4).eval()
+@MIXTURES
+def test_sampling_follows_the_models_own_distribution(mixtures: int):
+    """The frequencies of the first pixel's levels over many draws match its likelihood."""
+    generator = tiny(image_shape=(1, 1, 2), levels=4, mixtures=mixtures).eval()
     with torch.no_grad():
         first = generator(torch.randn(20_000, 2, generator=torch.Generator().manual_seed(1)))
-        logits = generator.logits(torch.zeros(1, 1, 1, 2))[0, 0, 0]
+        parameters = generator.pixel_parameters(torch.zeros(1, 1, 1, 2))[0, 0, 0]
+        expected = generator.pixel.log_prob(parameters.expand(4, -1), torch.arange(4)).exp()
     counts = torch.bincount(to_levels(first[:, 0, 0, 0], 4), minlength=4).double() / 20_000
-    assert torch.allclose(counts, torch.softmax(logits.double(), 0), atol=0.015)
+    assert torch.allclose(counts.float(), expected, atol=0.015)
 
 
 def test_rows_fill_in_one_by_one_and_the_last_frame_is_the_sample():

@@ -85,7 +85,8 @@ def sample_command(
     steps_gif: Annotated[
         Path | None,
         typer.Option(
-            help="Models that make images step by step (DRAW, flow): also write the steps as a GIF."
+            help="Models that make images step by step (DRAW, flow, PixelRNN): also write "
+            "the steps as a GIF."
         ),
     ] = None,
 ) -> None:
@@ -128,7 +129,7 @@ def sample_command(
     options = generator.check_options(sampler_options(steps, solver, guidance))
     if steps_gif is not None and not generator.has_trajectory:
         raise BadInputError(
-            f"--steps-gif needs a model that makes images step by step (DRAW, flow); "
+            f"--steps-gif needs a model that makes images step by step (DRAW, flow, PixelRNN); "
             f"{name} makes them in one pass"
         )
     labels = None if label is None else generator.label_index(label)

@@ -17,7 +17,13 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
             name="pixelrnn",
             family="recurrent",
             components={"generator": "genzoo.plugins.pixelrnn.model:PixelRNN"},
-            config={"image_shape": [1, 28, 28], "state_dim": 64, "hidden_dim": 128, "levels": 256},
+            config={
+                "image_shape": [1, 28, 28],
+                "state_dim": 64,
+                "hidden_dim": 128,
+                "levels": 256,
+                "mixtures": 0,  # > 0: discretised logistics (PixelCNN++) for the softmax
+            },
             description="PixelRNN-style autoregressive model: a column LSTM down the rows and "
             "a row LSTM along each, a 256-way softmax per pixel; exact bits/dim, samples "
             "drawn pixel by pixel (genzoo sample --steps-gif shows the rows filling in)",

@@ -24,6 +24,7 @@ pixel's predicted distribution.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -43,6 +44,7 @@ class PixelRNN(AutoregressiveGenerator):
         state_dim: int = 64,
         hidden_dim: int = 128,
         levels: int = 256,
+        mixtures: int = 0,
         num_classes: int = 0,
     ) -> None:
         super().__init__()
@@ -59,8 +61,12 @@ class PixelRNN(AutoregressiveGenerator):
         self.read_row = nn.LSTM(1, state_dim // 2, batch_first=True, bidirectional=True)
         self.column_gates = nn.Conv1d(2 * state_dim, 4 * state_dim, 3, padding=1)
         self.row_lstm = nn.LSTM(1 + state_dim, hidden_dim, batch_first=True)
+        # 0: a free softmax over the levels (PixelRNN's); else discretised logistics
+        self.pixel = LogisticMixture(levels, mixtures) if mixtures else LevelSoftmax(levels)
         self.head = nn.Sequential(
-            nn.Linear(hidden_dim + state_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, levels)
+            nn.Linear(hidden_dim + state_dim, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, self.pixel.size),
         )
 
     def _read(self, rows: Tensor) -> Tensor:
@@ -86,9 +92,9 @@ class PixelRNN(AutoregressiveGenerator):
             states.append(state[0])
         return torch.stack(states, 1).transpose(2, 3)
 
-    def logits(self, images: Tensor) -> Tensor:
-        """(N, 1, H, W) images in [-1, 1] -> (N, H, W, levels) logits of each pixel's level,
-        given the pixels before it."""
+    def pixel_parameters(self, images: Tensor) -> Tensor:
+        """(N, 1, H, W) images in [-1, 1] -> (N, H, W, P): the parameters of each pixel's
+        distribution over the levels (`self.pixel`), given the pixels before it."""
         rows = images[:, 0]
         n, height, width = rows.shape
         columns = self._column_states(rows)
@@ -99,9 +105,8 @@ class PixelRNN(AutoregressiveGenerator):
 
     def negative_log_likelihood(self, images: Tensor) -> Tensor:
         levels = to_levels(images, self.levels)
-        logits = self.logits(from_levels(levels, self.levels))
-        nll = F.cross_entropy(logits.flatten(0, 2).float(), levels.flatten(), reduction="none")
-        return nll.view(len(images), -1).sum(1)
+        parameters = self.pixel_parameters(from_levels(levels, self.levels))
+        return -self.pixel.log_prob(parameters, levels[:, 0]).flatten(1).sum(1)
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         return self.rows_drawn(z)[-1]
@@ -125,14 +130,74 @@ class PixelRNN(AutoregressiveGenerator):
             for j in range(width):
                 step = torch.cat([left, columns[:, j]], 1)[:, None]
                 out, row_state = self.row_lstm(step, row_state)
-                logits = self.head(torch.cat([out[:, 0], columns[:, j]], 1))
-                cdf = torch.softmax(logits.float(), 1).cumsum(1)
-                level = (cdf < uniform[:, i, j, None]).sum(1).clamp(max=self.levels - 1)
+                parameters = self.head(torch.cat([out[:, 0], columns[:, j]], 1))
+                cdf = self.pixel.cdf(parameters)  # (N, levels - 1)
+                level = (cdf < uniform[:, i, j, None]).sum(1)
                 left = from_levels(level, self.levels)[:, None].to(z.dtype)
                 image[:, i, j] = left[:, 0]
             above = image[:, i]
             frames.append(image.clone())
         return torch.stack(frames)[:, :, None]
+
+
+class LevelSoftmax(nn.Module):
+    """Each pixel's level from a free softmax over all of them (PixelRNN's choice)."""
+
+    def __init__(self, levels: int) -> None:
+        super().__init__()
+        self.levels = self.size = levels  # parameters per pixel: one logit per level
+
+    def log_prob(self, logits: Tensor, levels: Tensor) -> Tensor:
+        """(..., levels) logits, (...) int64 levels -> (...) log-probabilities in nats."""
+        return logits.float().log_softmax(-1).gather(-1, levels[..., None])[..., 0]
+
+    def cdf(self, logits: Tensor) -> Tensor:
+        """(..., levels) logits -> (..., levels - 1): P(level <= k) for k below the top."""
+        return torch.softmax(logits.float(), -1).cumsum(-1)[..., :-1]
+
+
+class LogisticMixture(nn.Module):
+    """Each pixel's level from a mixture of discretised logistics (PixelCNN++, Salimans
+    et al. 2017): a level's probability is the mixture's mass over its bin of [-1, 1], the
+    lowest and highest levels taking the tails. Neighbouring levels share their
+    probability, which a free softmax must learn level by level."""
+
+    def __init__(self, levels: int, components: int) -> None:
+        super().__init__()
+        self.levels, self.size = levels, 3 * components  # weight, mean, log-scale each
+
+    def _parts(self, parameters: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        logit_weights, means, log_scales = parameters.float().chunk(3, -1)
+        return logit_weights.log_softmax(-1), means, log_scales.clamp(min=-7.0)
+
+    def log_prob(self, parameters: Tensor, levels: Tensor) -> Tensor:
+        """(..., 3K) parameters, (...) int64 levels -> (...) log-probabilities in nats."""
+        log_weights, means, log_scales = self._parts(parameters)
+        half_bin, inverse_scales = 1 / (self.levels - 1), (-log_scales).exp()
+        centred = from_levels(levels, self.levels)[..., None] - means  # (..., K)
+        upper, lower = inverse_scales * (centred + half_bin), inverse_scales * (centred - half_bin)
+        log_below_upper = upper - F.softplus(upper)  # log sigmoid: the lowest level's tail
+        log_above_lower = -F.softplus(lower)  # log (1 - sigmoid): the highest level's
+        mass = torch.sigmoid(upper) - torch.sigmoid(lower)
+        # where the bin's mass underflows, the density at its centre times its width
+        middle = inverse_scales * centred
+        log_density = middle - log_scales - 2 * F.softplus(middle) + math.log(2 * half_bin)
+        log_mass = torch.where(mass > 1e-5, mass.clamp(min=1e-12).log(), log_density)
+        level = levels[..., None]
+        log_bin = torch.where(
+            level == 0,
+            log_below_upper,
+            torch.where(level == self.levels - 1, log_above_lower, log_mass),
+        )
+        return torch.logsumexp(log_weights + log_bin, -1)
+
+    def cdf(self, parameters: Tensor) -> Tensor:
+        """(..., 3K) parameters -> (..., levels - 1): P(level <= k) for k below the top."""
+        log_weights, means, log_scales = self._parts(parameters)
+        steps = torch.arange(self.levels - 1, device=parameters.device)
+        edges = from_levels(steps, self.levels) + 1 / (self.levels - 1)  # each bin's top
+        scaled = (edges[:, None] - means[..., None, :]) * (-log_scales).exp()[..., None, :]
+        return (log_weights.exp()[..., None, :] * torch.sigmoid(scaled)).sum(-1)
 
 
 def to_levels(images: Tensor, levels: int) -> Tensor:
