@@ -142,3 +142,20 @@ def test_training_lowers_the_bits_per_dim_and_evaluate_reports_them(tmp_path: Pa
 
 def test_bits_per_dim_divides_nats_by_the_pixels_and_log_2():
     assert bits_per_dim(torch.tensor(784 * math.log(2)), (1, 28, 28)).item() == pytest.approx(1)
+
+
+def test_the_golden_probe_of_an_autoregressive_generator_is_its_likelihood():
+    """Its samples are a chain of discrete choices (one rounding apart, every later pixel
+    differs); the likelihood of fixed images is a smooth function of the weights."""
+    from genzoo.zoo.golden import deviation, probe
+
+    generator = tiny(image_shape=(1, 4, 3))
+    recorded = probe(generator)
+    images = torch.rand(4, 1, 4, 3, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        nats = generator.negative_log_likelihood(images)
+    assert recorded[:4] == pytest.approx(nats.tolist(), abs=1e-5)
+    assert deviation(generator, recorded) == 0.0
+    with torch.no_grad():
+        generator.head[-1].bias[128] += 5.0  # grey made likelier: another likelihood
+    assert deviation(generator, recorded) > 1e-3

@@ -6,7 +6,10 @@ this machine's genzoo, torch and plugin code still turn those bytes into the
 same outputs. Each role gets a seeded input (latent codes for generators and
 decoders, uniform images for the rest); the record is a short summary of the
 output (per-sample mean and std, and its first values), compared within a
-tolerance that absorbs float differences between machines.
+tolerance that absorbs float differences between machines. An autoregressive
+generator is probed by its likelihood of the uniform images instead: its samples
+are a chain of discrete choices, where one rounding difference early in an image
+changes every pixel after it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import copy
 import torch
 from torch import Tensor, nn
 
-from genzoo.core.interfaces import Decoder, Discriminator, Generator, LatentDistribution
+from genzoo.core.interfaces import (
+    AutoregressiveGenerator,
+    Decoder,
+    Discriminator,
+    Generator,
+    LatentDistribution,
+)
 
 SEED = 0
 SAMPLES = 4
@@ -29,7 +38,10 @@ def probe(module: nn.Module) -> list[float]:
     """The summary of `module`'s output on its seeded probe input, run on the CPU in float32."""
     module = copy.deepcopy(module).to("cpu").float().eval()  # never move the caller's module
     rng = torch.Generator().manual_seed(SEED)
-    if isinstance(module, Generator):
+    if isinstance(module, AutoregressiveGenerator):
+        images = torch.rand(SAMPLES, *module.image_shape, generator=rng) * 2 - 1
+        output = module.negative_log_likelihood(images)[:, None]  # nats per image
+    elif isinstance(module, Generator):
         output = module.sample(SAMPLES, seed=SEED, device="cpu")
     elif isinstance(module, Decoder):
         output = module(torch.randn(SAMPLES, module.latent_dim, generator=rng))
