@@ -85,8 +85,17 @@ def _download_status() -> Iterator[Callable[[str], None] | None]:
     if not errors.is_terminal:
         yield None
         return
-    with errors.status("resolving") as status:
-        yield lambda filename: status.update(Text(f"downloading {filename}"))
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    spinner = Spinner("dots", Text("resolving"), style="status.spinner")
+    with Live(spinner, console=errors, refresh_per_second=12.5, transient=True) as live:
+
+        def show(filename: str) -> None:
+            spinner.update(text=Text(f"downloading {filename}"))
+            live.refresh()  # every file's name is drawn, however fast it downloads
+
+        yield show
 
 
 def verify_command(ctx: typer.Context, name: NameArgument) -> None:
