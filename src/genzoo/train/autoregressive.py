@@ -40,6 +40,7 @@ class _Objective(nn.Module):
 class LikelihoodTrainer(SingleOptimizerTrainer):
     """Adam on the bits per dimension of an AutoregressiveGenerator."""
 
+    ema: EMA  # always kept: the published generator is the average
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 1e-3,
         "ema_decay": 0.999,
@@ -62,14 +63,3 @@ class LikelihoodTrainer(SingleOptimizerTrainer):
         self.update(loss, self.hparams["grad_clip"])
         self.ema.update(generator)
         return {"bits_per_dim": loss.detach()}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "ema": self.ema.state_dict()}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.ema.load_state_dict(state["ema"])
-
-    def result(self) -> ZooModel:
-        """The model with the averaged weights."""
-        return self.model.replaced(generator=self.ema.average)

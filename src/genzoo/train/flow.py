@@ -61,6 +61,7 @@ def on_path(images: Tensor, noise: Tensor, t: Tensor) -> Tensor:
 class FlowMatchingTrainer(SingleOptimizerTrainer):
     """Adam on the flow-matching loss of a generator with `velocity(x, t, labels)`."""
 
+    ema: EMA  # always kept: the published generator is the average
     defaults: ClassVar[dict[str, Any]] = {
         "lr": 1e-3,
         "ema_decay": 0.999,
@@ -100,17 +101,6 @@ class FlowMatchingTrainer(SingleOptimizerTrainer):
         self.update(loss, self.hparams["grad_clip"])
         self.ema.update(generator)
         return {"loss": loss.detach()}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "ema": self.ema.state_dict()}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.ema.load_state_dict(state["ema"])
-
-    def result(self) -> ZooModel:
-        """The model with the averaged weights, which sample far better than the last step's."""
-        return self.model.replaced(generator=self.ema.average)
 
 
 class DistillationTrainer(FlowMatchingTrainer):

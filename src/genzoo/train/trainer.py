@@ -88,6 +88,7 @@ class SingleOptimizerTrainer(Trainer):
     optimizer: torch.optim.Optimizer
     schedule: LearningRate
     steps_taken: int = 0
+    ema: EMA | None = None  # set: the generator's average is checkpointed and published
 
     def plan(self, total_steps: int) -> None:
         self.schedule.total_steps = total_steps
@@ -104,16 +105,24 @@ class SingleOptimizerTrainer(Trainer):
         self.steps_taken += 1
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "steps_taken": self.steps_taken,
         }
+        return state if self.ema is None else {**state, "ema": self.ema.state_dict()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps_taken = int(state.get("steps_taken", 0))  # ELBO runs from before 2026-11
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
+
+    def result(self) -> ZooModel:
+        """The model, with the generator's averaged weights when an EMA is kept: they
+        sample far better than the last step's."""
+        return self.model if self.ema is None else self.model.replaced(generator=self.ema.average)
 
 
 class LearningRate:
