@@ -89,8 +89,10 @@ def evaluate_command(
     distance (KID, unbiased, mean ± std over subsets), precision/recall (k=3),
     density/coverage (k=5), Inception-style score; conditional ones also the
     classification accuracy score. VAEs and DRAW: also the test-set
-    negative ELBO in nats per image. Classifiers: test accuracy. Iterative models
-    (flow) take --steps, --solver, --guidance. For a repo folder the metrics go into its card.
+    negative ELBO in nats per image. Autoregressive models (PixelRNN): also
+    the test set's exact negative log-likelihood, in nats per image and bits
+    per dimension. Classifiers: test accuracy. Iterative models (flow) take
+    --steps, --solver, --guidance. For a repo folder the metrics go into its card.
 
     Examples:
 
