@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -13,7 +15,7 @@ import genzoo
 from genzoo.core.lazy import resolve
 from genzoo.core.model import skipping_init
 from genzoo.plugins import installed
-from genzoo.plugins.dcgan.model import LatentProjection
+from genzoo.plugins.dcgan.model import LatentProjection, ToImage
 from genzoo.zoo.repo import write_repo
 
 
@@ -32,6 +34,44 @@ def test_latent_projection_is_the_transposed_convolution_it_replaces(bias: bool)
         torch.testing.assert_close(ours, theirs)
     larger = torch.randn(2, 10, 3, 3)  # not a 1x1 map: the ordinary kernel runs
     torch.testing.assert_close(fast(larger), plain(larger))
+
+
+@pytest.mark.parametrize("channels", [1, 3, 8])  # 8: the transposed kernel runs
+@pytest.mark.parametrize("bias", [False, True])
+def test_the_sub_pixel_image_layer_is_the_transposed_convolution_it_replaces(
+    channels: int, bias: bool
+):
+    torch.manual_seed(0)
+    fast = ToImage(6, channels).double()
+    plain = nn.ConvTranspose2d(6, channels, 4, 2, 1, bias=bias).double()
+    if not bias:
+        fast.bias = None
+    plain.load_state_dict(fast.state_dict())  # same parameters, same keys
+    x = torch.randn(3, 6, 5, 7).double()
+    with torch.no_grad():
+        for layout in (torch.contiguous_format, torch.channels_last):
+            out = fast(x.contiguous(memory_format=layout))
+            assert out.shape == (3, channels, 10, 14)
+            torch.testing.assert_close(out, plain(x))
+    torch.testing.assert_close(fast(x), plain(x))  # with gradients: the transposed kernel
+
+
+def test_the_sub_pixel_layer_samples_when_its_module_was_imported_building_on_meta():
+    """Loading a zoo model builds it under `torch.device("meta")`, which may be where the
+    model's module is first imported: a constant made at import landed on meta then, and
+    `genzoo verify dcgan-mnist` saw NaN samples (the index read garbage)."""
+    code = (
+        "import torch\n"
+        "with torch.device('meta'):\n"
+        "    from genzoo.plugins.dcgan.model import DCGANGenerator\n"
+        "g = DCGANGenerator().eval()\n"
+        "z = torch.randn(2, g.latent_dim)\n"
+        "with torch.no_grad():\n"
+        "    fast = g(z)\n"
+        "print(torch.allclose(fast, g(z), atol=1e-5))\n"  # with gradients: the transposed kernel
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "True", result.stderr
 
 
 def test_the_channels_last_generator_computes_the_plain_one_and_trains_alike():
