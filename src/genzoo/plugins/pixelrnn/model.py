@@ -87,8 +87,10 @@ class PixelRNN(AutoregressiveGenerator):
         reads = self._read(above.flatten(0, 1)).view(n, height, self.state_dim, width)
         hidden = rows.new_zeros(n, self.state_dim, width)
         state, states = (hidden, hidden), []
-        for i in range(height):
-            state = self._column_step(reads[:, i], state)
+        # unbind, not reads[:, i]: each index's backward wrote a zeroed copy of all the
+        # reads, summed over the rows (10% of a training step); unbind's is one stack
+        for read in reads.unbind(1):
+            state = self._column_step(read, state)
             states.append(state[0])
         return torch.stack(states, 1).transpose(2, 3)
 
