@@ -15,7 +15,7 @@ import genzoo
 from genzoo.core.lazy import resolve
 from genzoo.core.model import skipping_init
 from genzoo.plugins import installed
-from genzoo.plugins.dcgan.model import Flatten, LatentProjection, ToImage
+from genzoo.plugins.dcgan.model import LatentProjection, ToImage
 from genzoo.zoo.repo import write_repo
 
 
@@ -54,23 +54,6 @@ def test_the_sub_pixel_image_layer_is_the_transposed_convolution_it_replaces(
             assert out.shape == (3, channels, 10, 14)
             torch.testing.assert_close(out, plain(x))
     torch.testing.assert_close(fast(x), plain(x))  # with gradients: the transposed kernel
-
-
-def test_the_flatten_computes_nn_flatten_and_keeps_the_gradients_layout():
-    torch.manual_seed(0)
-    h = torch.randn(4, 5, 3, 3).contiguous(memory_format=torch.channels_last)
-    h.requires_grad_(True)
-    weights = torch.randn(4, 45)
-    out = Flatten()(h)
-    torch.testing.assert_close(out, nn.Flatten()(h))
-    (grad,) = torch.autograd.grad((out * weights).sum(), h)
-    (expected,) = torch.autograd.grad((nn.Flatten()(h) * weights).sum(), h)
-    torch.testing.assert_close(grad, expected)
-    assert grad.is_contiguous(memory_format=torch.channels_last)
-    assert expected.is_contiguous()  # nn.Flatten's: the layout the LeakyReLU before it mixed
-    plain = torch.randn(4, 5, 3, 3, requires_grad=True)
-    (grad,) = torch.autograd.grad((Flatten()(plain) * weights).sum(), plain)
-    assert grad.is_contiguous()  # an NCHW input keeps its NCHW gradient
 
 
 def test_the_sub_pixel_layer_samples_when_its_module_was_imported_building_on_meta():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -182,30 +181,6 @@ class MinibatchStd(nn.Module):
         return torch.cat([h, spread.expand(h.shape[0], 1, *h.shape[2:])], dim=1)
 
 
-class _FlattenKeepingLayout(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, h: Tensor) -> Tensor:
-        ctx.shape = h.shape
-        return h.flatten(1)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return grad.view(ctx.shape).contiguous(memory_format=torch.channels_last)
-
-
-class Flatten(nn.Flatten):
-    """`nn.Flatten` (N, C, H, W) -> (N, C * H * W) whose gradient keeps a channels-last
-    input's layout. nn.Flatten's comes back in NCHW, and the LeakyReLU before it then
-    runs its backward kernel on mixed layouts, 40x slower than on one (2.6% of a DCGAN
-    training step on the CPU, where training runs channels-last: bench/train_throughput.py)."""
-
-    def forward(self, h: Tensor) -> Tensor:
-        channels_last = h.dim() == 4 and not h.is_contiguous()
-        if channels_last and h.is_contiguous(memory_format=torch.channels_last) and h.requires_grad:
-            return cast(Tensor, _FlattenKeepingLayout.apply(h))
-        return super().forward(h)
-
-
 class DCGANDiscriminator(Discriminator):
     def __init__(
         self,
@@ -237,7 +212,7 @@ class DCGANDiscriminator(Discriminator):
             ]
         if minibatch_std:
             layers.append(MinibatchStd())  # one more channel: the batch's spread
-        layers.append(Flatten())  # (N, (widths[-1] [+ 1]) * start * start)
+        layers.append(nn.Flatten())  # (N, (widths[-1] [+ 1]) * start * start)
         self.features = nn.Sequential(*layers)
         feature_dim = (widths[-1] + int(minibatch_std)) * (size >> stages) ** 2
         self.score = nn.Linear(feature_dim, 1)
