@@ -12,10 +12,11 @@ import torch
 from torch import nn
 
 import genzoo
+from genzoo.core.layers import ToImage
 from genzoo.core.lazy import resolve
 from genzoo.core.model import skipping_init
 from genzoo.plugins import installed
-from genzoo.plugins.dcgan.model import LatentProjection, ToImage
+from genzoo.plugins.dcgan.model import LatentProjection
 from genzoo.zoo.repo import write_repo
 
 
@@ -61,7 +62,8 @@ def test_the_sub_pixel_layer_samples_when_its_module_was_imported_building_on_me
     model's module is first imported: a constant made at import landed on meta then, and
     `genzoo verify dcgan-mnist` saw NaN samples (the index read garbage)."""
     code = (
-        "import torch\n"
+        "import sys, torch\n"
+        "assert 'genzoo.core.layers' not in sys.modules\n"
         "with torch.device('meta'):\n"
         "    from genzoo.plugins.dcgan.model import DCGANGenerator\n"
         "g = DCGANGenerator().eval()\n"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from torch import Tensor, nn
 
 from genzoo.core.interfaces import BernoulliDecoder, Encoder, LatentDistribution
+from genzoo.core.layers import ToImage
 from genzoo.core.priors import AffineCoupling, LatentPrior
 
 __all__ = ["AffineCoupling", "ConvDecoder", "ConvEncoder", "LatentPrior"]
@@ -82,7 +83,7 @@ class ConvDecoder(BernoulliDecoder):
             nn.Unflatten(1, bottleneck),
             nn.ConvTranspose2d(bottleneck[0], base_channels, 4, 2, 1),
             nn.SiLU(),
-            nn.ConvTranspose2d(base_channels, self.image_shape[0], 4, 2, 1),
+            ToImage(base_channels, self.image_shape[0]),  # nn.ConvTranspose2d(.., 4, 2, 1)
         )
         # 0: the standard normal prior (and the weights of every VAE before it)
         self.prior = LatentPrior(latent_dim, prior_hidden_dim) if prior_hidden_dim else None
