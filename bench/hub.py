@@ -102,7 +102,10 @@ def figures(runs: int = 5) -> list[Figure]:
         return [
             Figure(f"pull into an empty cache ({size:.0f} MB)", "s", cold, curled, "curl"),
             Figure(
-                "pull, already cached", "s", wall_times(small_pull, runs, cached), target="<= 0.15 s"
+                "pull, already cached",
+                "s",
+                wall_times(small_pull, runs, cached),
+                target="<= 0.15 s",
             ),
             Figure(
                 "first sample -n 64 (cached)",
