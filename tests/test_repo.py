@@ -192,3 +192,55 @@ def test_a_header_length_that_looks_like_a_pickle_is_still_safetensors(
     )
     assert weights_path(tmp_path, "generator") == path
     assert torch.equal(load_file(path)["w"], tensors["w"])
+
+
+# A plugin's model module that makes a tensor when it is imported, naming no device.
+HALF_GENERATOR = """
+import torch
+from genzoo.plugins.dcgan.model import DCGANGenerator
+
+SCALE = torch.tensor(0.5)
+
+
+class HalfGenerator(DCGANGenerator):
+    def forward(self, z, labels=None):
+        return super().forward(z, labels) * SCALE
+"""
+
+LOAD_HALF_GENERATOR = """
+import sys
+from pathlib import Path
+import torch
+from genzoo import Architecture, Registry
+from genzoo.zoo.repo import load_repo
+
+sys.path.insert(0, sys.argv[1])
+registry = Registry()
+registry.add(Architecture(name="halfgan", family="gan",
+                          components={"generator": "halfgan:HalfGenerator"}), plugin="test")
+model = load_repo(Path(sys.argv[2]), registry)
+import halfgan
+print(halfgan.SCALE.device.type, float(halfgan.SCALE))
+"""
+
+
+def test_a_model_module_first_imported_by_a_load_keeps_its_import_time_tensors(tmp_path: Path):
+    """Loading a folder first builds the model on the meta device, to compare its shapes with
+    the files'; the model's module is imported before, so that a tensor it makes at import
+    time is a real one, not an empty meta tensor."""
+    import subprocess
+    import sys
+
+    from genzoo import Architecture, Registry
+    from genzoo.core.model import build
+
+    (tmp_path / "halfgan.py").write_text(HALF_GENERATOR)
+    registry = Registry()  # the same weights, written by the class HalfGenerator extends
+    dcgan = "genzoo.plugins.dcgan.model:DCGANGenerator"
+    registry.add(
+        Architecture(name="halfgan", family="gan", components={"generator": dcgan}), "test"
+    )
+    write_repo(build(registry.architecture("halfgan"), SMALL, name="halfgan"), tmp_path / "repo")
+    command = [sys.executable, "-c", LOAD_HALF_GENERATOR, str(tmp_path), str(tmp_path / "repo")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.stdout.split() == ["cpu", "0.5"], result.stderr

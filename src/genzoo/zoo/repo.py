@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from genzoo.core import ROLES, GenzooError, Registry, UnknownNameError
 from genzoo.core.entries import SHA256, Architecture
+from genzoo.core.lazy import resolve
 from genzoo.zoo.source import Roles, choose_roles
 
 if TYPE_CHECKING:
@@ -385,7 +386,12 @@ def build_repo(
 
     shapes: ZooModel | None = None
     if not verified.published_config:
-        try:  # skipping_init: torch.nn.init on meta tensors imports torch._dynamo (1.2 s)
+        try:
+            # the model's modules are imported first, not under the meta device: a tensor
+            # one makes at import would land there and hold nothing
+            for target in architecture.components.values():
+                resolve(target)
+            # skipping_init: torch.nn.init on meta tensors imports torch._dynamo (1.2 s)
             with skipping_init(), torch.device("meta"):
                 shapes = build(architecture, repo.config, list(paths), name)
         except Exception:  # a constructor that reads a tensor's value cannot run on meta:
