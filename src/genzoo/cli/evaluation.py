@@ -16,6 +16,7 @@ from genzoo.cli.output import (
     errors,
     plugins_of,
     print_json,
+    still_training,
     table,
 )
 from genzoo.cli.sampling import SEED_MAX, GuidanceOption, SolverOption, sampler_options
@@ -42,7 +43,8 @@ def evaluate_command(
     name: Annotated[
         str,
         typer.Argument(
-            help="A pretrained model, hf-hub: name, or repo folder.",
+            help="A pretrained model, hf-hub: name, repo folder, or the folder of a run "
+            "still training (its last checkpoint).",
             autocompletion=complete_models,
         ),
     ],
@@ -93,6 +95,9 @@ def evaluate_command(
     the test set's exact negative log-likelihood, in nats per image and bits
     per dimension. Classifiers: test accuracy. Iterative models (flow) take
     --steps, --solver, --guidance. For a repo folder the metrics go into its card.
+    A run still training is measured at its last checkpoint (the weights it would
+    publish now) and each such evaluation appended to its
+    training/evaluations.jsonl: how its figures move as it trains.
 
     Examples:
 
@@ -100,15 +105,19 @@ def evaluate_command(
 
         genzoo evaluate runs/dcgan-fmnist --samples 10000 --seed 0
 
+        genzoo evaluate runs/still-training --samples 2000   # its last checkpoint
+
         genzoo evaluate flow-fashion-mnist --steps 10 --solver heun
 
         genzoo evaluate dcgan-fashion-mnist --features inception   # FID as papers report it
 
         torchrun --nproc-per-node 2 -m genzoo evaluate flow-fashion-mnist   # shared by 2
     """
+    from genzoo.core.devices import pick_device
     from genzoo.core.interfaces import sampler
     from genzoo.core.ranks import Ranks
     from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
+    from genzoo.train.loop import checkpoint_model, load_run
     from genzoo.train.variational import objective_for
     from genzoo.zoo.card import task_of
     from genzoo.zoo.load import load
@@ -118,10 +127,18 @@ def evaluate_command(
     registry = plugins_of(ctx).registry
     ranks = Ranks.from_env()  # under torchrun the processes share the sampling and embedding
     device = ranks.device(device)
-    source = locate(name, registry)
-    folder = source.folder if isinstance(source, LocalRepo) else None
-    model = load(source, registry, device=device)
-    dataset = dataset or _dataset_of(source, registry)
+    folder: Path | None = None
+    run, at, record = Path(name), None, {}
+    if still_training(name):  # what the run would publish now
+        model, at = checkpoint_model(run, registry)
+        model.to(pick_device(device))
+        record = load_run(run)
+        dataset = dataset or str(record["recipe"]["dataset"])
+    else:
+        source = locate(name, registry)
+        folder = source.folder if isinstance(source, LocalRepo) else None
+        model = load(source, registry, device=device)
+        dataset = dataset or _dataset_of(source, registry)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(dataset).loader
     )
@@ -131,7 +148,6 @@ def evaluate_command(
     judge = None
     if sampler(model) is not None:
         if features == "inception":
-            from genzoo.core.devices import pick_device
             from genzoo.metrics.inception import inception_evaluator
 
             judge = inception_evaluator(pick_device(device))
@@ -144,6 +160,9 @@ def evaluate_command(
     def say(text: str) -> None:
         if ranks.main:
             errors.print(Text(text, style="dim"))
+
+    if at is not None:
+        say(f"{run} is still training: its checkpoint at step {at.step:,} (epoch {at.epoch + 1})")
 
     objective = objective_for(model, registry)
     options = sampler_options(steps, solver, guidance)
@@ -169,6 +188,10 @@ def evaluate_command(
         for metric in metrics:
             grid.add_row(metric.name, metric.shown(), metric.protocol)
         console.print(grid)
+    if at is not None and write:
+        epochs = at.step * int(record["settings"]["batch_size"]) / len(train)
+        written = record_evaluation(run, at.step, epochs, samples, seed, metrics)
+        (errors if as_json else console).print(f"recorded in {written}", markup=False)
     if folder is not None and write:
         figures = []
         if objective is not None:
@@ -208,6 +231,27 @@ def store_metrics(
     if (folder / "training").is_dir():
         record = [m.__dict__ for m in metrics]
         (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def record_evaluation(
+    run: Path, step: int, epochs: float, samples: int, seed: int, metrics: list[Metric]
+) -> Path:
+    """Append an evaluation of a run in progress to training/evaluations.jsonl, a line per
+    checkpoint evaluated: how its metrics moved as it trained (FD against epochs)."""
+    from genzoo.train.loop import TRAINING_DIR
+
+    line = {
+        "step": step,
+        "epochs": round(epochs, 2),
+        "samples": samples,
+        "seed": seed,
+        "metrics": {m.name: m.value for m in metrics},
+        "intervals": {m.name: m.interval for m in metrics if m.interval is not None},
+    }
+    record = run / TRAINING_DIR / "evaluations.jsonl"
+    with record.open("a") as file:
+        file.write(json.dumps(line) + "\n")
+    return record
 
 
 def _dataset_of(source: Source, registry: Registry) -> str:

@@ -88,6 +88,19 @@ def human_count(n: int | None) -> str:
     return str(n)
 
 
+def still_training(name: str) -> bool:
+    """Whether `name` is the folder of a run that has checkpointed but not yet published
+    (`genzoo.train.loop.in_progress`). The training code is imported only for a folder
+    with a run record, so that sampling a published model starts no slower."""
+    if not os.path.isdir(os.path.join(name, "training")):
+        return False
+    from pathlib import Path
+
+    from genzoo.train.loop import in_progress
+
+    return in_progress(Path(name))
+
+
 def plugins_of(ctx: typer.Context) -> Plugins:
     plugins: Plugins = ctx.obj
     return plugins

@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
-from genzoo.cli.output import complete_labels, complete_models, console, plugins_of
+from genzoo.cli.output import (
+    complete_labels,
+    complete_models,
+    console,
+    errors,
+    plugins_of,
+    still_training,
+)
 from genzoo.core import BadInputError, GenzooError
 
 if TYPE_CHECKING:
@@ -19,7 +27,8 @@ if TYPE_CHECKING:
 NameArgument = Annotated[
     str,
     typer.Argument(  # "\[": help is rich markup, where [@rev] would vanish as a tag
-        help="A pretrained model, a Hub repo (org/name or hf-hub:org/name\\[@rev]), or a folder.",
+        help="A pretrained model, a Hub repo (org/name or hf-hub:org/name\\[@rev]), a repo "
+        "folder, or the folder of a run still training (its last checkpoint).",
         autocompletion=complete_models,
     ),
 ]
@@ -218,6 +227,7 @@ def _generator(
     ctx: typer.Context, name: str, device: str, dtype: str | None = None
 ) -> tuple[Generator, str]:
     """The model's generator, or its decoder as one; only that component is loaded."""
+    from genzoo.core.devices import pick_device, pick_dtype
     from genzoo.core.interfaces import sampler, sampling_role
     from genzoo.zoo.load import load
     from genzoo.zoo.source import locate
@@ -231,8 +241,15 @@ def _generator(
         return [role]
 
     registry = plugins_of(ctx).registry
-    source = locate(name, registry)
-    model = load(source, registry, roles=sampling_component, device=device, dtype=dtype)
+    if still_training(name):  # what the run would publish now
+        from genzoo.train.loop import checkpoint_model
+
+        model, at = checkpoint_model(Path(name), registry)
+        model.to(pick_device(device), pick_dtype(dtype))
+        errors.print(Text(f"{name} is still training: its checkpoint at step {at.step:,}", "dim"))
+    else:
+        source = locate(name, registry)
+        model = load(source, registry, roles=sampling_component, device=device, dtype=dtype)
     found = sampler(model)
     if found is None:  # an architecture whose component breaks its role's interface
         raise GenzooError(f"{name}'s sampling component is no Generator or Decoder")

@@ -31,14 +31,20 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from genzoo.core import BadInputError, GenzooError
+from genzoo.core import BadInputError, GenzooError, Registry
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
 from genzoo.train.trainer import Trainer
 from genzoo.zoo.card import CardInfo, portable
-from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, atomic_path, file_sha256, write_repo
+from genzoo.zoo.repo import (
+    CONFIG_FILE,
+    RECONSTRUCTIONS_FILE,
+    atomic_path,
+    file_sha256,
+    write_repo,
+)
 
 TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
 CHECKPOINT = "checkpoint.pt"
@@ -394,7 +400,42 @@ def _write_digests(recorded: Path, digests: list[str]) -> None:
         tmp.write_text("".join(f"{digest}\n" for digest in digests))
 
 
+def in_progress(out: Path) -> bool:
+    """Whether OUT is a run that has checkpointed but not yet published its weights (a
+    run still training, or one stopped before its end)."""
+    return (out / TRAINING_DIR / CHECKPOINT).is_file() and not (out / CONFIG_FILE).is_file()
+
+
+def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]:
+    """What the run in OUT would publish if it ended now, and where it is: its last
+    checkpoint's model, with the averaged weights where its trainer keeps an average
+    (`Trainer.result`). `genzoo evaluate` and `genzoo sample` of a run in progress read it;
+    the run itself is not touched, so it may go on training meanwhile."""
+    from genzoo.train.recipe import restore_recipe
+
+    run = load_run(out)
+    recipe = restore_recipe(run["recipe"], registry)
+    with torch.random.fork_rng(devices=[]):  # initial weights, overwritten: leave the seed be
+        model = build(recipe.architecture, recipe.config, name=recipe.name)
+    trainer: Trainer = recipe.trainer_class(model, recipe.hparams)
+    state = _read_checkpoint(out / TRAINING_DIR / CHECKPOINT)
+    trainer.load_state_dict(state["trainer"])
+    return trainer.result().eval(), Position(**state["position"])
+
+
 def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
+    state = _read_checkpoint(path)
+    trainer.load_state_dict(state["trainer"])
+    rng.set_state(state["rng"])
+    if "torch_rng" in state:  # checkpoints before 2026-11-21 lack them
+        torch.set_rng_state(state["torch_rng"])
+    if state.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    return Position(**state["position"])
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint's contents, once its checksum vouches for it (tensors and numbers only)."""
     recorded = path.with_name(CHECKSUM)
     if recorded.is_file() and file_sha256(path) not in _digests(recorded):
         raise GenzooError(
@@ -405,13 +446,9 @@ def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
         state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
     except Exception as err:  # truncated, not a checkpoint: torch names it in many ways
         raise GenzooError(f"{path} cannot be read ({type(err).__name__}); it is damaged") from None
-    trainer.load_state_dict(state["trainer"])
-    rng.set_state(state["rng"])
-    if "torch_rng" in state:  # checkpoints before 2026-11-21 lack them
-        torch.set_rng_state(state["torch_rng"])
-    if state.get("cuda_rng") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
-    return Position(**state["position"])
+    if not isinstance(state, dict):
+        raise GenzooError(f"{path} holds no checkpoint; it is damaged")
+    return state
 
 
 def _origin(data: ImageData) -> str:

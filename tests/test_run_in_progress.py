@@ -1,0 +1,111 @@
+"""`genzoo evaluate` and `genzoo sample` of a run still training: its last checkpoint,
+with the weights it would publish now (the average, where its trainer keeps one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import genzoo
+from genzoo.cli import make_app
+from genzoo.data.images import to_float
+from genzoo.plugins import installed
+from genzoo.plugins.datasets import load_fashion_mnist
+from genzoo.train.autoregressive import LikelihoodTrainer
+from genzoo.train.loop import CHECKPOINT, TRAINING_DIR
+from test_train import TINY_CONFIG, run_training
+
+
+@pytest.fixture
+def stopped_run(tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A PixelRNN run stopped at step 6, its checkpoint at step 4 (checkpoint_every 4)."""
+    step, calls = LikelihoodTrainer.step, []
+
+    def interrupted(self, images, labels, rng):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return step(self, images, labels, rng)
+
+    monkeypatch.setattr(LikelihoodTrainer, "step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_training(tmp_path / "run", idx_dir, max_steps=12, architecture="pixelrnn")
+    monkeypatch.undo()
+    return tmp_path / "run"
+
+
+@pytest.fixture
+def judge(tmp_path: Path, idx_dir: Path) -> Path:
+    args = ["train", "lenet5", "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out"]
+    args += [str(tmp_path / "judge"), "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    args += ["--set", "width=4", "--set", "feature_dim=8"]
+    result = CliRunner().invoke(make_app(installed()), args)
+    assert result.exit_code == 0, result.output
+    return tmp_path / "judge"
+
+
+def _average_of_checkpoint(run: Path) -> torch.nn.Module:
+    """The run's weight average as its checkpoint holds it, read without genzoo's reader."""
+    state = torch.load(run / TRAINING_DIR / CHECKPOINT, weights_only=True)
+    generator = genzoo.build("pixelrnn", **TINY_CONFIG["pixelrnn"], image_shape=(1, 12, 12))
+    generator = generator.generator
+    generator.load_state_dict(state["trainer"]["ema"]["average"])
+    assert state["position"]["step"] == 4
+    return generator.eval()
+
+
+def test_evaluate_measures_the_checkpoint_average_and_records_it(
+    stopped_run: Path, judge: Path, idx_dir: Path
+):
+    assert not (stopped_run / "config.json").exists()  # nothing published yet
+    app, runner = make_app(installed()), CliRunner()
+    command = ["evaluate", str(stopped_run), "--data", str(idx_dir), "--samples", "100"]
+    result = runner.invoke(app, [*command, "--evaluator", str(judge), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "still training: its checkpoint at step 4" in result.stderr
+    metrics = {m["name"]: m["value"] for m in json.loads(result.stdout)}
+    test = to_float(load_fashion_mnist(idx_dir, "test").images)
+    with torch.no_grad():
+        nats = _average_of_checkpoint(stopped_run).negative_log_likelihood(test)
+    assert metrics["negative_log_likelihood"] == pytest.approx(nats.double().mean().item(), 1e-5)
+
+    record = stopped_run / TRAINING_DIR / "evaluations.jsonl"
+    (line,) = [json.loads(text) for text in record.read_text().splitlines()]
+    train_images = len(load_fashion_mnist(idx_dir, "train"))
+    assert line["step"] == 4 and line["epochs"] == round(4 * 32 / train_images, 2)
+    assert line["samples"] == 100 and line["seed"] == 0
+    assert line["metrics"]["frechet_distance"] == metrics["frechet_distance"]
+    again = runner.invoke(app, [*command, "--evaluator", str(judge), "--seed", "1"])
+    assert again.exit_code == 0, again.output
+    assert f"recorded in {record}" in again.stdout
+    assert [json.loads(t)["seed"] for t in record.read_text().splitlines()] == [0, 1]
+    quiet = runner.invoke(app, [*command, "--evaluator", str(judge), "--no-write"])
+    assert quiet.exit_code == 0 and len(record.read_text().splitlines()) == 2
+    assert not (stopped_run / "README.md").exists()  # a run in progress has no card yet
+
+
+def test_sample_draws_from_the_checkpoint_average(stopped_run: Path, tmp_path: Path):
+    app, runner = make_app(installed()), CliRunner()
+    grid = tmp_path / "grid.png"
+    result = runner.invoke(app, ["sample", str(stopped_run), "-n", "4", "-o", str(grid)])
+    assert result.exit_code == 0, result.output
+    assert "checkpoint at step 4" in result.stderr
+    with torch.no_grad():  # the average's own images, seed for seed
+        expected = genzoo.grid(_average_of_checkpoint(stopped_run).sample(4, seed=0))
+    assert np.array_equal(np.asarray(Image.open(grid)), np.asarray(expected))
+
+
+def test_a_damaged_checkpoint_is_one_line(stopped_run: Path, idx_dir: Path):
+    checkpoint = stopped_run / TRAINING_DIR / CHECKPOINT
+    data = bytearray(checkpoint.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    checkpoint.write_bytes(bytes(data))
+    result = CliRunner().invoke(make_app(installed()), ["sample", str(stopped_run), "-n", "1"])
+    assert result.exit_code == 1
+    assert "does not match its checksum" in result.stderr and "Traceback" not in result.output
