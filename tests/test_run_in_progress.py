@@ -60,7 +60,7 @@ def _average_of_checkpoint(run: Path) -> torch.nn.Module:
     return generator.eval()
 
 
-def test_evaluate_measures_the_checkpoint_average_and_records_it(
+def test_evaluate_measures_the_checkpoint_average_records_it_and_the_card_tables_it(
     stopped_run: Path, judge: Path, idx_dir: Path
 ):
     assert not (stopped_run / "config.json").exists()  # nothing published yet
@@ -88,6 +88,18 @@ def test_evaluate_measures_the_checkpoint_average_and_records_it(
     quiet = runner.invoke(app, [*command, "--evaluator", str(judge), "--no-write"])
     assert quiet.exit_code == 0 and len(record.read_text().splitlines()) == 2
     assert not (stopped_run / "README.md").exists()  # a run in progress has no card yet
+
+    # finished, the card tables the evaluations; a torn line, a string for a number skipped
+    with record.open("a") as file:
+        file.write('{"step": 8, "epochs": 0.1, "samples": 100, "seed": 0, "metrics": {"freche\n')
+        file.write(json.dumps({**line, "metrics": {"frechet_distance": "12"}}) + "\n")
+    run_training(stopped_run, idx_dir, max_steps=12, architecture="pixelrnn", resume=True)
+    card = (stopped_run / "README.md").read_text()
+    section = card[card.index("## While it trained") : card.index("## Evaluation")]
+    rows = [row for row in section.splitlines() if row.startswith("| 4 |")]
+    assert len(rows) == 2 and "| 100, 0 |" in rows[0] and "| 100, 1 |" in rows[1]
+    assert f"{metrics['bits_per_dim']:.3f} |" in rows[0]
+    assert len([row for row in section.splitlines() if row.startswith("| ")]) == 2 + 2
 
 
 def test_sample_draws_from_the_checkpoint_average(stopped_run: Path, tmp_path: Path):

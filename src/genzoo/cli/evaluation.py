@@ -238,7 +238,7 @@ def record_evaluation(
 ) -> Path:
     """Append an evaluation of a run in progress to training/evaluations.jsonl, a line per
     checkpoint evaluated: how its metrics moved as it trained (FD against epochs)."""
-    from genzoo.train.loop import TRAINING_DIR
+    from genzoo.train.loop import EVALUATIONS, TRAINING_DIR
 
     line = {
         "step": step,
@@ -248,7 +248,7 @@ def record_evaluation(
         "metrics": {m.name: m.value for m in metrics},
         "intervals": {m.name: m.interval for m in metrics if m.interval is not None},
     }
-    record = run / TRAINING_DIR / "evaluations.jsonl"
+    record = run / TRAINING_DIR / EVALUATIONS
     with record.open("a") as file:
         file.write(json.dumps(line) + "\n")
     return record

@@ -51,6 +51,10 @@ CHECKPOINT = "checkpoint.pt"
 RUN_FILE = "run.json"
 LOCK_FILE = ".lock"  # held by the one process writing the run
 CHECKSUM = "checkpoint.sha256"  # beside the checkpoint: a flipped byte must not resume
+# `genzoo evaluate` of the run's checkpoints while it trains, a JSON line each; the card
+# tables them. Read up to this many bytes: it is a record, not data
+EVALUATIONS = "evaluations.jsonl"
+EVALUATIONS_MAX_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -510,9 +514,44 @@ def _finish(
             f"torch {torch.__version__}, {torch.get_num_threads()} threads" + _processes(),
             "time": f"{position.seconds / 60:.1f} min of training",
         },
+        progress=evaluations(settings.out),
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
+
+
+def evaluations(out: Path) -> list[dict[str, Any]]:
+    """The evaluations of the run's checkpoints (`genzoo evaluate OUT` while it trained),
+    by step; a line torn by a crash, or not of the shape the card tables, is skipped."""
+    path = out / TRAINING_DIR / EVALUATIONS
+    try:
+        with path.open("rb") as file:
+            text = file.read(EVALUATIONS_MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return []
+    rows = [row for row in map(_evaluation, text.splitlines()) if row is not None]
+    return sorted(rows, key=lambda row: row["step"])
+
+
+def _evaluation(line: str) -> dict[str, Any] | None:
+    def number(value: object) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    try:
+        row = json.loads(line)
+        interval = row.get("intervals", {}).get("frechet_distance")
+        whole = all(isinstance(row[key], int) for key in ("step", "samples", "seed"))
+        metrics = row["metrics"]
+        shaped = (
+            whole
+            and number(row["epochs"])
+            and all(number(value) for value in metrics.values())
+            and math.isfinite(metrics["frechet_distance"])
+            and (interval is None or (len(interval) == 2 and all(map(number, interval))))
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return row if shaped else None
 
 
 def _started_from(run: Mapping[str, Any]) -> dict[str, str]:

@@ -18,7 +18,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from genzoo.core import BadInputError
 
@@ -78,6 +78,9 @@ class CardInfo:
     conditional: bool = False  # a class-conditional generator: no unconditional tag
     metrics: Sequence[Metric] = ()
     training: Mapping[str, str] = field(default_factory=dict)  # command, seed, data, hardware, time
+    # `genzoo evaluate` of the run's checkpoints while it trained, oldest first: each
+    # {"step", "epochs", "samples", "seed", "metrics": {name: value}, "intervals": {...}}
+    progress: Sequence[Mapping[str, Any]] = ()
     intended_use: str = "Research and teaching: sampling, evaluation baselines, plugin examples."
     limitations: str = "Small images at low resolution; not suited to any decision about people."
     tags: Sequence[str] = ()
@@ -138,6 +141,7 @@ def render_card(
         body.append(f"- paper: {info.paper}")
     body += [f"- licence: {_licences(info)}", ""]
     body += _section("Training", [f"- {key}: {value}" for key, value in info.training.items()])
+    body += _section("While it trained", _progress_rows(info.progress))
     body += _section("Evaluation", _metric_rows(info.metrics))
     body += _section("Intended use", [info.intended_use])
     body += _section("Limitations", [info.limitations])
@@ -145,6 +149,30 @@ def render_card(
     files += [f"| {role}.safetensors | `{digest}` |" for role, digest in sorted(sha256.items())]
     body += _section("Files", files)
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body)
+
+
+def _progress_rows(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """FD (and bits/dim, for a likelihood model) against steps, as the run was evaluated."""
+    if not rows:
+        return []
+    likelihood = all("bits_per_dim" in row["metrics"] for row in rows)
+    lines = [
+        "`genzoo evaluate` of the run's checkpoints as it trained, each with the weights it "
+        "would have published then. FD depends on the sample count: compare rows with rows.",
+        "",
+        "| step | epochs | samples, seed | FD [95% CI] |" + (" bits/dim |" if likelihood else ""),
+        "| --- | --- | --- | --- |" + (" --- |" if likelihood else ""),
+    ]
+    for row in rows:
+        interval = row.get("intervals", {}).get("frechet_distance")
+        value = row["metrics"]["frechet_distance"]
+        fd = Metric("frechet_distance", value, "", interval=tuple(interval) if interval else None)
+        cells = [f"{row['step']:,}", f"{row['epochs']:.1f}", f"{row['samples']:,}, {row['seed']}"]
+        cells.append(fd.shown())
+        if likelihood:
+            cells.append(f"{row['metrics']['bits_per_dim']:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def portable(command: str) -> str:
