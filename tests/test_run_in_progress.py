@@ -111,6 +111,10 @@ def test_sample_draws_from_the_checkpoint_average(stopped_run: Path, tmp_path: P
     with torch.no_grad():  # the average's own images, seed for seed
         expected = genzoo.grid(_average_of_checkpoint(stopped_run).sample(4, seed=0))
     assert np.array_equal(np.asarray(Image.open(grid)), np.asarray(expected))
+    # what reads repos only says what the folder is and what does read it
+    for command in (["info", str(stopped_run)], ["push", str(stopped_run), "--repo", "a/b"]):
+        result = runner.invoke(app, [*command, "--dry-run"] if "push" in command else command)
+        assert result.exit_code == 1 and "is a run still training" in result.stderr
 
 
 def test_a_damaged_checkpoint_is_one_line(stopped_run: Path, idx_dir: Path):

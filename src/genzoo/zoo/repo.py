@@ -176,6 +176,12 @@ def read_config(folder: Path) -> RepoConfig:
     """Parse `folder/config.json`; a missing or malformed one is a one-line error."""
     path = folder / CONFIG_FILE
     if not path.exists() and not path.is_symlink():
+        # genzoo train's layout (genzoo.train.loop): a run writes config.json at its end
+        if (folder / "training" / "checkpoint.pt").is_file():
+            raise GenzooError(
+                f"{folder} is a run still training, not yet a repo (it has no {CONFIG_FILE} "
+                "until it ends); genzoo evaluate and genzoo sample read its last checkpoint"
+            )
         raise GenzooError(f"{folder} is not a genzoo repo: it has no {CONFIG_FILE}")
     data = parse_json(read_bounded(path, MAX_CONFIG_BYTES), path)
     if not (
