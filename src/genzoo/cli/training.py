@@ -201,8 +201,9 @@ def train_command(
     """Train a model; the output folder becomes a Hub repo (weights, config, card, samples).
 
     Checkpoints go to OUT/training/ every --checkpoint-every steps; after Ctrl-C
-    or a crash, --resume OUT continues exactly where it stopped. Launched by
-    torchrun, it trains data-parallel.
+    or a crash, --resume OUT continues exactly where it stopped. While it trains,
+    genzoo evaluate OUT and genzoo sample OUT use its last checkpoint (the card
+    tables those evaluations). Launched by torchrun, it trains data-parallel.
 
     Examples:
 
