@@ -19,6 +19,7 @@ from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
 from genzoo.train.autoregressive import LikelihoodTrainer
 from genzoo.train.loop import CHECKPOINT, TRAINING_DIR
+from genzoo.zoo.card import _progress_rows
 from test_train import TINY_CONFIG, run_training
 
 
@@ -79,7 +80,8 @@ def test_evaluate_measures_the_checkpoint_average_records_it_and_the_card_tables
     (line,) = [json.loads(text) for text in record.read_text().splitlines()]
     train_images = len(load_fashion_mnist(idx_dir, "train"))
     assert line["step"] == 4 and line["epochs"] == round(4 * 32 / train_images, 2)
-    assert line["samples"] == 100 and line["seed"] == 0
+    assert line["samples"] == 100 and line["seed"] == 0 and line["sampling"] == {}
+    assert line["dataset"] == "fashion-mnist" and "judge" in line["features"]
     assert line["metrics"]["frechet_distance"] == metrics["frechet_distance"]
     again = runner.invoke(app, [*command, "--evaluator", str(judge), "--seed", "1"])
     assert again.exit_code == 0, again.output
@@ -99,6 +101,7 @@ def test_evaluate_measures_the_checkpoint_average_records_it_and_the_card_tables
     rows = [row for row in section.splitlines() if row.startswith("| 4 |")]
     assert len(rows) == 2 and "| 100, 0 |" in rows[0] and "| 100, 1 |" in rows[1]
     assert f"{metrics['bits_per_dim']:.3f} |" in rows[0]
+    assert f"on {line['features']}, against fashion-mnist's test split." in section
     assert len([row for row in section.splitlines() if row.startswith("| ")]) == 2 + 2
 
 
@@ -125,3 +128,20 @@ def test_a_damaged_checkpoint_is_one_line(stopped_run: Path, idx_dir: Path):
     result = CliRunner().invoke(make_app(installed()), ["sample", str(stopped_run), "-n", "1"])
     assert result.exit_code == 1
     assert "does not match its checksum" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_card_names_what_each_row_was_measured_on_when_they_differ():
+    row = {"step": 500, "epochs": 0.5, "samples": 2000, "seed": 1, "dataset": "fashion-mnist"}
+    rows = [
+        {**row, "features": "a features", "metrics": {"frechet_distance": 9.0}},
+        {**row, "features": "b features", "metrics": {"frechet_distance": 7.0}, "step": 900},
+        {**row, "features": "b features", "metrics": {"frechet_distance": 6.0}, "step": 950,
+         "sampling": {"steps": 10}, "intervals": {"frechet_distance": [5.5, 6.5]}},
+    ]  # fmt: skip
+    table = [line for line in _progress_rows(rows) if line.startswith("| ")]
+    assert table[0] == "| step | epochs | samples, seed | FD [95% CI] | measured on |"
+    assert table[2] == "| 500 | 0.5 | 2,000, 1 | 9 | a features, fashion-mnist |"
+    assert (
+        table[4]
+        == "| 950 | 0.5 | 2,000, 1, steps 10 | 6.0 [5.5, 6.5] | b features, fashion-mnist |"
+    )

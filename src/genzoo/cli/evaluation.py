@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -24,7 +24,7 @@ from genzoo.core import BadInputError, Registry
 from genzoo.core.lazy import resolve
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from genzoo.data.images import ImageData
     from genzoo.zoo.card import Metric
@@ -190,7 +190,14 @@ def evaluate_command(
         console.print(grid)
     if at is not None and write:
         epochs = at.step * int(record["settings"]["batch_size"]) / len(train)
-        written = record_evaluation(run, at.step, epochs, samples, seed, metrics)
+        how = {
+            "samples": samples,
+            "seed": seed,
+            "dataset": dataset,
+            "features": judge.description if judge is not None else "",
+            "sampling": dict(options),
+        }
+        written = record_evaluation(run, at.step, epochs, how, metrics)
         (errors if as_json else console).print(f"recorded in {written}", markup=False)
     if folder is not None and write:
         figures = []
@@ -234,17 +241,17 @@ def store_metrics(
 
 
 def record_evaluation(
-    run: Path, step: int, epochs: float, samples: int, seed: int, metrics: list[Metric]
+    run: Path, step: int, epochs: float, how: Mapping[str, Any], metrics: list[Metric]
 ) -> Path:
     """Append an evaluation of a run in progress to training/evaluations.jsonl, a line per
-    checkpoint evaluated: how its metrics moved as it trained (FD against epochs)."""
+    checkpoint evaluated: how its metrics moved as it trained (FD against epochs). `how`
+    is what the figures depend on: samples, seed, dataset, features, sampling options."""
     from genzoo.train.loop import EVALUATIONS, TRAINING_DIR
 
     line = {
         "step": step,
         "epochs": round(epochs, 2),
-        "samples": samples,
-        "seed": seed,
+        **how,
         "metrics": {m.name: m.value for m in metrics},
         "intervals": {m.name: m.interval for m in metrics if m.interval is not None},
     }

@@ -548,6 +548,8 @@ def _evaluation(line: str) -> dict[str, Any] | None:
             and all(number(value) for value in metrics.values())
             and math.isfinite(metrics["frechet_distance"])
             and (interval is None or (len(interval) == 2 and all(map(number, interval))))
+            and all(isinstance(row.get(key, ""), str) for key in ("dataset", "features"))
+            and all(isinstance(v, (str, int, float)) for v in row.get("sampling", {}).values())
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

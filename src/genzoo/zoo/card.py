@@ -156,19 +156,32 @@ def _progress_rows(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if not rows:
         return []
     likelihood = all("bits_per_dim" in row["metrics"] for row in rows)
+    measured = {(row.get("features", ""), row.get("dataset", "")) for row in rows}
+    on = ""
+    if len(measured) == 1:
+        features, dataset = next(iter(measured))
+        on = f", on {features}" if features else ""
+        on += f", against {dataset}'s test split" if dataset else ""
+    columns = ["step", "epochs", "samples, seed", "FD [95% CI]"]
+    columns += [] if len(measured) == 1 else ["measured on"]
+    columns += ["bits/dim"] if likelihood else []
     lines = [
         "`genzoo evaluate` of the run's checkpoints as it trained, each with the weights it "
-        "would have published then. FD depends on the sample count: compare rows with rows.",
+        f"would have published then{on}. FD depends on the sample count: compare rows with "
+        "rows.",
         "",
-        "| step | epochs | samples, seed | FD [95% CI] |" + (" bits/dim |" if likelihood else ""),
-        "| --- | --- | --- | --- |" + (" --- |" if likelihood else ""),
+        "| " + " | ".join(columns) + " |",
+        "|" + " --- |" * len(columns),
     ]
     for row in rows:
         interval = row.get("intervals", {}).get("frechet_distance")
         value = row["metrics"]["frechet_distance"]
         fd = Metric("frechet_distance", value, "", interval=tuple(interval) if interval else None)
-        cells = [f"{row['step']:,}", f"{row['epochs']:.1f}", f"{row['samples']:,}, {row['seed']}"]
-        cells.append(fd.shown())
+        how = "".join(f", {key} {option}" for key, option in row.get("sampling", {}).items())
+        cells = [f"{row['step']:,}", f"{row['epochs']:.1f}"]
+        cells += [f"{row['samples']:,}, {row['seed']}{how}", fd.shown()]
+        if len(measured) > 1:
+            cells.append(f"{row.get('features', '')}, {row.get('dataset', '')}")
         if likelihood:
             cells.append(f"{row['metrics']['bits_per_dim']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
