@@ -143,5 +143,5 @@ def test_the_card_names_what_each_row_was_measured_on_when_they_differ():
     assert table[2] == "| 500 | 0.5 | 2,000, 1 | 9 | a features, fashion-mnist |"
     assert (
         table[4]
-        == "| 950 | 0.5 | 2,000, 1, steps 10 | 6.0 [5.5, 6.5] | b features, fashion-mnist |"
+        == "| 950 | 0.5 | 2,000, 1, steps 10 | 6.00 [5.50, 6.50] | b features, fashion-mnist |"
     )
