@@ -161,8 +161,9 @@ def evaluate_command(
         if ranks.main:
             errors.print(Text(text, style="dim"))
 
+    epochs = at.step * int(record["settings"]["batch_size"]) / len(train) if at else 0.0
     if at is not None:
-        say(f"{run} is still training: its checkpoint at step {at.step:,} (epoch {at.epoch + 1})")
+        say(f"{run} is still training: its checkpoint at step {at.step:,} ({epochs:.2f} epochs)")
 
     objective = objective_for(model, registry)
     options = sampler_options(steps, solver, guidance)
@@ -189,7 +190,6 @@ def evaluate_command(
             grid.add_row(metric.name, metric.shown(), metric.protocol)
         console.print(grid)
     if at is not None and write:
-        epochs = at.step * int(record["settings"]["batch_size"]) / len(train)
         how = {
             "samples": samples,
             "seed": seed,
