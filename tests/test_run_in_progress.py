@@ -120,6 +120,18 @@ def test_sample_draws_from_the_checkpoint_average(stopped_run: Path, tmp_path: P
         assert result.exit_code == 1 and "is a run still training" in result.stderr
 
 
+def test_a_registered_name_is_the_model_even_beside_a_run_folder_of_that_name(
+    stopped_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    stopped_run.rename(tmp_path / "dcgan-mnist")
+    monkeypatch.chdir(tmp_path)
+    app, runner = make_app(installed()), CliRunner()
+    registered = runner.invoke(app, ["sample", "dcgan-mnist", "-n", "1"])
+    assert registered.exit_code == 1 and "still training" not in registered.output  # offline
+    folder = runner.invoke(app, ["sample", "./dcgan-mnist", "-n", "1"])
+    assert folder.exit_code == 0 and "still training" in folder.stderr
+
+
 def test_a_damaged_checkpoint_is_one_line(stopped_run: Path, idx_dir: Path):
     checkpoint = stopped_run / TRAINING_DIR / CHECKPOINT
     data = bytearray(checkpoint.read_bytes())

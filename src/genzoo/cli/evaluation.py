@@ -127,16 +127,16 @@ def evaluate_command(
     registry = plugins_of(ctx).registry
     ranks = Ranks.from_env()  # under torchrun the processes share the sampling and embedding
     device = ranks.device(device)
-    folder: Path | None = None
-    run, at, record = Path(name), None, {}
-    if still_training(name):  # what the run would publish now
+    source = locate(name, registry)
+    folder = source.folder if isinstance(source, LocalRepo) else None
+    run, at, record = None, None, {}
+    if folder is not None and still_training(folder):  # what the run would publish now
+        run, folder = folder, None  # no card to write the metrics into yet
         model, at = checkpoint_model(run, registry)
         model.to(pick_device(device))
         record = load_run(run)
         dataset = dataset or str(record["recipe"]["dataset"])
     else:
-        source = locate(name, registry)
-        folder = source.folder if isinstance(source, LocalRepo) else None
         model = load(source, registry, device=device)
         dataset = dataset or _dataset_of(source, registry)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
@@ -189,7 +189,7 @@ def evaluate_command(
         for metric in metrics:
             grid.add_row(metric.name, metric.shown(), metric.protocol)
         console.print(grid)
-    if at is not None and write:
+    if run is not None and at is not None and write:
         how = {
             "samples": samples,
             "seed": seed,

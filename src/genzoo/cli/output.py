@@ -9,6 +9,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
@@ -88,17 +89,15 @@ def human_count(n: int | None) -> str:
     return str(n)
 
 
-def still_training(name: str) -> bool:
-    """Whether `name` is the folder of a run that has checkpointed but not yet published
+def still_training(folder: Path) -> bool:
+    """Whether `folder` holds a run that has checkpointed but not yet published
     (`genzoo.train.loop.in_progress`). The training code is imported only for a folder
     with a run record, so that sampling a published model starts no slower."""
-    if not os.path.isdir(os.path.join(name, "training")):
+    if not (folder / "training").is_dir():
         return False
-    from pathlib import Path
-
     from genzoo.train.loop import in_progress
 
-    return in_progress(Path(name))
+    return in_progress(folder)
 
 
 def plugins_of(ctx: typer.Context) -> Plugins:

@@ -230,7 +230,7 @@ def _generator(
     from genzoo.core.devices import pick_device, pick_dtype
     from genzoo.core.interfaces import sampler, sampling_role
     from genzoo.zoo.load import load
-    from genzoo.zoo.source import locate
+    from genzoo.zoo.source import LocalRepo, locate
 
     def sampling_component(roles: Sequence[str]) -> list[str]:
         role = sampling_role(roles)
@@ -241,14 +241,14 @@ def _generator(
         return [role]
 
     registry = plugins_of(ctx).registry
-    if still_training(name):  # what the run would publish now
-        from genzoo.train.loop import checkpoint_model
+    source = locate(name, registry)
+    if isinstance(source, LocalRepo) and still_training(source.folder):
+        from genzoo.train.loop import checkpoint_model  # what the run would publish now
 
-        model, at = checkpoint_model(Path(name), registry)
+        model, at = checkpoint_model(source.folder, registry)
         model.to(pick_device(device), pick_dtype(dtype))
         errors.print(Text(f"{name} is still training: its checkpoint at step {at.step:,}", "dim"))
     else:
-        source = locate(name, registry)
         model = load(source, registry, roles=sampling_component, device=device, dtype=dtype)
     found = sampler(model)
     if found is None:  # an architecture whose component breaks its role's interface
