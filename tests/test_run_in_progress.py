@@ -18,27 +18,33 @@ from genzoo.data.images import to_float
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
 from genzoo.train.autoregressive import LikelihoodTrainer
-from genzoo.train.loop import CHECKPOINT, TRAINING_DIR
+from genzoo.train.loop import CHECKPOINT, TRAINING_DIR, in_progress
 from genzoo.zoo.card import _progress_rows
 from test_train import TINY_CONFIG, run_training
 
 
-@pytest.fixture
-def stopped_run(tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A PixelRNN run stopped at step 6, its checkpoint at step 4 (checkpoint_every 4)."""
+def train_until_interrupted(out: Path, idx_dir: Path, steps: int, resume: bool = False) -> Path:
+    """Train PixelRNN toward 8 steps (an epoch of the tiny data; a checkpoint every 4) and
+    stop it as Ctrl-C would, before its `steps`-th step of this part."""
     step, calls = LikelihoodTrainer.step, []
 
     def interrupted(self, images, labels, rng):
         calls.append(1)
-        if len(calls) == 6:
+        if len(calls) == steps:
             raise KeyboardInterrupt
         return step(self, images, labels, rng)
 
-    monkeypatch.setattr(LikelihoodTrainer, "step", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        run_training(tmp_path / "run", idx_dir, max_steps=12, architecture="pixelrnn")
-    monkeypatch.undo()
-    return tmp_path / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LikelihoodTrainer, "step", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run_training(out, idx_dir, max_steps=8, architecture="pixelrnn", resume=resume)
+    return out
+
+
+@pytest.fixture
+def stopped_run(tmp_path: Path, idx_dir: Path) -> Path:
+    """A PixelRNN run stopped at step 6, its checkpoint at step 4."""
+    return train_until_interrupted(tmp_path / "run", idx_dir, 6)
 
 
 @pytest.fixture
@@ -130,6 +136,20 @@ def test_a_registered_name_is_the_model_even_beside_a_run_folder_of_that_name(
     assert registered.exit_code == 1 and "still training" not in registered.output  # offline
     folder = runner.invoke(app, ["sample", "./dcgan-mnist", "-n", "1"])
     assert folder.exit_code == 0 and "still training" in folder.stderr
+
+
+def test_a_finished_run_resumed_to_train_further_is_in_progress_again(
+    tmp_path: Path, idx_dir: Path
+):
+    out = run_training(tmp_path / "run", idx_dir, max_steps=2, architecture="pixelrnn")
+    assert not in_progress(out)
+    train_until_interrupted(out, idx_dir, 4, resume=True)  # steps 3-5 of 8: checkpoint 4
+    assert in_progress(out)  # its repo files are step 2's, its checkpoint step 4's
+    app, runner = make_app(installed()), CliRunner()
+    result = runner.invoke(app, ["sample", str(out), "-n", "1", "-o", str(tmp_path / "g.png")])
+    assert result.exit_code == 0 and "checkpoint at step 4" in result.stderr
+    run_training(out, idx_dir, max_steps=8, architecture="pixelrnn", resume=True)
+    assert not in_progress(out)
 
 
 def test_a_damaged_checkpoint_is_one_line(stopped_run: Path, idx_dir: Path):

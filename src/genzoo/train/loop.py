@@ -405,9 +405,19 @@ def _write_digests(recorded: Path, digests: list[str]) -> None:
 
 
 def in_progress(out: Path) -> bool:
-    """Whether OUT is a run that has checkpointed but not yet published its weights (a
-    run still training, or one stopped before its end)."""
-    return (out / TRAINING_DIR / CHECKPOINT).is_file() and not (out / CONFIG_FILE).is_file()
+    """Whether OUT is a run that has checkpointed past the weights it published, if any:
+    one still training or stopped before its end, or a finished one resumed to train
+    further (`--resume OUT --epochs ...`), whose repo files are then the old weights."""
+    if not (out / TRAINING_DIR / CHECKPOINT).is_file():
+        return False
+    if not (out / CONFIG_FILE).is_file():
+        return True
+    try:
+        run = _read_json(out / TRAINING_DIR / RUN_FILE)
+        published = int(run["published_step"])
+        return any(int(part["step"]) >= published for part in run.get("resumed", []))
+    except (GenzooError, KeyError, TypeError, ValueError):
+        return False  # no record of a resume after publishing (runs before 2026-12-06)
 
 
 def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]:
@@ -518,6 +528,8 @@ def _finish(
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
+    # which step the repo's weights are: a later resume extends the run past them
+    _write_json(settings.out / TRAINING_DIR / RUN_FILE, {**run, "published_step": position.step})
 
 
 def evaluations(out: Path) -> list[dict[str, Any]]:
