@@ -59,6 +59,20 @@ def test_huggingface_keywords_mean_what_they_mean_there(saved: Path):
         genzoo.load(saved / "nothing-here")
 
 
+def test_timms_first_lines_create_and_list_models(saved: Path):
+    assert genzoo.list_models("dcgan*", pretrained=True) == ["dcgan-fashion-mnist", "dcgan-mnist"]
+    everything = genzoo.list_models("dcgan*", pretrained=False)  # what create_model takes
+    assert everything == ["dcgan", "dcgan-fashion-mnist", "dcgan-mnist"]
+    assert genzoo.list_models("dcgan*", dataset="mnist", pretrained=False) == ["dcgan-mnist"]
+    untrained = genzoo.create_model("dcgan", image_shape=(3, 32, 32), **SMALL)
+    assert untrained.generator.sample(2, seed=0).shape == (2, 3, 32, 32)
+    loaded = genzoo.create_model(str(saved), pretrained=True, device="cpu")
+    expected = genzoo.load(saved, device="cpu").generator.sample(2, labels=1, seed=0)
+    assert torch.equal(loaded.generator.sample(2, labels=1, seed=0), expected)
+    with pytest.raises(BadInputError, match="takes no num_classes"):  # not silently ignored
+        genzoo.create_model(str(saved), pretrained=True, num_classes=10)
+
+
 def test_force_download_fetches_the_files_again(monkeypatch, tmp_path):
     import huggingface_hub
 

@@ -85,10 +85,17 @@ def list_models(
     family: str | None = None,
     dataset: str | None = None,
     plugin: str | None = None,
+    pretrained: bool = True,
 ) -> list[str]:
-    """Names of the pretrained models matching a wildcard `pattern` and the filters."""
+    """Names of the pretrained models matching a wildcard `pattern` and the filters.
+
+    `pretrained=False` (timm's keyword) adds the architectures: every name `create_model`
+    takes, sorted (architectures have no dataset, so `dataset` keeps them out)."""
     found = registry().find_models(pattern, family=family, dataset=dataset, plugin=plugin)
-    return [m.name for m in found]
+    names = [m.name for m in found]
+    if pretrained or dataset is not None:
+        return names
+    return sorted([*names, *list_architectures(pattern, family=family, plugin=plugin)])
 
 
 def list_architectures(
@@ -186,6 +193,14 @@ def load(
 from_pretrained = load
 
 
+def create_model(name: str, pretrained: bool = False, **options: Any) -> HubModel:
+    """timm's first line: `create_model(name, pretrained=True)` is `load(name, **options)`
+    (verified weights; `options` are load's: device, dtype, revision, ...), and
+    `pretrained=False` is `build(name, **options)` (untrained; `options` override the
+    config, e.g. `create_model("dcgan", image_shape=(3, 32, 32))`)."""
+    return load(name, **options) if pretrained else build(name, **options)
+
+
 # The public surface (docs/api.md), written out so that tools read it without running
 # this module; a test keeps it equal to the eager names plus `_LAZY`.
 __all__ = [
@@ -211,6 +226,7 @@ __all__ = [
     "build",
     "check_component",
     "check_model",
+    "create_model",
     "from_pretrained",
     "grid",
     "hookimpl",
