@@ -135,6 +135,7 @@ def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interva
         Metric("frechet_distance", 8.31723, f"{protocol}; bootstrap", interval=(8.1, 8.645)),
         Metric("kernel_distance", 0.017634, f"{protocol}; MMD", spread=0.00163),
         Metric("frechet_distance_5_steps", 15.7, "resnet18-mnist features; 1,000 samples"),
+        Metric("kl", 69.6, "nats per image; KL(q(z|x) || p(z))"),  # '|' in a table cell
     ]
     card = "---\nlibrary_name: genzoo\n---\n\n# m\n\n## Evaluation\n\nNot evaluated yet.\n"
     task = task_of(["generator"], conditional=True)
@@ -143,7 +144,9 @@ def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interva
     assert "pipeline_tag" not in meta
     results = meta["model-index"][0]["results"][0]
     assert results["task"]["type"] == "class-conditional-image-generation"
-    fd, kid, steps = results["metrics"]
+    fd, kid, steps, kl = results["metrics"]
+    assert kl["args"]["protocol"] == "nats per image; KL(q(z|x) || p(z))"
+    assert "| kl | 69.6 | test | nats per image; KL(q(z\\|x) \\|\\| p(z)) |" in text
     assert fd["name"] == "Fréchet distance on resnet18-mnist features"
     assert fd["value"] == 8.32 and fd["args"]["protocol"].endswith("; bootstrap")
     assert kid["value"] == 0.0176 and kid["name"].startswith("kernel distance (KID)")
@@ -153,6 +156,7 @@ def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interva
     again = restyle(text, task, "ylecun/mnist", "gan", conditional=True)
     assert "class-conditional" in card_metadata(again)["tags"]
     assert restyle(again, task, "ylecun/mnist", "gan", conditional=True) == again
+    assert "| kl | 69.6 | test | nats per image; KL(q(z\\|x) \\|\\| p(z)) |" in again
 
 
 def test_the_shipped_cards_are_in_the_current_style():

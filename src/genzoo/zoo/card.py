@@ -160,8 +160,8 @@ def _progress_rows(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     on = ""
     if len(measured) == 1:
         features, dataset = next(iter(measured))
-        on = f", on {features}" if features else ""
-        on += f", against {dataset}'s test split" if dataset else ""
+        on = f", on {_cell(features)}" if features else ""
+        on += f", against {_cell(dataset)}'s test split" if dataset else ""
     columns = ["step", "epochs", "samples, seed", "FD [95% CI]"]
     columns += [] if len(measured) == 1 else ["measured on"]
     columns += ["bits/dim"] if likelihood else []
@@ -178,10 +178,11 @@ def _progress_rows(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         value = row["metrics"]["frechet_distance"]
         fd = Metric("frechet_distance", value, "", interval=tuple(interval) if interval else None)
         how = "".join(f", {key} {option}" for key, option in row.get("sampling", {}).items())
+        how = _cell(how)
         cells = [f"{row['step']:,}", f"{row['epochs']:.1f}"]
         cells += [f"{row['samples']:,}, {row['seed']}{how}", fd.shown()]
         if len(measured) > 1:
-            cells.append(f"{row.get('features', '')}, {row.get('dataset', '')}")
+            cells.append(_cell(f"{row.get('features', '')}, {row.get('dataset', '')}"))
         if likelihood:
             cells.append(f"{row['metrics']['bits_per_dim']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
@@ -264,7 +265,8 @@ def _table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
                 interval = (low, high)
         elif found.group(4) is not None:
             spread = float(found.group(4))
-        metrics.append(Metric(name, value, protocol.strip(), split, interval, spread))
+        protocol = protocol.strip().replace("\\|", "|")  # as `_cell` escaped it
+        metrics.append(Metric(name, value, protocol, split, interval, spread))
     return metrics
 
 
@@ -380,7 +382,13 @@ def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
     if not metrics:
         return ["Not evaluated yet."]
     rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
-    return rows + [f"| {m.name} | {m.shown()} | {m.split} | {m.protocol} |" for m in metrics]
+    return rows + [f"| {m.name} | {m.shown()} | {m.split} | {_cell(m.protocol)} |" for m in metrics]
+
+
+def _cell(text: str) -> str:
+    """`text` fit for one Markdown table cell: a '|' in an evaluator's folder name, say,
+    would otherwise start a new column, and a line break end the row."""
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def card_metadata(text: str) -> dict[str, object]:
