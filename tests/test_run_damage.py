@@ -115,6 +115,31 @@ def _train_cli(*args: str):
     return CliRunner().invoke(make_app(installed()), command)
 
 
+def test_a_new_run_into_a_folder_holding_one_is_refused_and_loses_nothing(
+    tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import genzoo.plugins.datasets as datasets
+    from genzoo.core import BadInputError
+
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the dataset loaded before the folder was checked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(datasets, "load_fashion_mnist", never)
+        result = _train_cli("--out", str(out), "--device", "cpu")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {out} holds an earlier run: continue it with --resume {out}, or give this "
+        "one another --out (or remove that folder)"
+    )
+    with pytest.raises(BadInputError, match="holds an earlier run"):
+        run_training(out, idx_dir, 4)  # the library's train() too
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

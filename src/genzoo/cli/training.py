@@ -258,7 +258,7 @@ def train_command(
             data_dir=data,
             init_from=init_from or recipe.run.get("init_from"),
         )
-    check_run(settings)
+    check_run(settings, resume=resume is not None)
     start = None
     if settings.init_from and resume is None:  # verified like any load, before the data
         start = load(locate(settings.init_from, registry), registry, device="cpu")

@@ -91,9 +91,10 @@ class Position:
     seconds: float = 0.0  # training time so far, over every resumed part
 
 
-def check_run(settings: RunSettings) -> None:
-    """What can be checked before the dataset loads: the device exists and OUT can be
-    written. A run should not spend a minute reading data to fail on either."""
+def check_run(settings: RunSettings, resume: bool = False) -> None:
+    """What can be checked before the dataset loads: the device exists, OUT can be
+    written and, for a new run, holds no earlier one. A run should not spend a minute
+    reading data to fail on any of them."""
     from genzoo.core.devices import pick_device
 
     world = _World.from_env(settings.device)
@@ -101,6 +102,8 @@ def check_run(settings: RunSettings) -> None:
         pick_device(settings.device)
     if world.rank != 0:  # rank 0 alone writes the run (and so alone probes it)
         return
+    if not resume:
+        _check_new(settings.out)
     folder = settings.out / TRAINING_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -128,7 +131,19 @@ def train(
     if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
         return _train(recipe, data, settings, resume, world, start)
     with _one_writer(settings.out / TRAINING_DIR):
+        if not resume:
+            _check_new(settings.out)
         return _train(recipe, data, settings, resume, world, start)
+
+
+def _check_new(out: Path) -> None:
+    """A new run would write over an earlier one in OUT: its checkpoint, weights and card,
+    and mix their logs and evaluations. Hours of training are not lost to a reused --out."""
+    if (out / TRAINING_DIR / RUN_FILE).is_file():
+        raise BadInputError(
+            f"{out} holds an earlier run: continue it with --resume {out}, or give this "
+            "one another --out (or remove that folder)"
+        )
 
 
 @contextmanager
