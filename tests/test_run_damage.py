@@ -39,6 +39,22 @@ def test_a_damaged_checkpoint_is_named_not_resumed(tmp_path: Path, idx_dir: Path
         run_training(out, idx_dir, 8, resume=True)
 
 
+def test_a_damaged_run_record_is_named(tmp_path: Path, idx_dir: Path):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+    from genzoo.plugins import installed
+
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    (out / TRAINING_DIR / "run.json").write_text('{"recipe": "dcgan"}')
+    (out / "config.json").unlink()  # as if still training: sample reads the checkpoint
+    app = make_app(installed())
+    for command in (["train", "--resume", str(out)], ["sample", str(out), "-n", "1"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1, result.output
+        assert "run.json is damaged: it names no recipe or settings" in result.stderr
+
+
 def test_a_diverged_run_stops_without_publishing(
     tmp_path: Path, idx_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -290,7 +290,10 @@ def load_run(out: Path) -> dict[str, Any]:
     path = out / TRAINING_DIR / RUN_FILE
     if not (out / TRAINING_DIR / CHECKPOINT).is_file() or not path.is_file():
         raise BadInputError(f"{out} holds no checkpoint to resume ({path.parent}/{CHECKPOINT})")
-    return _read_json(path)
+    run = _read_json(path)
+    if not all(isinstance(run.get(key), dict) for key in ("recipe", "settings")):
+        raise GenzooError(f"{path} is damaged: it names no recipe or settings")
+    return run
 
 
 def _read_json(path: Path) -> dict[str, Any]:
