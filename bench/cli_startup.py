@@ -1,8 +1,8 @@
 """How long `genzoo list` takes, beside importing torch and listing timm's models.
 
 Each command runs in a fresh process (one discarded warm-up run first, so that
-every command meets the same warm OS file cache); the table shows the median,
-min and max wall time and how many times faster `genzoo list` is.
+every command meets the same warm OS file cache), genzoo's and timm's in turns; the
+table shows the median, min and max wall time and how many times faster `genzoo list` is.
 
     python bench/cli_startup.py [--runs 7] [--json results.json]
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from timing import Figure, main_with_runs, wall_times
+from timing import Figure, main_with_runs, paired_wall_times, wall_times
 
 GENZOO = str(Path(sys.executable).with_name("genzoo"))
 TORCH = "python -c 'import torch'"
@@ -31,11 +31,11 @@ COMMANDS = {
 
 
 def figures(runs: int = 7) -> list[Figure]:
-    times = {name: wall_times(command, runs) for name, command in COMMANDS.items()}
-    ours = times["genzoo list"]
+    ours, timm = paired_wall_times(COMMANDS["genzoo list"], COMMANDS[TIMM], runs)
+    torch = wall_times(COMMANDS[TORCH], runs)
     return [
-        Figure("genzoo list", "s", ours, times[TIMM], "timm.list_models()", ">= 40x"),
-        Figure("genzoo list vs importing torch alone", "s", ours, times[TORCH], "import torch"),
+        Figure("genzoo list", "s", ours, timm, "timm.list_models()", ">= 40x"),
+        Figure("genzoo list vs importing torch alone", "s", ours, torch, "import torch"),
     ]
 
 

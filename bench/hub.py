@@ -28,7 +28,7 @@ import torch
 import genzoo
 from genzoo.zoo.push import publishable_files
 from genzoo.zoo.repo import write_repo
-from timing import Figure, main_with_runs, wall_times
+from timing import Figure, main_with_runs, paired_wall_times, wall_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hub_servers import Mirror
@@ -91,14 +91,15 @@ def figures(runs: int = 5) -> list[Figure]:
                 f"{mirror.endpoint}/bench/large/resolve/main/{name}",
             ]
         (root / "curl").mkdir()
-        cold = wall_times([GENZOO, "pull", "hf-hub:bench/large"], runs, env, empty_cache)
-        curled = wall_times(curl, runs, env)
+        pull = [GENZOO, "pull", "hf-hub:bench/large"]
+        cold, curled = paired_wall_times(pull, curl, runs, env, env, empty_cache)
         small_pull = [GENZOO, "pull", "hf-hub:bench/dcgan"]
         subprocess.run(small_pull, check=True, capture_output=True, env={**os.environ, **env})
         cached = {**env, "HF_HUB_OFFLINE": "1"}
         grid = str(root / "grid.png")
         sample = [GENZOO, "sample", "hf-hub:bench/dcgan", "-n", "64", "-o", grid, "--device", "cpu"]
         script = [sys.executable, "-c", HAND_WRITTEN, str(small / "generator.safetensors"), grid]
+        sampled, scripted = paired_wall_times(sample, script, runs, cached)
         return [
             Figure(f"pull into an empty cache ({size:.0f} MB)", "s", cold, curled, "curl"),
             Figure(
@@ -110,8 +111,8 @@ def figures(runs: int = 5) -> list[Figure]:
             Figure(
                 "first sample -n 64 (cached)",
                 "s",
-                wall_times(sample, runs, cached),
-                wall_times(script, runs),
+                sampled,
+                scripted,
                 "hand-written script",
                 ">= 1.0x",
             ),

@@ -25,17 +25,43 @@ def wall_times(
     machine, compiled bytecode: PYTHONDONTWRITEBYTECODE is dropped, or an editable
     install recompiles genzoo's sources on every run). `before_each` runs untimed
     before every run, e.g. to empty a cache."""
+    _timed(command, env, before_each)  # the warm-up
+    return [_timed(command, env, before_each) for _ in range(runs)]
+
+
+def paired_wall_times(
+    ours: list[str],
+    theirs: list[str],
+    runs: int,
+    env: Mapping[str, str] | None = None,
+    their_env: Mapping[str, str] | None = None,
+    before_ours: Callable[[], None] | None = None,
+) -> tuple[list[float], list[float]]:
+    """`wall_times` of two commands taken in turns, in ABBA order (ours, theirs, theirs,
+    ours, ...), so that a drift in the machine's speed (another process, the mirror
+    still busy) falls on both alike rather than on whichever command ran later."""
+    _timed(ours, env, before_ours)
+    _timed(theirs, their_env)
+    mine, other = [], []
+    for run in range(runs):
+        pair = [(mine, ours, env, before_ours), (other, theirs, their_env, None)]
+        for times, command, command_env, before in pair if run % 2 == 0 else pair[::-1]:
+            times.append(_timed(command, command_env, before))
+    return mine, other
+
+
+def _timed(
+    command: list[str],
+    env: Mapping[str, str] | None = None,
+    before: Callable[[], None] | None = None,
+) -> float:
     inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env = {"GENZOO_LOAD_PLUGINS": "", **inherited, **(env or {})}
-    times = []
-    for run in range(runs + 1):
-        if before_each is not None:
-            before_each()
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        if run:
-            times.append(time.perf_counter() - start)
-    return times
+    if before is not None:
+        before()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True,
+                   env={"GENZOO_LOAD_PLUGINS": "", **inherited, **(env or {})})  # fmt: skip
+    return time.perf_counter() - start
 
 
 LOWER_IS_BETTER = {"s", "FD", "sd"}  # units of times, distances and spreads
