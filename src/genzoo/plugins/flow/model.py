@@ -40,21 +40,31 @@ def euler(velocity: Velocity, x: Tensor, times: Tensor) -> Iterator[Tensor]:
 
 
 def heun(velocity: Velocity, x: Tensor, times: Tensor) -> Iterator[Tensor]:
-    """Second order: an Euler step, corrected by the slope at its end (two evaluations a step;
-    the last step's correction is kept, unlike EDM's, since t = 1 is no singularity here)."""
+    """Second order: an Euler step, corrected by the slope at its end; the last step is left
+    uncorrected, as in EDM (Karras et al. 2022, Algorithm 1), so 2 x steps - 1 evaluations.
+
+    Why not correct the last step too: that evaluates the network at t = 1, the clean image,
+    where its target (image minus noise) is least predictable and it was least trained. On
+    flow-fashion-mnist that one evaluation made 10 Heun steps' FD 11.9 against 3.5 without
+    it (1,000 samples; 20 Euler steps: 4.2), though both land closer to the exact ODE
+    solution than 20 Euler steps in pixels.
+    """
     yield x
-    for t, t_next in itertools.pairwise(times):
+    *corrected, last = itertools.pairwise(times)
+    for t, t_next in corrected:
         slope = velocity(x, t)
         guess = x + (t_next - t) * slope
         x = x + (t_next - t) * 0.5 * (slope + velocity(guess, t_next))
         yield x
+    t, t_next = last
+    yield x + (t_next - t) * velocity(x, t)
 
 
 SOLVERS: Mapping[str, Callable[[Velocity, Tensor, Tensor], Iterator[Tensor]]] = {
     "euler": euler,
     "heun": heun,
 }
-EVALUATIONS_PER_STEP = {"euler": 1, "heun": 2}
+EVALUATIONS_PER_STEP = {"euler": 1, "heun": 2}  # heun: one fewer in all (its last step)
 
 
 class TimeEmbedding(nn.Module):
