@@ -48,7 +48,10 @@ LabelOption = Annotated[
 # Iterative samplers (flow matching, diffusion); None keeps the model's own default.
 SolverOption = Annotated[
     str | None,
-    typer.Option(help="Iterative models: the ODE solver (flow models: euler or heun)."),
+    typer.Option(
+        help="Iterative models: the ODE solver (flow models: euler, or heun: 2 x steps - 1 "
+        "network calls; on flow-fashion-mnist 10 heun steps beat 20 euler)."
+    ),
 ]
 GuidanceOption = Annotated[
     float | None,
@@ -111,7 +114,7 @@ def sample_command(
 
         genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
 
-        genzoo sample flow-fashion-mnist --solver heun --steps 10 -o fast.png
+        genzoo sample flow-fashion-mnist --solver heun --steps 10 -o heun.png
 
         genzoo sample dcgan-mnist --device cuda --dtype bfloat16 -n 1024 -o many.png
 
