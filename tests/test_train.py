@@ -20,7 +20,7 @@ from genzoo.core import GenzooError
 from genzoo.data.idx import IdxError, read_idx, write_idx
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
-from genzoo.train.loop import RunSettings, train
+from genzoo.train.loop import RunSettings, _hardware_by_part, train
 from genzoo.train.recipe import fit_to_data, make_recipe
 from genzoo.zoo.repo import check_repo
 
@@ -141,6 +141,26 @@ def test_resume_continues_exactly(tmp_path: Path, idx_dir: Path, architecture: s
     assert weights  # every component, compared byte for byte
     for name in weights:
         assert (stopped / name).read_bytes() == (straight / name).read_bytes()
+
+
+def test_a_run_resumed_on_another_machine_names_each_machine_in_its_card(
+    tmp_path: Path, idx_dir: Path
+):
+    out = run_training(tmp_path / "run", idx_dir, 4)
+    run_file = out / "training" / "run.json"
+    run = json.loads(run_file.read_text())
+    here = run["hardware"]
+    assert here.startswith("cpu: ") and "threads" in here
+    run_file.write_text(json.dumps({**run, "hardware": "cpu: Elsewhere, torch 0, 1 threads"}))
+    run_training(out, idx_dir, 8, resume=True)
+    card = (out / "README.md").read_text()
+    moved = f"- hardware: cpu: Elsewhere, torch 0, 1 threads (steps 0-4), then {here} (4-8)\n"
+    assert moved in card
+    # a run begun before run.json recorded where it ran is told by where it finished
+    legacy = {"resumed": [{"step": 4, "command": "genzoo train --resume run"}]}
+    assert _hardware_by_part(legacy, here, 8) == here
+    same = {"hardware": here, "resumed": [{"step": 4, "hardware": here}]}
+    assert _hardware_by_part(same, here, 8) == here
 
 
 @pytest.mark.parametrize("conditional", [False, True])

@@ -210,7 +210,7 @@ def _train(
                 stale.unlink(missing_ok=True)
         position = _restore(folder / CHECKPOINT, trainer, rng)
         if world.rank == 0 and position.step < total:
-            _note_resume(folder, position.step)
+            _note_resume(folder, position.step, _hardware(device))
     elif world.rank == 0:
         folder.mkdir(parents=True, exist_ok=True)
         run = {
@@ -218,6 +218,7 @@ def _train(
             "settings": settings.to_json(),
             "command": _command(),
             "launch": launch(),
+            "hardware": _hardware(device),
         }
         if settings.init_from:
             run["initialised_from"] = {"source": settings.init_from, "sha256": pins}
@@ -312,10 +313,12 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _note_resume(folder: Path, step: int) -> None:
-    """Record the resuming command, and drop log lines of steps redone after the checkpoint."""
+def _note_resume(folder: Path, step: int, hardware: str) -> None:
+    """Record the resuming command and where it runs, and drop log lines of steps redone
+    after the checkpoint."""
     run = _read_json(folder / RUN_FILE)
-    run["resumed"] = [*run.get("resumed", []), {"step": step, "command": _command()}]
+    resumed = {"step": step, "command": _command(), "hardware": hardware}
+    run["resumed"] = [*run.get("resumed", []), resumed]
     _write_json(folder / RUN_FILE, run)
     log = folder / "log.jsonl"
     if log.is_file():
@@ -511,7 +514,6 @@ def _finish(
     if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
         raise GenzooError("the trained weights are not all finite; nothing was published")
     entry = recipe.entry
-    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
     run = _read_json(settings.out / TRAINING_DIR / RUN_FILE)
     card = CardInfo(
         description=(entry.description if entry else "")
@@ -538,8 +540,7 @@ def _finish(
             f"({position.step * settings.batch_size / len(data):.1f} epochs)",
             "hyperparameters": f"{type(trainer).__name__}: "
             + ", ".join(f"{k}={v}" for k, v in sorted(trainer.hparams.items())),
-            "hardware": f"{device.type}: {hardware}, "
-            f"torch {torch.__version__}, {torch.get_num_threads()} threads" + _processes(),
+            "hardware": _hardware_by_part(run, _hardware(device), position.step),
             "time": f"{position.seconds / 60:.1f} min of training",
         },
         progress=evaluations(settings.out),
@@ -593,6 +594,34 @@ def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
         return {}
     pins = ", ".join(f"{role} sha256 {digest}" for role, digest in sorted(start["sha256"].items()))
     return {"initialised from": f"`{portable(str(start['source']))}` ({pins})"}
+
+
+def _hardware(device: torch.device) -> str:
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
+    threads = torch.get_num_threads()
+    return f"{device.type}: {name}, torch {torch.__version__}, {threads} threads" + _processes()
+
+
+def _hardware_by_part(run: Mapping[str, Any], now: str, end: int) -> str:
+    """Where the run trained: `now`, or, for a run resumed on other machines, each part's
+    machine with its steps ("A (steps 0-4,000), then B (4,000-9,370)"). A run begun before
+    run.json recorded its hardware is told by `now` alone, as it was then."""
+    parts = [(0, run.get("hardware"))] + [
+        (part.get("step"), part.get("hardware")) for part in run.get("resumed", [])
+    ]
+    if not all(isinstance(where, str) and isinstance(step, int) for step, where in parts):
+        return now
+    merged: list[tuple[int, str]] = []
+    for step, where in parts:
+        if not merged or merged[-1][1] != where:
+            merged.append((step, where[:200]))
+    if len(merged) == 1:
+        return merged[0][1]
+    ends = [step for step, _ in merged[1:]] + [end]
+    return ", then ".join(
+        f"{where} ({'steps ' if i == 0 else ''}{step:,}-{stop:,})"
+        for i, ((step, where), stop) in enumerate(zip(merged, ends, strict=True))
+    )
 
 
 def _cpu_name() -> str:
