@@ -126,6 +126,25 @@ def test_a_broken_plugin_is_recorded_and_everything_else_works(
     assert "tinygan-blobs" in plugins.registry.models
 
 
+def test_an_unknown_name_names_the_broken_plugins_that_may_have_held_it(
+    load, plugin_dists: PluginDists
+):
+    from typer.testing import CliRunner
+
+    from genzoo.cli import make_app
+
+    runner = CliRunner()
+    healthy = runner.invoke(make_app(load("")), ["info", "mygan-faces"])
+    assert healthy.exit_code == 2 and "plugin" not in healthy.stderr
+    plugin_dists.add("genzoo-mygan", {"mygan": "raise ImportError('needs libfoo')"})
+    broken = runner.invoke(make_app(load()), ["info", "mygan-faces"])
+    assert broken.exit_code == 2
+    lines = broken.stderr.splitlines()
+    assert lines[0].startswith("error: unknown model or architecture 'mygan-faces'")
+    assert lines[1].startswith("warning: plugin 'mygan': cannot load entry point")
+    assert "needs libfoo" in lines[1] and len(lines) == 2
+
+
 def test_a_hook_that_raises_midway_registers_nothing(load, plugin_dists: PluginDists):
     plugin_dists.add(
         "genzoo-half",

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from genzoo.cli.output import command_stdout, errors
-from genzoo.core import GenzooError
+from genzoo.cli.output import command_stdout, errors, warn_plugin_failures
+from genzoo.core import GenzooError, UnknownNameError
 from genzoo.core.version import __version__
 from genzoo.plugins import Plugins, installed
 from genzoo.zoo.cache import check_endpoint
@@ -54,6 +54,9 @@ class _OneLineErrors(TyperGroup):
             if os.environ.get(DEBUG_ENV) == "1":
                 raise
             errors.print(f"error: {err}", style="red", markup=False, soft_wrap=True)
+            if isinstance(err, UnknownNameError) and isinstance(ctx.obj, Plugins):
+                # the name may be one a broken plugin would have registered
+                warn_plugin_failures(ctx.obj, slow=False)
             raise typer.Exit(err.exit_code) from None
         except OSError as err:
             if err.errno not in _MACHINE_ERRNOS or os.environ.get(DEBUG_ENV) == "1":

@@ -105,14 +105,14 @@ def plugins_of(ctx: typer.Context) -> Plugins:
     return plugins
 
 
-def warn_plugin_failures(plugins: Plugins) -> None:
-    """One stderr line per broken or slow plugin: reported, never fatal. A plugin's text is
-    shown as text, never read as rich markup."""
+def warn_plugin_failures(plugins: Plugins, *, slow: bool = True) -> None:
+    """One stderr line per broken (and, with `slow`, slow) plugin: reported, never fatal. A
+    plugin's text is shown as text, never read as rich markup."""
     for info in plugins.failures:
         more = f" (+{len(info.errors) - 1} more)" if len(info.errors) > 1 else ""
         line = f"plugin {info.name!r}: {info.errors[0]}{more}; see `genzoo plugins`"
         errors.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)
-    for info in plugins.slow:
+    for info in plugins.slow if slow else []:
         line = f"plugin {info.name!r} took {info.seconds:.1f} s to load; see `genzoo plugins`"
         errors.print(Text("warning: ", style="yellow") + Text(line), soft_wrap=True)
 
