@@ -97,7 +97,8 @@ def test_list_architectures():
         "dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist", "cdcgan-mnist"
     ]  # fmt: skip
     assert rows[2]["family"] == "flow"
-    assert rows[3]["family"] == "flow" and rows[3]["models"] == ["flow-distilled-fashion-mnist"]
+    assert rows[3]["family"] == "flow"
+    assert rows[3]["models"] == ["flow-distilled-fashion-mnist", "flow-distilled-fashion-mnist-5ep"]
     assert rows[4]["family"] == "classifier"
     assert rows[4]["models"] == ["lenet5-fashion-mnist", "lenet5-mnist"]
     assert "dcgan" in run("list", "-a").stdout
