@@ -27,6 +27,29 @@ def _conditional(class_names: tuple[str, ...]) -> dict[str, object]:
             "guidance": 2.0}  # fmt: skip
 
 
+def _distilled(
+    name: str, teacher: str, sha256: str, config_sha256: str, metrics: dict[str, float]
+) -> PretrainedModel:
+    """`teacher`'s 4-step student: progressive distillation 16 -> 8 -> 4, one epoch per
+    halving, starting from the teacher's weights."""
+    return PretrainedModel(
+        name=name,
+        architecture="flow-distilled",
+        repo_id=f"genzoo/{name}",
+        config={**_CONFIG, "steps": 4},
+        dataset="fashion-mnist",
+        license="mit",
+        paper=DISTILLATION,
+        description=f"{teacher} distilled to 4 Euler steps (16 -> 8 -> 4): "
+        "most of the flow's quality at a fifth of its sampling cost",
+        parameters=1_000_929,
+        recipe={"epochs": 2, "batch_size": 64, "seed": 0, "init_from": teacher},
+        sha256={"generator": sha256},
+        config_sha256=config_sha256,
+        metrics=metrics,
+    )
+
+
 @hookimpl
 def register_architectures(register: Callable[[Architecture], None]) -> None:
     register(
@@ -132,30 +155,13 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             },
         )
     )
+    # genzoo evaluate (resnet18 features), 10,000 samples, seed 0, 4 Euler steps
     register(
-        PretrainedModel(
-            name="flow-distilled-fashion-mnist",
-            architecture="flow-distilled",
-            repo_id="genzoo/flow-distilled-fashion-mnist",
-            config={**_CONFIG, "steps": 4},
-            dataset="fashion-mnist",
-            license="mit",
-            paper=DISTILLATION,
-            description="flow-fashion-mnist distilled to 4 Euler steps (16 -> 8 -> 4): "
-            "most of the flow's quality at a fifth of its sampling cost",
-            parameters=1_000_929,
-            # one epoch per halving, from the converged flow's weights (22 min on two threads)
-            recipe={
-                "epochs": 2,
-                "batch_size": 64,
-                "seed": 0,
-                "init_from": "flow-fashion-mnist",
-            },
-            sha256={
-                "generator": "09aee6d5c7d58cf04f9894d5303ef7d8f30c690050034d288345e85e68b54807",
-            },
+        _distilled(
+            "flow-distilled-fashion-mnist",
+            teacher="flow-fashion-mnist",  # the converged flow (22 min on two threads)
+            sha256="09aee6d5c7d58cf04f9894d5303ef7d8f30c690050034d288345e85e68b54807",
             config_sha256="2e902dc0f5d5f13dcc3c87cd529bf9e535dc1ea75ff33823a0b2a13f17b3d4ec",
-            # genzoo evaluate (resnet18 features), 10,000 samples, seed 0, 4 Euler steps
             metrics={
                 "frechet_distance": 4.19,
                 "kernel_distance": 0.0085,
@@ -167,31 +173,12 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             },
         )
     )
-    register(
-        PretrainedModel(
-            name="flow-distilled-fashion-mnist-5ep",
-            architecture="flow-distilled",
-            repo_id="genzoo/flow-distilled-fashion-mnist-5ep",
-            config={**_CONFIG, "steps": 4},
-            dataset="fashion-mnist",
-            license="mit",
-            paper=DISTILLATION,
-            description="flow-fashion-mnist-5ep distilled to 4 Euler steps (16 -> 8 -> 4): "
-            "most of the flow's quality at a fifth of its sampling cost",
-            parameters=1_000_929,
-            # one epoch per halving, from the 5-epoch flow's weights (40 min on one core);
-            # published as flow-distilled-fashion-mnist until the converged flow's replaced it
-            recipe={
-                "epochs": 2,
-                "batch_size": 64,
-                "seed": 0,
-                "init_from": "flow-fashion-mnist-5ep",
-            },
-            sha256={
-                "generator": "413e9444affef7209148e3a7f6d9d65295ebf08e19714a3a6c84cec8a6b2b6a9",
-            },
+    register(  # published as flow-distilled-fashion-mnist until the one above replaced it
+        _distilled(
+            "flow-distilled-fashion-mnist-5ep",
+            teacher="flow-fashion-mnist-5ep",  # 40 min on one core
+            sha256="413e9444affef7209148e3a7f6d9d65295ebf08e19714a3a6c84cec8a6b2b6a9",
             config_sha256="ec946c5b7845f0e70668e7c693505f12bd58f58349b57a0467f4c14a1c40fe8e",
-            # genzoo evaluate (resnet18 features), 10,000 samples, seed 0, 4 Euler steps
             metrics={
                 "frechet_distance": 5.83,
                 "kernel_distance": 0.0115,
