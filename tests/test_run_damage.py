@@ -264,11 +264,11 @@ def test_a_kill_between_checkpoint_and_checksum_leaves_a_resumable_run(
     """The checkpoint and its checksum change in three atomic writes; a kill after any one
     of them (here: an exception at the checksum's first or second write of step 8) still
     resumes, and to the same weights as a run that was never stopped."""
-    from genzoo.train import loop
+    from genzoo.train import run_folder
 
     straight = run_training(tmp_path / "straight", idx_dir, 12)
     out = run_training(tmp_path / "run", idx_dir, 4)
-    write, calls = loop._write_digests, []
+    write, calls = run_folder._write_digests, []
 
     def killed(recorded: Path, digests: list[str]) -> None:
         calls.append(digests)
@@ -276,10 +276,10 @@ def test_a_kill_between_checkpoint_and_checksum_leaves_a_resumable_run(
             raise KeyboardInterrupt  # as a kill, it skips every handler that catches Exception
         write(recorded, digests)
 
-    monkeypatch.setattr(loop, "_write_digests", killed)
+    monkeypatch.setattr(run_folder, "_write_digests", killed)
     with pytest.raises(KeyboardInterrupt):
         run_training(out, idx_dir, 8, resume=True)
-    monkeypatch.setattr(loop, "_write_digests", write)
+    monkeypatch.setattr(run_folder, "_write_digests", write)
     run_training(out, idx_dir, 12, resume=True)
     for name in ("generator.safetensors", "discriminator.safetensors"):
         assert (out / name).read_bytes() == (straight / name).read_bytes()

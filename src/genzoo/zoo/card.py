@@ -11,6 +11,7 @@ compares with config.json before a push.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -265,7 +266,7 @@ def _table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
                 interval = (low, high)
         elif found.group(4) is not None:
             spread = float(found.group(4))
-        protocol = protocol.strip().replace("\\|", "|")  # as `_cell` escaped it
+        protocol = html.unescape(protocol.strip().replace("\\|", "|"))  # as `_cell` escaped it
         metrics.append(Metric(name, value, protocol, split, interval, spread))
     return metrics
 
@@ -387,8 +388,10 @@ def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
 
 def _cell(text: str) -> str:
     """`text` fit for one Markdown table cell: a '|' in an evaluator's folder name, say,
-    would otherwise start a new column, and a line break end the row."""
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    would otherwise start a new column, and a line break end the row; and HTML, which the
+    Hub renders inside Markdown, is shown as text (a run's records are anyone's input)."""
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def card_metadata(text: str) -> dict[str, object]:

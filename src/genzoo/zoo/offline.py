@@ -160,7 +160,7 @@ def _import_commit(digests: dict[str, str]) -> str:
 
 def _link(link: Path, blob: Path) -> None:
     """Point a snapshot entry at its blob: a relative symlink, or a copy where links fail."""
-    with atomic_path(link) as tmp:
+    with atomic_path(link, link_ok=True) as tmp:
         try:
             tmp.symlink_to(os.path.relpath(blob, link.parent))
         except OSError:  # e.g. Windows without developer mode, as huggingface_hub does

@@ -19,21 +19,18 @@ repo's own declaration) before it is opened.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
-import os
 import re
-import stat
-import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genzoo.core import ROLES, GenzooError, Registry, UnknownNameError
 from genzoo.core.entries import SHA256, Architecture
+from genzoo.core.files import atomic_path, read_bounded, regular_file
 from genzoo.core.lazy import resolve
 from genzoo.zoo.source import Roles, choose_roles
 
@@ -86,18 +83,6 @@ def max_download_bytes(filename: str) -> int:
     return MAX_WEIGHTS_BYTES
 
 
-def regular_file(path: Path) -> os.stat_result:
-    """`path`'s status if it is a regular file (after links); a FIFO, a device such as
-    /dev/zero or a folder would block or never end a read, so each is refused in one line."""
-    try:
-        status = path.stat()
-    except OSError as err:
-        raise GenzooError(f"{path} is missing or unreadable ({err.strerror or err})") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise GenzooError(f"{path} is not a regular file; genzoo reads only regular files")
-    return status
-
-
 def plain_files(folder: Path, names: list[str]) -> list[str]:
     """`names`, after refusing any that is a symbolic link or not a regular file: a link
     could carry any file of this machine into a cache or an upload."""
@@ -106,15 +91,6 @@ def plain_files(folder: Path, names: list[str]) -> list[str]:
             raise GenzooError(f"{folder / name} is a symbolic link; a repo folder holds files")
         regular_file(folder / name)
     return names
-
-
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, checked before reading."""
-    size = regular_file(path).st_size
-    if size > limit:
-        raise GenzooError(f"{path} is {size:,} bytes; a genzoo {path.name} is at most {limit:,}")
-    with path.open("rb") as stream:
-        return stream.read(limit + 1)[:limit]
 
 
 def file_sha256(path: Path) -> str:
@@ -538,20 +514,6 @@ def weights_path(folder: Path, role: str) -> Path:
             "only safetensors, because unpickling runs arbitrary code"
         )
     return path
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling to write; it replaces `path` only once fully written.
-
-    The name is unique per writer, so concurrent writers never share a half-written file.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _some(items: list[str]) -> str:
