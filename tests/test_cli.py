@@ -89,7 +89,8 @@ def test_list_json_has_stable_keys_and_honours_filters():
 
 def test_list_architectures():
     rows = json.loads(run("list", "--architectures", "--json").stdout)
-    names = ["dcgan", "draw", "flow", "flow-distilled", "lenet5", "pixelrnn", "timm/resnet18"]
+    names = ["dcgan", "draw", "flow", "flow-distilled", "lenet5", "pixelrnn", "simclr"]
+    names += ["timm/resnet18"]
     names += ["vae", "wgan-gp"]
     assert [r["name"] for r in rows] == names
     assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"

@@ -121,7 +121,7 @@ def test_bad_options_are_one_line_errors(options, message):
 
 def test_one_pass_generators_refuse_sampler_options():
     generator = genzoo.build("dcgan", latent_dim=8, base_channels=4).generator
-    with pytest.raises(BadInputError, match="takes no steps: it makes images in one pass"):
+    with pytest.raises(BadInputError, match="takes no steps: it has no sampling options"):
         generator.sample(2, seed=0, steps=4)
     assert generator.check_options({"steps": None}) == {}  # unset options are no options
 

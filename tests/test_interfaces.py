@@ -179,9 +179,9 @@ def test_sampling_is_seeded_and_validates_its_arguments():
     assert generator.sample(0).shape == (0, 1, 28, 28)
     same_label = generator.sample(3, labels=7, seed=0)
     assert torch.equal(same_label, generator.sample(3, labels=[7, 7, 7], seed=0))
-    with pytest.raises(BadInputError, match="n must be >= 0"):
+    with pytest.raises(BadInputError, match="n must be a whole number >= 0"):
         generator.sample(-3)
-    with pytest.raises(BadInputError, match="batch_size must be >= 1, got 0"):
+    with pytest.raises(BadInputError, match="batch_size must be a whole number >= 1, got 0"):
         generator.sample(3, batch_size=0)
     with pytest.raises(BadInputError, match=r"labels must lie in \[0, 9\]"):
         generator.sample(2, labels=[0, 10])

@@ -86,6 +86,8 @@ def test_force_download_fetches_the_files_again(monkeypatch, tmp_path):
         raise Stop
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # it would refuse
+    monkeypatch.setattr("genzoo.zoo.pull.check_reachable", lambda ref: None)  # no network here
     with pytest.raises(Stop):
         genzoo.load("hf-hub:me/gan", force_download=True, cache_dir=tmp_path)
     assert seen["force_download"] is True
@@ -109,12 +111,13 @@ def test_to_input_takes_paths_pil_arrays_and_tensors(tmp_path: Path):
         (1, 28, 28),
     )
     assert batch.shape == (7, 1, 28, 28)
-    expected = [1, 1, -1, 1, 0, 1, 1]
+    expected = [1, 1, -1, 1, -1, 1, 1]  # zeros in [0, 1] are black, as ToTensor gives them
     assert [round(float(image.mean()), 3) for image in batch] == expected
     uint8 = genzoo.to_input(torch.full((1, 28, 28), 255, dtype=torch.uint8), (3, 28, 28))
     assert uint8.shape == (1, 3, 28, 28) and uint8.eq(1).all()
-    with pytest.raises(ValueError, match="1 or 3 channels"):
-        genzoo.to_input(torch.zeros(2, 28, 28), (1, 28, 28))  # (C=2, H, W)
+    assert genzoo.to_input(torch.zeros(2, 28, 28), (1, 28, 28)).shape == (2, 1, 28, 28)  # N, H, W
+    with pytest.raises(ValueError, match="with C of 1, 3 or 4"):
+        genzoo.to_input(torch.zeros(2, 2, 28, 28), (1, 28, 28))
 
 
 # -- the CLI habits -------------------------------------------------------------------

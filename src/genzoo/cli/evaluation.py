@@ -13,6 +13,7 @@ from genzoo.cli.output import (
     complete_models,
     console,
     errors,
+    image_progress,
     plugins_of,
     print_json,
     still_training,
@@ -168,7 +169,10 @@ def evaluate_command(
 
     objective = objective_for(model, registry)
     options = sampler_options(steps, solver, guidance)
-    metrics = evaluate(model, train, test, judge, samples, seed, say, objective, options, ranks)
+    with image_progress("generating and embedding", samples, ranks.main) as advance:
+        metrics = evaluate(
+            model, train, test, judge, samples, seed, say, objective, options, ranks, advance
+        )
     ranks.close()
     if not ranks.main:  # rank 0 reports and writes
         return

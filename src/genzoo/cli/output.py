@@ -193,3 +193,25 @@ def command_stdout() -> Iterator[None]:
         with contextlib.suppress(OSError, ValueError):
             own.flush()
         sys.stdout = sys.stderr  # what atexit hooks print afterwards
+
+
+@contextlib.contextmanager
+def image_progress(what: str, total: int, enabled: bool = True) -> Iterator[Any]:
+    """A progress bar on stderr for `total` images, yielding `advance(count)`; drawn only
+    on a terminal and for more than a batch of work (a pipe or a log gets nothing, and a
+    bar redrawn in a file is noise)."""
+    if not enabled or total <= 256 or not errors.is_terminal:
+        yield lambda count: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda count: bar.update(task, advance=count)

@@ -14,6 +14,7 @@ from genzoo.cli.output import (
     complete_models,
     console,
     errors,
+    image_progress,
     plugins_of,
     still_training,
 )
@@ -146,13 +147,21 @@ def sample_command(
         )
     labels = None if label is None else generator.label_index(label)
 
-    def share(start: int, stop: int) -> Tensor:  # whole batches: one process's images
-        part = (start, stop)
-        return generator.sample(n, labels, seed, batch_size=batch_size, part=part, **options).cpu()
-
     import torch
 
-    images = torch.cat(ranks.split(n, batch_size, share))
+    with image_progress("sampling", n, ranks.main) as advance:
+
+        def share(start: int, stop: int) -> Tensor:  # whole batches: one process's images
+            batches = generator.sample_batches(
+                n, labels, seed, batch_size=batch_size, part=(start, stop), **options
+            )
+            made = []
+            for batch in batches:
+                made.append(batch.cpu())
+                advance(len(batch))
+            return torch.cat(made)
+
+        images = torch.cat(ranks.split(n, batch_size, share))
     ranks.close()
     if not ranks.main:  # rank 0 writes and reports
         return

@@ -48,6 +48,11 @@ def grid(
     if images.dim() != 4:
         raise ValueError(f"grid takes (N, C, H, W) or (C, H, W) images, got {tuple(images.shape)}")
     n, channels, height, width = images.shape
+    for name, value in (("columns", columns), ("nrow", nrow)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
     columns = min(columns or nrow or math.ceil(math.sqrt(n)), max(n, 1))  # never empty columns
     if n == 0:
         raise ValueError("no images to tile")
@@ -66,17 +71,34 @@ def grid(
     return Image.fromarray(array)
 
 
-def to_input(pictures: Picture | Sequence[Picture], image_shape: Sequence[int]) -> Tensor:
+def to_input(
+    pictures: Picture | Sequence[Picture],
+    image_shape: Sequence[int],
+    value_range: tuple[float, float] | None = None,
+) -> Tensor:
     """Pictures -> (N, C, H, W) floats in [-1, 1], the input of a model whose `image_shape`
-    is (C, H, W). A picture is a file path, a PIL image, a numpy array (H, W) or (H, W, C),
-    uint8 or floats in [0, 1], or a tensor (C, H, W) or (N, C, H, W), uint8 or floats
-    already in [-1, 1]; a list may mix them. Each becomes grey (C = 1) or RGB (C = 3) and
-    is resized to H x W (bilinear; no crop: a picture of another aspect is squeezed, as the
-    training data never was, so crop it yourself first).
-    E.g. `clf(genzoo.to_input("digit.png", clf.image_shape))`."""
+    is (C, H, W). A picture is a file path, a PIL image, a numpy array or a tensor; a list
+    may mix them. Each becomes grey (C = 1) or RGB (C = 3) and is resized to H x W
+    (bilinear; no crop: a picture of another aspect is squeezed, as the training data never
+    was, so crop it yourself first). E.g. `clf(genzoo.to_input("digit.png", clf.image_shape))`.
+
+    Arrays and tensors are read alike. Layouts: (H, W); one image (H, W, C) as an array,
+    (C, H, W) as a tensor, with C of 1, 3 or 4; else three dimensions are (N, H, W), a
+    batch of grey images; (N, C, H, W) or (N, H, W, C). uint8 values are 0..255. Float
+    values are read by `value_range`, by default from the values themselves: any below 0
+    means [-1, 1] (genzoo's own, a model's output), all in [0, 1] means [0, 1]
+    (torchvision's `ToTensor`, PIL as floats); values outside [-1, 1] are refused, since
+    no range could be guessed right.
+    Give `value_range=(-1, 1)` for a [-1, 1] picture that happens to have no dark pixel,
+    or `(0, 255)` for float pixels in bytes' scale.
+    """
     channels, height, width = (int(d) for d in image_shape)
     if channels not in (1, 3):
         raise ValueError(f"pictures become 1 (grey) or 3 (RGB) channels, not {channels}")
+    if value_range is not None:
+        low, high = (float(v) for v in value_range)
+        if not high > low:
+            raise ValueError(f"value_range {value_range}: give (low, high) with high > low")
     batch: list[Any] = (
         list(pictures)
         if isinstance(pictures, Sequence) and not isinstance(pictures, str)
@@ -84,45 +106,100 @@ def to_input(pictures: Picture | Sequence[Picture], image_shape: Sequence[int]) 
     )
     if not batch:
         raise ValueError("no pictures to convert")
-    parts = [_as_batch(picture, channels, height, width) for picture in batch]
+    parts = [_as_batch(picture, channels, height, width, value_range) for picture in batch]
     return torch.cat(parts)
 
 
-def _as_batch(picture: Any, channels: int, height: int, width: int) -> Tensor:
-    """One picture (or a batch tensor) as (N, channels, height, width) in [-1, 1]."""
+def _as_batch(
+    picture: Any,
+    channels: int,
+    height: int,
+    width: int,
+    value_range: tuple[float, float] | None,
+) -> Tensor:
+    """One picture (or a batch) as (N, channels, height, width) in [-1, 1]."""
     from PIL import Image
 
     if isinstance(picture, (str, os.PathLike)):
         with Image.open(picture) as opened:
             picture = opened.copy()
-    if not isinstance(picture, (Image.Image, Tensor)):
-        array = torch.as_tensor(picture)  # a numpy array: (H, W) or (H, W, C)
-        if array.dim() not in (2, 3):
-            raise ValueError(f"an array picture is (H, W) or (H, W, C), got {tuple(array.shape)}")
-        if array.is_floating_point():
-            array = (array.clamp(0, 1) * 255).round()
-        picture = array.to(torch.uint8) if array.dim() == 2 else array.permute(2, 0, 1)
-        picture = picture.to(torch.uint8)
     if isinstance(picture, Image.Image):
         mode = "L" if channels == 1 else "RGB"
         resized = picture.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
         pixels = torch.frombuffer(bytearray(resized.tobytes()), dtype=torch.uint8)
         return pixels.view(1, height, width, channels).permute(0, 3, 1, 2).float() / 127.5 - 1
-    images = picture if picture.dim() == 4 else picture.unsqueeze(0)
-    if images.dim() == 3:  # an (H, W) grey image, unsqueezed once
-        images = images.unsqueeze(1)
-    if images.dim() != 4:
-        raise ValueError(
-            f"a tensor picture is (C, H, W) or (N, C, H, W), got {tuple(images.shape)}"
-        )
-    images = images.float() / 127.5 - 1 if images.dtype == torch.uint8 else images.float()
+    is_tensor = isinstance(picture, Tensor)
+    array = picture.detach() if is_tensor else torch.as_tensor(picture)
+    images = _nchw(array, channels_last=not is_tensor)
+    images = _scaled(images, value_range)
     if images.shape[1] != channels:  # grey <-> RGB: the mean, or the grey repeated
-        if images.shape[1] not in (1, 3):
-            raise ValueError(f"a tensor picture has 1 or 3 channels, got {images.shape[1]}")
         images = images.mean(1, keepdim=True) if channels == 1 else images.expand(-1, 3, -1, -1)
     if images.shape[2:] != (height, width):
         images = F.interpolate(images, (height, width), mode="bilinear", align_corners=False)
     return images.clamp(-1, 1)
+
+
+_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA (its alpha dropped)
+
+
+def _nchw(array: Tensor, channels_last: bool) -> Tensor:
+    """An array in a layout `to_input` documents -> (N, C, H, W), C of 1 or 3. Three
+    dimensions are (H, W, C) for an array (`channels_last`: numpy's and PIL's way) and
+    (C, H, W) for a tensor (torch's), when their channels are 1, 3 or 4; else (N, H, W)."""
+    shape = tuple(array.shape)
+    if array.dim() == 2:
+        images = array[None, None]
+    elif array.dim() == 3 and channels_last and shape[2] in _CHANNELS:
+        images = array.permute(2, 0, 1)[None]  # (H, W, C)
+    elif array.dim() == 3 and not channels_last and shape[0] in _CHANNELS:
+        images = array[None]  # (C, H, W)
+    elif array.dim() == 3:
+        images = array[:, None]  # (N, H, W): a batch of grey images
+    elif array.dim() == 4:
+        first, last = (3, 1) if channels_last else (1, 3)
+        if shape[first] in _CHANNELS:
+            images = array if first == 1 else array.permute(0, 3, 1, 2)
+        elif shape[last] in _CHANNELS:
+            images = array if last == 1 else array.permute(0, 3, 1, 2)
+        else:
+            raise ValueError(
+                f"a batch is (N, C, H, W) or (N, H, W, C) with C of 1, 3 or 4, got {shape}"
+            )
+    else:
+        raise ValueError(
+            f"a picture is (H, W), (C, H, W), (H, W, C) or a batch of them, got {shape}"
+        )
+    if images.shape[1] == 4:
+        images = images[:, :3]  # RGBA: the alpha dropped
+    if images.numel() == 0:
+        raise ValueError(f"an empty picture, of shape {shape}")
+    return images
+
+
+def _scaled(images: Tensor, value_range: tuple[float, float] | None) -> Tensor:
+    """Pixels -> floats in [-1, 1], read by `value_range` (see `to_input`)."""
+    if images.dtype == torch.bool or images.is_complex():
+        raise ValueError(f"pictures hold numbers, not {images.dtype}")
+    if value_range is None and not images.is_floating_point():
+        if images.dtype != torch.uint8:
+            raise ValueError(
+                f"integer pixels of {images.dtype} have no standard range: convert them to "
+                "uint8 (0..255) or pass value_range"
+            )
+        value_range = (0.0, 255.0)
+    images = images.float()
+    if not torch.isfinite(images).all():
+        raise ValueError("a picture holds NaN or infinite values")
+    if value_range is None:
+        low, high = float(images.min()), float(images.max())
+        if low < -1 - 1e-3 or high > 1 + 1e-3:
+            raise ValueError(
+                f"float pixels in [{low:.3g}, {high:.3g}] are neither [0, 1] nor [-1, 1]: pass "
+                "value_range, e.g. (0, 255)"
+            )
+        value_range = (-1.0, 1.0) if low < 0 else (0.0, 1.0)
+    low, high = (float(v) for v in value_range)
+    return (images - low) / (high - low) * 2 - 1
 
 
 def save_grid(images: Tensor, path: Path, columns: int | None = None) -> None:

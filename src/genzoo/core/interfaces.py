@@ -8,6 +8,7 @@ are checked by `genzoo.core.conformance`, not in every forward.
 from __future__ import annotations
 
 import abc
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -90,8 +91,8 @@ class Generator(nn.Module, abc.ABC):
         given = {name: value for name, value in options.items() if value is not None}
         if unknown := sorted(set(given) - set(self.sampling_options)):
             known = ", ".join(self.sampling_options)
-            what = f"its options are {known}" if known else "it makes images in one pass"
-            raise BadInputError(f"this generator takes no {', '.join(unknown)}: {what}")
+            what = f"its options are {known}" if known else "it has no sampling options"
+            raise BadInputError(f"{type(self).__name__} takes no {', '.join(unknown)}: {what}")
         return given
 
     def _run(self, z: Tensor, labels: Tensor | None, options: Mapping[str, Any]) -> Tensor:
@@ -141,9 +142,12 @@ class Generator(nn.Module, abc.ABC):
         batch_size: int = 256,
         *,
         part: tuple[int, int] | None = None,
+        generator: torch.Generator | None = None,
         **options: Any,
     ) -> Tensor:
         """Generate `n` images on `device` (default: the module's); same `seed`, same images.
+        `generator=` (a CPU `torch.Generator`, as diffusers takes) in place of `seed` draws
+        the codes from it: `torch.Generator().manual_seed(s)` gives `seed=s`'s images.
 
         All codes are drawn first, then run through the network `batch_size` at a
         time: the batch size changes the result only by float rounding, and a
@@ -152,7 +156,9 @@ class Generator(nn.Module, abc.ABC):
         `part=(start, stop)` makes only those images of the n, from the same codes (how
         processes share the work: `genzoo.core.ranks`).
         """
-        batches = self.sample_batches(n, labels, seed, device, batch_size, part=part, **options)
+        batches = self.sample_batches(
+            n, labels, seed, device, batch_size, part=part, generator=generator, **options
+        )
         return torch.cat(list(batches))
 
     @torch.no_grad()
@@ -165,19 +171,18 @@ class Generator(nn.Module, abc.ABC):
         batch_size: int = 256,
         *,
         part: tuple[int, int] | None = None,
+        generator: torch.Generator | None = None,
         **options: Any,
     ) -> Iterator[Tensor]:
         """`sample`'s images, `batch_size` at a time, for callers that stream a large `n`
         (the images are the same as `sample`'s for the same arguments)."""
-        if n < 0:
-            raise BadInputError(f"cannot sample {n} images: n must be >= 0")
-        if batch_size < 1:
-            raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
+        n = _count(n, "n", 0)
+        batch_size = _count(batch_size, "batch_size", 1)
         start, stop = part if part is not None else (0, n)
         if not 0 <= start <= stop <= n:
             raise BadInputError(f"part {start}..{stop} is not within the {n} images")
         options = self.check_options(options)
-        rng, device = _rng(seed), _device(self, device)
+        rng, device = _rng(seed, generator), _device(self, device)
         z = self.sample_latent(n, rng)
         y = self._labels(n, labels, rng)
         dtype = _dtype(self)
@@ -191,11 +196,18 @@ class Generator(nn.Module, abc.ABC):
 
     @torch.no_grad()
     def sample_steps(
-        self, n: int, seed: int | None = None, device: Device = None, **options: Any
+        self,
+        n: int,
+        seed: int | None = None,
+        device: Device = None,
+        *,
+        generator: torch.Generator | None = None,
+        **options: Any,
     ) -> Tensor:
         """(T, n, C, H, W): `n` images made step by step (`trajectory`); the last is `sample`'s."""
+        n = _count(n, "n", 1)
         options = self.check_options(options)
-        rng, device = _rng(seed), _device(self, device)
+        rng, device = _rng(seed, generator), _device(self, device)
         z = self.sample_latent(n, rng).to(device, _dtype(self))
         y = self._labels(n, None, rng)
         with evaluating(self):
@@ -210,6 +222,8 @@ class Generator(nn.Module, abc.ABC):
         seed: int | None = None,
         labels: Labels = None,
         device: Device = None,
+        *,
+        generator: torch.Generator | None = None,
         **options: Any,
     ) -> Tensor:
         """A looping latent walk: (points * frames, n, C, H, W) images for `n` parallel walks.
@@ -226,10 +240,13 @@ class Generator(nn.Module, abc.ABC):
 
             deprecated("Generator.interpolate(steps=)", "interpolate(frames=)")
             frames = int(options.pop("steps"))
-        if n < 1 or frames < 1 or points < 2:
-            raise BadInputError("interpolate needs n >= 1, frames >= 1 and points >= 2")
+        n, frames, points = (
+            _count(n, "n", 1),
+            _count(frames, "frames", 1),
+            _count(points, "points", 2),
+        )
         options = self.check_options(options)
-        rng, device = _rng(seed), _device(self, device)
+        rng, device = _rng(seed, generator), _device(self, device)
         keys = self.sample_latent(n * points, rng).view(points, n, self.latent_dim)
         y = self._labels(n, labels, rng)
         t = torch.arange(frames, dtype=torch.float32) / frames
@@ -252,7 +269,16 @@ class Generator(nn.Module, abc.ABC):
             labels = self.label_index(labels)
         elif isinstance(labels, Sequence) and any(isinstance(x, str) for x in labels):
             labels = [self.label_index(x) for x in labels]
-        y = torch.as_tensor(labels, dtype=torch.long).flatten()
+        try:
+            given = torch.as_tensor(labels)
+        except (TypeError, ValueError, RuntimeError):
+            raise BadInputError(f"labels {str(labels)[:40]}: give class indices or names") from None
+        if given.dtype == torch.bool or given.is_complex():
+            raise BadInputError(f"labels are class indices, not {given.dtype}")
+        whole = torch.isfinite(given).all() and (given == given.round()).all()
+        if given.is_floating_point() and not whole:
+            raise BadInputError(f"labels are whole class indices, got {str(labels)[:40]}")
+        y = given.to(torch.long).flatten()
         if y.numel() == 1:
             y = y.expand(n)
         if y.numel() != n:
@@ -375,6 +401,41 @@ class AutoregressiveGenerator(Generator):
         """(N, C, H, W) images in [-1, 1] -> (N,) -log p(images) in nats."""
 
 
+def checked_images(images: Tensor, image_shape: Sequence[int], what: str) -> Tensor:
+    """`images` if they are what a model's likelihood is defined on: a float (N, C, H, W)
+    tensor of the model's `image_shape`, finite, in [-1, 1]; else a BadInputError saying
+    how they differ. A likelihood of uint8 pixels, of [0, 1] floats or of another size is a
+    plausible number for the wrong question: `genzoo.to_input` converts pictures first."""
+    expected = tuple(int(d) for d in image_shape)
+    if not isinstance(images, Tensor):
+        raise BadInputError(f"{what} takes a tensor of images, got {type(images).__name__}")
+    if not images.is_floating_point():
+        raise BadInputError(
+            f"{what} takes float images in [-1, 1], got {images.dtype} "
+            "(convert pictures with genzoo.to_input)"
+        )
+    if images.dim() != 4 or tuple(images.shape[1:]) != expected:
+        raise BadInputError(
+            f"{what} takes (N, {', '.join(map(str, expected))}) images, got {tuple(images.shape)}"
+        )
+    if images.numel() and not torch.isfinite(images).all():
+        raise BadInputError(f"{what}: the images hold NaN or infinite values")
+    if images.numel() and (images.min() < -1 - 1e-4 or images.max() > 1 + 1e-4):
+        raise BadInputError(
+            f"{what} takes images in [-1, 1], got values in [{float(images.min()):.3g}, "
+            f"{float(images.max()):.3g}] (convert pictures with genzoo.to_input)"
+        )
+    if images.numel() and images.min() >= 0:
+        # [0, 1] pixels (torchvision's ToTensor) fit the range and would be scored as
+        # grey-on-grey images: a plausible, wrong number. No image of a dataset with a dark
+        # background lacks every pixel darker than mid-grey.
+        raise BadInputError(
+            f"{what}: no pixel of these images is below 0, as [0, 1] pixels would be; "
+            "genzoo's images are in [-1, 1] (genzoo.to_input converts pictures)"
+        )
+    return images
+
+
 class PriorSampler(Generator):
     """A decoder seen as a generator: it decodes draws from its prior, N(0, I) noise
     mapped by `Decoder.from_prior` (a VAE's way to sample). Holds no weights of its own."""
@@ -393,11 +454,19 @@ def sampling_role(roles: Sequence[str]) -> str | None:
     return next((role for role in ("generator", "decoder") if role in roles), None)
 
 
+def unwrapped(module: nn.Module) -> nn.Module:
+    """The module itself, from behind `torch.compile`'s wrapper (which shares its weights
+    but is no Generator, and prefixes its state-dict keys with `_orig_mod.`)."""
+    original = getattr(module, "_orig_mod", None)
+    return original if isinstance(original, nn.Module) else module
+
+
 def sampler(components: Mapping[str, nn.Module] | nn.ModuleDict) -> Generator | None:
     """The component that samples images, as a Generator (a decoder is wrapped): of a
-    loaded model (`genzoo.load`'s ZooModel) or of any mapping of components by role."""
+    loaded model (`genzoo.load`'s ZooModel) or of any mapping of components by role. A
+    component compiled by `torch.compile` samples through its original module."""
     role = sampling_role(list(components))
-    module = components[role] if role is not None else None
+    module = unwrapped(components[role]) if role is not None else None
     if isinstance(module, Generator):
         return module
     return PriorSampler(module) if isinstance(module, Decoder) else None
@@ -457,14 +526,50 @@ def evaluating(module: nn.Module) -> Iterator[nn.Module]:
         module.train(was_training)
 
 
-def _rng(seed: int | None) -> torch.Generator | None:
-    """A CPU generator for `seed` (CPU draws make seeds agree across devices)."""
+SEED_MAX = 2**62
+
+
+def _rng(seed: int | None, generator: torch.Generator | None = None) -> torch.Generator | None:
+    """A CPU generator for `seed`, or `generator` itself (CPU draws make seeds agree across
+    devices); both given is ambiguous and refused."""
+    if generator is not None:
+        if seed is not None:
+            raise BadInputError("give seed= or generator=, not both")
+        if not isinstance(generator, torch.Generator):
+            raise BadInputError(
+                f"generator= takes a torch.Generator, got {type(generator).__name__}"
+            )
+        if generator.device.type != "cpu":
+            raise BadInputError(
+                "generator= takes a CPU torch.Generator: codes are drawn on the CPU so that a "
+                "seed gives the same images on every device (pass device= for where they run)"
+            )
+        return generator
     if seed is None:
         return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        try:
+            seed = operator.index(seed)  # numpy integers
+        except TypeError:
+            raise BadInputError(f"seed {str(seed)[:40]}: give a whole number 0..2**62") from None
+    if not 0 <= seed <= SEED_MAX:
+        raise BadInputError(f"seed {str(seed)[:40]}: give a whole number 0..2**62")
+    return torch.Generator().manual_seed(seed)
+
+
+def _count(value: object, name: str, least: int) -> int:
+    """A count given by a caller: a whole number (numpy's too) of at least `least`."""
+    if isinstance(value, bool):
+        raise BadInputError(f"{name} must be a whole number >= {least}, got {value!r}")
     try:
-        return torch.Generator().manual_seed(seed)
-    except (RuntimeError, OverflowError, TypeError, ValueError):
-        raise BadInputError(f"seed {str(seed)[:40]}: give a whole number 0..2**62") from None
+        count = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise BadInputError(
+            f"{name} must be a whole number >= {least}, got {str(value)[:40]!r}"
+        ) from None
+    if count < least:
+        raise BadInputError(f"{name} must be a whole number >= {least}, got {count}")
+    return count
 
 
 def _dtype(module: nn.Module) -> torch.dtype:

@@ -45,12 +45,15 @@ class ZooModel(nn.ModuleDict):
         # each component's weights file's sha256, when loaded from a repo (what it was
         # verified against); empty for a model built untrained
         self.sha256: dict[str, str] = {}
+        # the Hub repo it was loaded from ('' for a local folder or a model built here)
+        self.repo_id = ""
 
     def replaced(self, **components: nn.Module) -> ZooModel:
         """The same model (name, architecture, config, provider) with some components
         swapped, e.g. a trainer's weight average in place of the trained generator."""
         model = ZooModel(self.name, self.architecture, self.config, {**self, **components})
         model.provider = dict(self.provider)
+        model.repo_id = self.repo_id
         return model
 
     def sample(

@@ -53,6 +53,9 @@ class Registry:
         self.resolvers: list[tuple[str, Callable[[str], Architecture | None]]] = []
         # (plugin, names): the names of such architectures that match a wildcard pattern
         self.listers: list[tuple[str, Callable[[str], list[str]]]] = []
+        # the architectures made on demand so far: remembered, but not registered, so that
+        # what the registry lists does not depend on what was looked up before
+        self.made: dict[str, Architecture] = {}
 
     def add(self, entry: Entry, plugin: str, distribution: tuple[str, str] = ("", "")) -> Entry:
         """Register `entry` on behalf of `plugin` (installed by `distribution`: its name and
@@ -93,11 +96,22 @@ class Registry:
         return _get(self.architectures, "architecture", name)
 
     def _resolve(self, name: str) -> Architecture | None:
-        """Ask the resolving plugins for `name`; the first answer is registered and returned."""
+        """Ask the resolving plugins for `name`; the first answer is returned (and kept in
+        `made`, not among the registered architectures)."""
+        if name in self.made:
+            return self.made[name]
         for plugin, resolve in self.resolvers:
             entry = resolve(name)
-            if entry is not None:
-                return self.add(entry, plugin)  # type: ignore[return-value]
+            if entry is None:
+                continue
+            if not isinstance(entry, Architecture) or entry.name != name:
+                raise RegistrationError(f"plugin {plugin!r} made {entry!r} for {name!r}")
+            if name in self.models:
+                raise RegistrationError(
+                    f"architecture {name!r} from plugin {plugin!r} clashes with model {name!r}"
+                )
+            self.made[name] = dataclasses.replace(entry, plugin=plugin)
+            return self.made[name]
         return None
 
     def model(self, name: str) -> PretrainedModel:
@@ -151,13 +165,14 @@ class Registry:
             check_pattern(pattern)
             found = [self.architecture(pattern.lower())]
         else:
-            if pattern is not None:
+            table = dict(self.architectures)
+            if pattern is not None:  # a pattern lists the names plugins make on demand too
                 check_pattern(pattern)
                 for _, names in self.listers:
                     for name in names(pattern.lower()):
-                        if name not in self.architectures:
-                            self._resolve(name)
-            found = _match(self.architectures, "architecture", pattern)
+                        if name not in table and (made := self._resolve(name)):
+                            table[name] = made
+            found = _match(table, "architecture", pattern)
         if family is not None:
             _known("family", family, self.families())
             found = [a for a in found if a.family == family]

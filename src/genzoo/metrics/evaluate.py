@@ -135,12 +135,14 @@ def evaluate(
     elbo: ELBOObjective | None = None,
     sampling: Mapping[str, Any] | None = None,
     ranks: Ranks | None = None,
+    advance: Callable[[int], None] = lambda count: None,
 ) -> list[Metric]:
     """The metrics that fit the model's components; `elbo` is the model's variational
     objective (`ELBOTrainer.objective_of`) when it has one; `sampling` holds an iterative
     generator's options (steps, solver, guidance). Under torchrun, `ranks` share the
     generator's sampling and embedding; rank 0 alone computes and returns the metrics
-    (the others return none)."""
+    (the others return none). `advance(count)` is told of each batch of images generated
+    and embedded (a progress bar)."""
     ranks = ranks or Ranks()
     metrics: list[Metric] = []
     if "classifier" in model and ranks.main:
@@ -165,7 +167,7 @@ def evaluate(
             raise GenzooError("evaluating a generator needs an evaluator classifier")
         options = generator.check_options(sampling or {})
         metrics += _generator_metrics(
-            generator, train, test, evaluator, samples, seed, progress, options, ranks
+            generator, train, test, evaluator, samples, seed, progress, options, ranks, advance
         )
     if not metrics and ranks.main:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
@@ -237,6 +239,7 @@ def _generator_metrics(
     progress: Callable[[str], None],
     options: Mapping[str, Any],
     ranks: Ranks,
+    advance: Callable[[int], None] = lambda count: None,
 ) -> list[Metric]:
     n = min(samples, len(test))
     progress(f"embedding {n:,} test and {n:,} train images")
@@ -249,9 +252,14 @@ def _generator_metrics(
         labels = torch.arange(samples) % generator.num_classes  # balanced classes
 
     def made(start: int, stop: int) -> Embedding:  # batches of BATCH from a multiple of it
-        part = (start, stop)
-        images = generator.sample(samples, labels, seed, batch_size=BATCH, part=part, **options)
-        return evaluator.embed(images.cpu())
+        batches = generator.sample_batches(
+            samples, labels, seed, batch_size=BATCH, part=(start, stop), **options
+        )
+        embedded = []
+        for images in batches:  # embedded as made: a batch of images in memory at a time
+            embedded.append(evaluator.embed(images.cpu()))
+            advance(len(images))
+        return joined(embedded)
 
     fake, fake_logits = joined(ranks.split(samples, BATCH, made))
     if not ranks.main:

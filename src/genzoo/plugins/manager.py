@@ -40,6 +40,7 @@ BUILTIN_PLUGINS = (
     "genzoo.plugins.pixelrnn",
     "genzoo.plugins.flow",
     "genzoo.plugins.lenet",
+    "genzoo.plugins.simclr",
     "genzoo.plugins.timm_models",
     "genzoo.plugins.datasets",
 )

@@ -31,6 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from genzoo.core import BadInputError, GenzooError, Registry
+from genzoo.core.entries import REPO_ID
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
@@ -223,8 +224,10 @@ def _train(
             "launch": launch(),
             "hardware": _hardware(device),
         }
-        if settings.init_from:
+        if settings.init_from and start is not None:
             run["initialised_from"] = {"source": settings.init_from, "sha256": pins}
+            if start.repo_id:
+                run["initialised_from"]["repo_id"] = start.repo_id
         write_json(run_file(out), run)
 
     images = data.images.to(device)
@@ -457,6 +460,7 @@ def _finish(
             "time": f"{position.seconds / 60:.1f} min of training",
         },
         progress=evaluations(settings.out),
+        base_model=_base_model(run),
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
@@ -471,6 +475,14 @@ def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
         return {}
     pins = ", ".join(f"{role} sha256 {digest}" for role, digest in sorted(start["sha256"].items()))
     return {"initialised from": f"`{portable(str(start['source']))}` ({pins})"}
+
+
+def _base_model(run: Mapping[str, Any]) -> str:
+    """The Hub repo a run was initialised from, when it was a Hub repo (the card's
+    `base_model`); a local folder has none."""
+    start = run.get("initialised_from")
+    repo_id = start.get("repo_id") if isinstance(start, dict) else None
+    return repo_id if isinstance(repo_id, str) and REPO_ID.match(repo_id) else ""
 
 
 def _hardware(device: torch.device) -> str:

@@ -85,6 +85,9 @@ class CardInfo:
     intended_use: str = "Research and teaching: sampling, evaluation baselines, plugin examples."
     limitations: str = "Small images at low resolution; not suited to any decision about people."
     tags: Sequence[str] = ()
+    # the Hub repo of the model this one was trained from (--init-from, a distillation's
+    # teacher): the Hub's `base_model`, which links the two
+    base_model: str = ""
 
 
 #: The task a class-conditional generator's results are filed under; the Hub has no
@@ -125,6 +128,7 @@ def render_card(
         tags=_unique(["genzoo", architecture, info.family, *conditional, *info.tags]),
         model_name=name,
         eval_results=results or None,
+        base_model=info.base_model or None,
     )
     body = [f"# {name}", "", info.description or f"A genzoo `{architecture}` model.", ""]
     if samples:
@@ -188,6 +192,23 @@ def _progress_rows(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             cells.append(f"{row['metrics']['bits_per_dim']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def for_repo(text: str, name: str, repo_id: str) -> str:
+    """A card's text as published to `repo_id`: its Use section names that repo
+    (`hf-hub:org/name`), not the model name it was trained under, which would send readers
+    to the zoo's weights; unchanged when `repo_id` is the zoo's own repo of that name."""
+    if not name or repo_id == f"genzoo/{name}":
+        return text
+    hub = f"hf-hub:{repo_id}"
+    section = _section_of(text, "Use")
+    if not section:
+        return text
+    updated = re.sub(rf"^genzoo pull {re.escape(name)}\b.*$", f"genzoo pull {hub}", section,
+                     flags=re.MULTILINE)  # fmt: skip
+    updated = updated.replace(f"genzoo sample {name} ", f"genzoo sample {hub} ")
+    updated = updated.replace(f'genzoo.load("{name}")', f'genzoo.load("{hub}")')
+    return text.replace(section, updated)
 
 
 def portable(command: str) -> str:

@@ -42,7 +42,7 @@ def load(
         verified = pull(source, roles).verified
     model = build_repo(verified, registry, HubModel)
     if not isinstance(source, LocalRepo):
-        model.name = source.name
+        model.name, model.repo_id = source.name, source.repo_id
     if isinstance(model, HubModel):  # remembered for save_pretrained: its record carries over
         model.card_text = _card_text(verified.folder)
     return model.to(pick_device(device), pick_dtype(dtype)).eval()

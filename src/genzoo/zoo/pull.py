@@ -71,9 +71,15 @@ class Pulled:
 
 def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
+    if current_access().force_download and offline():
+        raise GenzooError(
+            f"force_download fetches {ref.name} anew, but {offline_reason()}: the cached copy is "
+            "verified on every load anyway; drop force_download, or unset it to download"
+        )
     found = None if current_access().force_download else cached(ref, roles)
     if found is not None:
         return found
+    check_reachable(ref)
     config, repo = _config(ref)
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
@@ -86,6 +92,56 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     # a killed earlier pull of this repo left partial files whose locks are now free
     remove_stale_downloads_of(config.parent.parent.parent)
     return Pulled(ref, config.parent, tuple(files), tuple(pins), True, repo)
+
+
+PROBE_SECONDS = 4.0  # a Hub that answers at all answers a TCP connect in well under this
+_PROXIES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+_reached: set[tuple[str, int]] = set()
+
+
+def check_reachable(ref: RepoRef) -> None:
+    """Before the first download, ask whether the endpoint can be reached at all: a TCP
+    connection, within PROBE_SECONDS. Without it a machine with no network waits out
+    huggingface_hub's retries (about 25 s, a dozen lines) before the same answer. Skipped
+    offline (nothing is fetched), behind a proxy (the proxy is what is reached), and once
+    an endpoint has answered."""
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if offline() or any(os.environ.get(name) for name in _PROXIES):
+        return
+    endpoint = constants.ENDPOINT
+    parts = urlsplit(endpoint)
+    if not parts.hostname:
+        return
+    address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    if address in _reached:
+        return
+    failure: list[str] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection(address, timeout=PROBE_SECONDS).close()
+        except OSError as err:
+            failure.append(err.strerror or type(err).__name__)
+
+    probe = threading.Thread(target=connect, daemon=True)  # a name lookup has no timeout
+    probe.start()
+    probe.join(PROBE_SECONDS + 0.5)
+    if probe.is_alive():
+        failure.append(f"no answer in {PROBE_SECONDS:.0f} s")
+    if failure:
+        raise GenzooError(
+            f"{ref.name} is not in the Hugging Face cache ({hub_cache()}) and {endpoint} "
+            f"cannot be reached ({failure[0]}): pull it where there is network, point "
+            "HF_ENDPOINT at a mirror, or bring it from another machine (`genzoo cache export "
+            f"DIR` there, `genzoo pull {ref.name} --from DIR` here); HF_HUB_OFFLINE=1 uses "
+            "cached models only, without trying the network"
+        )
+    _reached.add(address)
 
 
 def remove_stale_downloads_of(repo: Path) -> None:
@@ -106,6 +162,7 @@ def describe(ref: RepoRef) -> Path:
         and (ref.config_pin is None or file_sha256(config) == ref.config_pin)
     ):
         return config.parent
+    check_reachable(ref)
     config, _ = _config(ref)
     _optional(ref, CARD_FILE)
     return config.parent

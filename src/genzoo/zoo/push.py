@@ -6,7 +6,16 @@ from pathlib import Path
 
 from genzoo.core import BadInputError, GenzooError
 from genzoo.core.entries import REPO_ID
-from genzoo.zoo.repo import CONFIG_FILE, EXTRA_FILES, check_repo, plain_files, read_config
+from genzoo.core.files import read_text_bounded, write_text
+from genzoo.zoo.repo import (
+    CARD_FILE,
+    CONFIG_FILE,
+    EXTRA_FILES,
+    MAX_CARD_BYTES,
+    check_repo,
+    plain_files,
+    read_config,
+)
 
 
 def publishable_files(folder: Path) -> list[str]:
@@ -26,6 +35,20 @@ def check_publishable(folder: Path, repo_id: str) -> list[str]:
     if problems := check_repo(folder):
         raise GenzooError(f"{folder} is not fit to publish: " + "; ".join(problems))
     return publishable_files(folder)
+
+
+def name_the_repo(folder: Path, repo_id: str) -> None:
+    """Make the folder's card tell readers to pull `repo_id`, where it is published (a run
+    trained from the zoo's recipe carries the zoo model's name, which is not this repo)."""
+    from genzoo.zoo.card import for_repo
+
+    card = folder / CARD_FILE
+    if not card.is_file():
+        return
+    text = read_text_bounded(card, MAX_CARD_BYTES)
+    updated = for_repo(text, read_config(folder).name, repo_id)
+    if updated != text:
+        write_text(card, updated)
 
 
 def push(
@@ -50,6 +73,7 @@ def push(
             "pushing needs a Hugging Face token with write access: set HF_TOKEN or run "
             "`hf auth login`"
         )
+    name_the_repo(folder, repo_id)
     try:
         api.create_repo(repo_id, private=private, exist_ok=True)
         commit = api.upload_folder(
@@ -76,4 +100,5 @@ def push_to_folder(folder: Path, repo_id: str, destination: Path) -> Path:
     from genzoo.zoo.offline import write_into
 
     files = check_publishable(folder, repo_id)
+    name_the_repo(folder, repo_id)
     return write_into(destination, repo_id, [folder / name for name in files])

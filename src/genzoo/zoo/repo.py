@@ -236,13 +236,14 @@ def write_repo(
     from safetensors.torch import save_model
 
     from genzoo.core.images import save_grid
-    from genzoo.core.interfaces import sampler
+    from genzoo.core.interfaces import sampler, unwrapped
     from genzoo.zoo import golden
     from genzoo.zoo.card import CardInfo, render_card
 
     folder.mkdir(parents=True, exist_ok=True)
     digests = {}
-    for role, module in model.items():
+    components = {role: unwrapped(module) for role, module in model.items()}  # compiled ones
+    for role, module in components.items():
         path = folder / weights_file(role)
         # One metadata key: safetensors writes several in random order, which would make
         # identical weights hash differently from run to run.
@@ -250,7 +251,7 @@ def write_repo(
         with atomic_path(path) as tmp:
             save_model(module, str(tmp), metadata)
         digests[role] = file_sha256(path)
-    probes = {role: golden.probe(module) for role, module in model.items()}
+    probes = {role: golden.probe(module) for role, module in components.items()}
     repo = RepoConfig(model.architecture, model.config, digests, model.name, probes, model.provider)
     with atomic_path(folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")

@@ -22,7 +22,12 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from genzoo.core.interfaces import DrawingGenerator, ELBOTerms, LatentDistribution
+from genzoo.core.interfaces import (
+    DrawingGenerator,
+    ELBOTerms,
+    LatentDistribution,
+    checked_images,
+)
 from genzoo.core.likelihood import bernoulli_nll, gaussian_kl
 from genzoo.core.priors import LatentPrior
 
@@ -110,6 +115,7 @@ class DRAW(DrawingGenerator):
         return torch.stack(frames)
 
     def negative_elbo(self, images: Tensor, generator: torch.Generator | None = None) -> ELBOTerms:
+        checked_images(images, self.image_shape, "negative_elbo")
         noise = torch.randn(
             images.shape[0], self.steps, self.z_dim, generator=generator, device=images.device
         )

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genzoo.core import BadInputError
-from genzoo.core.interfaces import AutoregressiveGenerator
+from genzoo.core.interfaces import AutoregressiveGenerator, checked_images
 
 PAD = -1.0  # what lies above the first row and left of the first column: black, as the border
 
@@ -106,6 +106,7 @@ class PixelRNN(AutoregressiveGenerator):
         return self.head(torch.cat([out, inputs[..., 1:]], 2)).view(n, height, width, -1)
 
     def negative_log_likelihood(self, images: Tensor) -> Tensor:
+        checked_images(images, self.image_shape, "negative_log_likelihood")
         levels = to_levels(images, self.levels)
         parameters = self.pixel_parameters(from_levels(levels, self.levels))
         return -self.pixel.log_prob(parameters, levels[:, 0]).flatten(1).sum(1)
