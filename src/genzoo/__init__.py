@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the names `_LAZY` resolves, spelled out for type checkers
         LatentDistribution,
     )
     from genzoo.core.model import ZooModel
+    from genzoo.evaluation import Evaluation, evaluate
     from genzoo.zoo.hub_model import HubModel
     from genzoo.zoo.source import Roles, Source
 
@@ -61,6 +62,8 @@ _LAZY = {
     "check_model": "genzoo.core.conformance",
     "grid": "genzoo.core.images",
     "to_input": "genzoo.core.images",
+    "evaluate": "genzoo.evaluation",
+    "Evaluation": "genzoo.evaluation",
 }
 
 
@@ -141,7 +144,8 @@ def load(
 
     `name` is a registered model (`dcgan-fashion-mnist`), a Hub repo (`hf-hub:org/name@rev`
     or plainly `org/name`) or a repo folder (a `pathlib.Path` is always a folder);
-    `genzoo.zoo.source` gives the precedence. Returns the components (all, `roles`, or the
+    `genzoo.zoo.source` gives the precedence; a run folder still training gives its last
+    checkpoint's model, as `genzoo sample` does. Returns the components (all, `roles`, or the
     one role named) in eval mode on `device`, in `dtype` (`torch_dtype`, as diffusers and
     transformers spell it, means the same). The Hub options mean what they mean to
     `huggingface_hub.hf_hub_download`: `revision` (a branch, tag or commit; a registered
@@ -152,8 +156,9 @@ def load(
     import dataclasses
     from pathlib import Path
 
+    from genzoo.train.opening import open_model
     from genzoo.zoo.cache import HubAccess, hub_access
-    from genzoo.zoo.load import load as load_source
+    from genzoo.zoo.hub_model import HubModel
     from genzoo.zoo.source import LocalRepo, locate
 
     if unknown:
@@ -186,7 +191,8 @@ def load(
         None if cache_dir is None else Path(cache_dir), token, local_files_only, force_download
     )
     with hub_access(access):
-        return cast("HubModel", load_source(source, found, roles, device, dtype))
+        opened = open_model(source, found, roles, device, dtype, HubModel)
+    return cast("HubModel", opened.model)
 
 
 #: The name Hugging Face libraries use for `load`.
@@ -213,6 +219,7 @@ __all__ = [
     "Decoder",
     "Discriminator",
     "Encoder",
+    "Evaluation",
     "Generator",
     "GenzooError",
     "LatentDistribution",
@@ -227,6 +234,7 @@ __all__ = [
     "check_component",
     "check_model",
     "create_model",
+    "evaluate",
     "from_pretrained",
     "grid",
     "hookimpl",

@@ -20,22 +20,13 @@ from genzoo.cli.output import (
     table,
 )
 from genzoo.cli.sampling import SEED_MAX, GuidanceOption, SolverOption, sampler_options
-from genzoo.core import BadInputError, Registry
-from genzoo.core.lazy import resolve
+from genzoo.core import Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
-    from genzoo.data.images import ImageData
+    from genzoo.evaluation import Evaluation
     from genzoo.zoo.card import Metric
-    from genzoo.zoo.source import Source
-
-# Each dataset names its evaluator (DatasetEntry.evaluator). Chosen by measurement
-# (bench/evaluator_sensitivity.py, README "Evaluation"): resnet18's features rank blurry
-# generators behind sharp ones as Inception FID and an independent evaluator do; lenet5's
-# barely separate them. This one is Fashion-MNIST's, kept for the scripts that name it.
-DEFAULT_EVALUATOR = "resnet18-fashion-mnist"
-FEATURES = ("evaluator", "inception")
 
 
 def evaluate_command(
@@ -113,131 +104,97 @@ def evaluate_command(
 
         torchrun --nproc-per-node 2 -m genzoo evaluate flow-fashion-mnist   # shared by 2
     """
-    from genzoo.core.devices import pick_device
-    from genzoo.core.interfaces import sampler
     from genzoo.core.ranks import Ranks
-    from genzoo.metrics.evaluate import evaluate, load_evaluator, reconstructions
-    from genzoo.train.loop import checkpoint_model, load_run
-    from genzoo.train.variational import objective_for
-    from genzoo.zoo.card import task_of
-    from genzoo.zoo.load import load
-    from genzoo.zoo.repo import CARD_FILE
+    from genzoo.evaluation import evaluate
     from genzoo.zoo.source import LocalRepo, locate
 
     registry = plugins_of(ctx).registry
     ranks = Ranks.from_env()  # under torchrun the processes share the sampling and embedding
-    device = ranks.device(device)
     source = locate(name, registry)
     folder = source.folder if isinstance(source, LocalRepo) else None
-    run, at, record = None, None, {}
-    if folder is not None and still_training(folder):  # what the run would publish now
-        run, folder = folder, None  # no card to write the metrics into yet
-        model, at = checkpoint_model(run, registry)
-        model.to(pick_device(device))
-        record = load_run(run)
-        dataset = dataset or str(record["recipe"]["dataset"])
-    else:
-        model = load(source, registry, device=device)
-        dataset = dataset or _dataset_of(source, registry)
-    if write and ranks.main:
-        _check_writable(folder, run)  # a planted link fails now, not after the measuring
-    loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
-        registry.dataset(dataset).loader
-    )
-    train, test = loader(data, "train"), loader(data, "test")
-    if features not in FEATURES:
-        raise BadInputError(f"--features must be one of {', '.join(FEATURES)}, got {features!r}")
-    judge = None
-    if sampler(model) is not None:
-        if features == "inception":
-            from genzoo.metrics.inception import inception_evaluator
-
-            judge = inception_evaluator(pick_device(device))
-        else:
-            evaluator = evaluator or registry.dataset(dataset).evaluator
-            if not evaluator:
-                raise BadInputError(f"{dataset} names no evaluator: pass --evaluator NAME")
-            judge = load_evaluator(locate(evaluator, registry), registry, device)
+    if write and ranks.main and folder is not None:  # a planted link fails now, not after
+        _check_writable(folder, training=still_training(folder))
 
     def say(text: str) -> None:
         if ranks.main:
             errors.print(Text(text, style="dim"))
 
-    epochs = at.step * int(record["settings"]["batch_size"]) / len(train) if at else 0.0
-    if at is not None:
-        say(f"{run} is still training: its checkpoint at step {at.step:,} ({epochs:.2f} epochs)")
-
-    objective = objective_for(model, registry)
-    options = sampler_options(steps, solver, guidance)
     with image_progress("generating and embedding", samples, ranks.main) as advance:
-        metrics = evaluate(
-            model, train, test, judge, samples, seed, say, objective, options, ranks, advance
-        )
+        result = evaluate(
+            name, samples=samples, seed=seed, dataset=dataset, data_dir=data,
+            evaluator=evaluator, features=features, device=device, registry=registry,
+            sampling=sampler_options(steps, solver, guidance), progress=say,
+            advance=advance, ranks=ranks,
+        )  # fmt: skip
     ranks.close()
     if not ranks.main:  # rank 0 reports and writes
         return
-    if as_json:
-        print_json(
-            [
-                {
-                    "name": m.name,
-                    "value": m.value,
-                    "interval": m.interval,
-                    "split": m.split,
-                    "protocol": m.protocol,
-                }
-                for m in metrics
-            ]
-        )
-    else:
-        grid = table("metric", "value", "protocol")
-        for metric in metrics:
-            grid.add_row(metric.name, metric.shown(), metric.protocol)
-        console.print(grid)
-    if run is not None and at is not None and write:
-        how = {
-            "samples": samples,
-            "seed": seed,
-            "dataset": dataset,
-            "features": judge.description if judge is not None else "",
-            "sampling": dict(options),
-        }
-        written = record_evaluation(run, at.step, epochs, how, metrics)
-        (errors if as_json else console).print(f"recorded in {written}", markup=False)
-    if folder is not None and write:
-        figures = []
-        if objective is not None:
-            from genzoo.core.files import atomic_path
-            from genzoo.core.images import save_grid
-            from genzoo.zoo.repo import RECONSTRUCTIONS_FILE
-
-            with atomic_path(folder / RECONSTRUCTIONS_FILE) as tmp:
-                save_grid(reconstructions(objective, test), tmp, 8)
-            figures.append(RECONSTRUCTIONS_FILE)
-        hub_id = registry.dataset(dataset).hub_id
-        found = sampler(model)
-        conditional = found is not None and found.num_classes > 0
-        task = task_of(list(model), conditional)
-        store_metrics(folder, metrics, dataset, task, figures, hub_id)
+    _show(result.metrics, as_json)
+    if write and folder is not None:
         where = errors if as_json else console  # keep stdout pure JSON
-        card = folder / CARD_FILE
-        repo_name = model.name or folder.name
-        where.print(f"stored in {card} (repo: {repo_name})", markup=False)
+        where.print(_record(result, folder, registry), markup=False)
 
 
-def _check_writable(folder: Path | None, run: Path | None) -> None:
+def _show(metrics: list[Metric], as_json: bool) -> None:
+    if as_json:
+        keys = ("name", "value", "interval", "split", "protocol")
+        print_json([{key: getattr(m, key) for key in keys} for m in metrics])
+        return
+    grid = table("metric", "value", "protocol")
+    for metric in metrics:
+        grid.add_row(metric.name, metric.shown(), metric.protocol)
+    console.print(grid)
+
+
+def _record(result: Evaluation, folder: Path, registry: Registry) -> str:
+    """Keep the figures where they belong: a run still training appends them to its
+    evaluations log; a repo folder gets them in its card (and a VAE its reconstructions)."""
+    from genzoo.core.interfaces import sampler
+    from genzoo.zoo.card import task_of
+    from genzoo.zoo.repo import CARD_FILE
+
+    if result.step is not None:
+        how = {"samples": result.samples, "seed": result.seed, "dataset": result.dataset,
+               "features": result.features, "sampling": dict(result.sampling)}  # fmt: skip
+        written = record_evaluation(folder, result.step, result.epochs, how, result.metrics)
+        return f"recorded in {written}"
+    figures = _reconstructions(result, folder, registry)
+    found = sampler(result.model)
+    task = task_of(list(result.model), found is not None and found.num_classes > 0)
+    hub_id = registry.dataset(result.dataset).hub_id
+    store_metrics(folder, result.metrics, result.dataset, task, figures, hub_id)
+    return f"stored in {folder / CARD_FILE} (repo: {result.model.name or folder.name})"
+
+
+def _reconstructions(result: Evaluation, folder: Path, registry: Registry) -> list[str]:
+    """A variational model's test images above their reconstructions, beside its card."""
+    from genzoo.core.files import atomic_path
+    from genzoo.core.images import save_grid
+    from genzoo.metrics.evaluate import reconstructions
+    from genzoo.train.variational import objective_for
+    from genzoo.zoo.repo import RECONSTRUCTIONS_FILE
+
+    objective = objective_for(result.model, registry)
+    if objective is None or result.test is None:
+        return []
+    with atomic_path(folder / RECONSTRUCTIONS_FILE) as tmp:
+        save_grid(reconstructions(objective, result.test), tmp, 8)
+    return [RECONSTRUCTIONS_FILE]
+
+
+def _check_writable(folder: Path, training: bool) -> None:
     """Refuse, before anything is measured, a link or special file where evaluate writes."""
     from genzoo.core.files import replaceable
     from genzoo.train.run_folder import EVALUATIONS, METRICS_FILE, training_dir
     from genzoo.zoo.repo import CARD_FILE, RECONSTRUCTIONS_FILE
 
-    if folder is not None:
-        for path in (folder / CARD_FILE, folder / RECONSTRUCTIONS_FILE):
-            replaceable(path)
-        if training_dir(folder).is_dir():
-            replaceable(training_dir(folder) / METRICS_FILE)
-    if run is not None:
-        replaceable(training_dir(run) / EVALUATIONS)
+    if training:
+        replaceable(training_dir(folder) / EVALUATIONS)
+        return
+    for path in (folder / CARD_FILE, folder / RECONSTRUCTIONS_FILE):
+        replaceable(path)
+    if training_dir(folder).is_dir():
+        replaceable(training_dir(folder) / METRICS_FILE)
 
 
 def store_metrics(
@@ -280,34 +237,6 @@ def record_evaluation(
         "intervals": {m.name: m.interval for m in metrics if m.interval is not None},
     }
     return run_folder.record_evaluation(run, line)
-
-
-def _dataset_of(source: Source, registry: Registry) -> str:
-    """The dataset a model was trained on: its registry entry's, its run record's, its card's."""
-    from genzoo.core.files import read_text_bounded
-    from genzoo.train.run_folder import is_run, load_run
-    from genzoo.zoo.cache import snapshot_dir
-    from genzoo.zoo.card import card_metadata
-    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES
-    from genzoo.zoo.source import LocalRepo
-
-    if isinstance(source, LocalRepo):
-        folder: Path | None = source.folder
-        if is_run(source.folder):
-            return str(load_run(source.folder)["recipe"]["dataset"])
-    else:
-        entry = registry.models.get(source.model or "")
-        if entry is not None and entry.dataset:
-            return str(entry.dataset)
-        folder = snapshot_dir(source.repo_id, source.revision)
-    # a repo without its run record (a pulled one, the bench baseline) names it in its card
-    card = folder / CARD_FILE if folder is not None else None
-    text = read_text_bounded(card, MAX_CARD_BYTES) if card and card.is_file() else ""
-    named = card_metadata(text).get("datasets") if text else None
-    if isinstance(named, list) and len(named) == 1:
-        by_hub_id = {d.hub_id: d.name for d in registry.datasets.values() if d.hub_id}
-        return by_hub_id.get(str(named[0]), str(named[0]))  # cards name the Hub's dataset id
-    raise BadInputError(f"{source.name} does not say its dataset: pass --dataset")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,6 @@ from genzoo.cli.output import (
     errors,
     image_progress,
     plugins_of,
-    still_training,
 )
 from genzoo.core import BadInputError, GenzooError
 
@@ -239,10 +238,9 @@ def _generator(
     ctx: typer.Context, name: str, device: str, dtype: str | None = None
 ) -> tuple[Generator, str]:
     """The model's generator, or its decoder as one; only that component is loaded."""
-    from genzoo.core.devices import pick_device, pick_dtype
     from genzoo.core.interfaces import sampler, sampling_role
-    from genzoo.zoo.load import load
-    from genzoo.zoo.source import LocalRepo, locate
+    from genzoo.train.opening import open_model
+    from genzoo.zoo.source import locate
 
     def sampling_component(roles: Sequence[str]) -> list[str]:
         role = sampling_role(roles)
@@ -253,15 +251,12 @@ def _generator(
         return [role]
 
     registry = plugins_of(ctx).registry
-    source = locate(name, registry)
-    if isinstance(source, LocalRepo) and still_training(source.folder):
-        from genzoo.train.loop import checkpoint_model  # what the run would publish now
-
-        model, at = checkpoint_model(source.folder, registry)
-        model.to(pick_device(device), pick_dtype(dtype))
-        errors.print(Text(f"{name} is still training: its checkpoint at step {at.step:,}", "dim"))
-    else:
-        model = load(source, registry, roles=sampling_component, device=device, dtype=dtype)
+    opened = open_model(locate(name, registry), registry, sampling_component, device, dtype)
+    if opened.step is not None:  # a run still training: what it would publish now
+        errors.print(
+            Text(f"{name} is still training: its checkpoint at step {opened.step:,}", "dim")
+        )
+    model = opened.model
     found = sampler(model)
     if found is None:  # an architecture whose component breaks its role's interface
         raise GenzooError(f"{name}'s sampling component is no Generator or Decoder")

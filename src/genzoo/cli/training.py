@@ -180,6 +180,14 @@ def train_command(
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many steps.")
     ] = None,
+    max_time: Annotated[
+        str | None,
+        typer.Option(
+            help="A budget in wall-clock time (160, 90s, 10m, 2h): start-up and the card "
+            "included; the learning-rate schedule spans it, so the last step is annealed. "
+            "Replaces the epoch count."
+        ),
+    ] = None,
     checkpoint_every: Annotated[int, typer.Option(min=1, help="Steps between checkpoints.")] = 500,
     sample_every: Annotated[int, typer.Option(min=1, help="Steps between sample grids.")] = 500,
     set_: Annotated[
@@ -215,10 +223,13 @@ def train_command(
 
         genzoo train --resume runs/dcgan-fmnist --epochs 40   # extend a finished run
 
+        genzoo train dcgan-mnist --max-time 10m   # the best model ten minutes buy
+
         genzoo train flow-fashion-mnist --init-from flow-fashion-mnist --epochs 5
 
         torchrun --nproc-per-node 2 -m genzoo train dcgan-fashion-mnist --device cpu
     """
+    from genzoo.train.budget import parse_duration
     from genzoo.train.loop import RunSettings, check_run, load_run, train
     from genzoo.train.recipe import fit_to_data, make_recipe, restore_recipe
     from genzoo.train.run_folder import has_checkpoint
@@ -237,6 +248,7 @@ def train_command(
             settings,
             epochs=epochs or settings.epochs,
             max_steps=max_steps or settings.max_steps,
+            max_time=parse_duration(max_time) if max_time else settings.max_time,
         )
     else:
         if name is None:
@@ -258,6 +270,7 @@ def train_command(
             sample_every=sample_every,
             data_dir=data,
             init_from=init_from or recipe.run.get("init_from"),
+            max_time=parse_duration(max_time) if max_time else None,
         )
     check_run(settings, resume=resume is not None)
     start = None

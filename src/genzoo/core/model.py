@@ -51,7 +51,7 @@ class ZooModel(nn.ModuleDict):
     def replaced(self, **components: nn.Module) -> ZooModel:
         """The same model (name, architecture, config, provider) with some components
         swapped, e.g. a trainer's weight average in place of the trained generator."""
-        model = ZooModel(self.name, self.architecture, self.config, {**self, **components})
+        model = type(self)(self.name, self.architecture, self.config, {**self, **components})
         model.provider = dict(self.provider)
         model.repo_id = self.repo_id
         return model

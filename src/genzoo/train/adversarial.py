@@ -30,7 +30,7 @@ from genzoo.core import BadInputError
 from genzoo.core.interfaces import Discriminator, Generator
 from genzoo.core.model import ZooModel
 from genzoo.train.augment import augment, policy
-from genzoo.train.trainer import EMA, Trainer, Wrap, adam, component
+from genzoo.train.trainer import EMA, LearningRate, Trainer, Wrap, adam, component
 
 __all__ = ["LOSSES", "AdversarialTrainer"]
 
@@ -47,6 +47,8 @@ class AdversarialTrainer(Trainer):
         "loss": "non-saturating",  # or "hinge"
         "augment": "",  # DiffAugment transforms for D, e.g. "translation,cutout"
         "r1": 0.0,  # gamma of the R1 penalty on real images; 0 turns it off
+        # "cosine": both rates fall to 0 over the planned run (or a --max-time budget)
+        "schedule": "constant",
     }
 
     def __init__(self, model: ZooModel, hparams: Mapping[str, Any], wrap: Wrap | None = None):
@@ -60,6 +62,9 @@ class AdversarialTrainer(Trainer):
         d_lr = self.hparams.get("d_lr") or self.hparams["lr"]  # subclasses may not name it
         self.d_optimizer = adam(discriminator.parameters(), d_lr, betas)
         self.ema = EMA(generator, self.hparams["ema"]) if self.hparams["ema"] else None
+        kind = self.hparams.get("schedule", "constant")  # subclasses may not name it
+        self.schedules = (LearningRate(kind, self.hparams["lr"]), LearningRate(kind, d_lr))
+        self.steps_taken = 0
         self.loss = self.hparams.get("loss", "non-saturating")  # subclasses may not name it
         if self.loss not in LOSSES:
             raise BadInputError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
@@ -87,6 +92,10 @@ class AdversarialTrainer(Trainer):
         )
         if self.r1:
             d_loss = d_loss + self.r1 / 2 * self.gradient_penalty(real_scores, real)
+        g_rate, d_rate = self.schedules
+        g_rate.apply(self.g_optimizer, self.steps_taken)
+        d_rate.apply(self.d_optimizer, self.steps_taken)
+        self.steps_taken += 1
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
@@ -147,14 +156,20 @@ class AdversarialTrainer(Trainer):
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
+            "steps_taken": self.steps_taken,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.steps_taken = int(state.get("steps_taken", 0))  # checkpoints of genzoo < 0.2
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
+
+    def plan(self, total_steps: int) -> None:
+        for schedule in self.schedules:
+            schedule.total_steps = total_steps
 
     def result(self) -> ZooModel:
         """The model with the averaged generator, when averaging is on."""

@@ -32,9 +32,11 @@ from torch import Tensor, nn
 
 from genzoo.core import BadInputError, GenzooError, Registry
 from genzoo.core.entries import REPO_ID
+from genzoo.core.files import atomic_path
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
+from genzoo.train.budget import Budget
 from genzoo.train.recipe import Recipe
 from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's loop)
     CHECKPOINT,
@@ -183,6 +185,10 @@ def _train(
         raise BadInputError(f"{len(data)} images are fewer than one batch of {settings.batch_size}")
     planned = settings.epochs * steps_per_epoch  # what a schedule spans; --max-steps
     total = min(planned, settings.max_steps) if settings.max_steps else planned  # stops early
+    budget = None
+    if settings.max_time:  # the schedule spans the time instead, re-planned as it goes
+        planned = total = settings.max_steps or 10**12
+    bound = total
 
     torch.manual_seed(settings.seed)  # initial weights
     model = build(recipe.architecture, recipe.config, name=recipe.name).to(device)
@@ -235,8 +241,12 @@ def _train(
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
+    if settings.max_time:
+        budget = Budget(settings.max_time, spent=position.seconds)
+        budget.finish = _finish_cost(trainer)
     started, trained, before = time.perf_counter(), 0, position.seconds
-    progress = _progress(settings.progress and world.rank == 0, total, position.step)
+    shown = None if budget is not None and not settings.max_steps else total
+    progress = _progress(settings.progress and world.rank == 0, shown, position.step)
     with progress as advance, _stop_signals() as stopping:
         while position.step < total:
             order = _epoch_order(len(data), settings.seed, position.epoch, device)
@@ -246,8 +256,14 @@ def _train(
                 batch = to_float(images[index])
                 if device.type == "cuda":
                     batch = batch.contiguous(memory_format=torch.channels_last)
+                step_began = time.perf_counter()
                 with autocast:
                     losses = trainer.step(batch, labels[index], rng)
+                if budget is not None:  # how many more steps the time left buys, agreed
+                    budget.step_took(time.perf_counter() - step_began)
+                    more = world.fewest(budget.steps_left())
+                    total = min(bound, position.step + 1 + more)
+                    trainer.plan(total)  # the schedule ends on the last step that fits
                 position.step += 1
                 position.batch += 1
                 position.seconds = before + time.perf_counter() - started
@@ -255,7 +271,10 @@ def _train(
                 stop = world.agree(stopping())
                 if world.rank == 0:
                     _log(out, settings, position, losses, trained, started, advance, total)
+                    took = time.perf_counter()
                     _checkpoint(out, settings, position, trainer, rng, total, losses, stop)
+                    if budget is not None and position.step % settings.checkpoint_every == 0:
+                        budget.checkpoint = time.perf_counter() - took
                     if position.step % settings.sample_every == 0:
                         _preview(trainer.result(), preview_file(out, position.step))
                 if stop:
@@ -267,6 +286,17 @@ def _train(
         _finish(recipe, data, settings, trainer, position, device)
     world.close()
     return settings.out
+
+
+def _finish_cost(trainer: Trainer) -> float:
+    """What the end of a run costs beyond its last checkpoint, measured once up front: the
+    preview grid dominates it (a flow samples 64 images), then weights and card."""
+    from genzoo.zoo.repo import preview_images
+
+    began = time.perf_counter()
+    with torch.random.fork_rng(devices=[]):  # leave the run's random state as it was
+        preview_images(trainer.result())
+    return 1.0 + 1.5 * (time.perf_counter() - began)
 
 
 def _initialise(model: ZooModel, start: ZooModel, source: str) -> dict[str, str]:
@@ -368,7 +398,9 @@ def _checkpoint(
     write_checkpoint(out, state)
 
 
-def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]:
+def checkpoint_model(
+    out: Path, registry: Registry, model_class: type[ZooModel] = ZooModel
+) -> tuple[ZooModel, Position]:
     """What the run in OUT would publish if it ended now, and where it is: its last
     checkpoint's model, with the averaged weights where its trainer keeps an average
     (`Trainer.result`). `genzoo evaluate` and `genzoo sample` of a run in progress read it;
@@ -378,7 +410,7 @@ def checkpoint_model(out: Path, registry: Registry) -> tuple[ZooModel, Position]
     run = load_run(out)
     recipe = restore_recipe(run["recipe"], registry)
     with torch.random.fork_rng(devices=[]):  # initial weights, overwritten: leave the seed be
-        model = build(recipe.architecture, recipe.config, name=recipe.name)
+        model = build(recipe.architecture, recipe.config, name=recipe.name, model_class=model_class)
     trainer: Trainer = recipe.trainer_class(model, recipe.hparams)
     if not checkpoint_file(out).is_file():
         raise BadInputError(f"{out} has not checkpointed yet: nothing to sample or evaluate")
@@ -415,7 +447,8 @@ def _preview(model: ZooModel, path: Path) -> None:
 
     images = preview_images(model)
     if images is not None:
-        save_grid(images, path)
+        with atomic_path(path) as tmp:  # never through a link planted in the run folder
+            save_grid(images, tmp)
 
 
 def _finish(
@@ -458,6 +491,7 @@ def _finish(
             + ", ".join(f"{k}={v}" for k, v in sorted(trainer.hparams.items())),
             "hardware": _hardware_by_part(run, _hardware(device), position.step),
             "time": f"{position.seconds / 60:.1f} min of training",
+            **_budget_line(settings, position),
         },
         progress=evaluations(settings.out),
         base_model=_base_model(run),
@@ -475,6 +509,15 @@ def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
         return {}
     pins = ", ".join(f"{role} sha256 {digest}" for role, digest in sorted(start["sha256"].items()))
     return {"initialised from": f"`{portable(str(start['source']))}` ({pins})"}
+
+
+def _budget_line(settings: RunSettings, position: Position) -> dict[str, str]:
+    if not settings.max_time:
+        return {}
+    return {
+        "budget": f"--max-time {settings.max_time:g} s (start-up and this card included): "
+        f"{position.step:,} steps, the learning-rate schedule spanning them"
+    }
 
 
 def _base_model(run: Mapping[str, Any]) -> str:
@@ -559,7 +602,7 @@ def launch() -> dict[str, Any]:
 
 
 @contextmanager
-def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
+def _progress(enabled: bool, total: int | None, done: int) -> Iterator[Any]:
     """Progress on stderr; yields `advance(text | None)`. A terminal gets a rich bar; a
     pipe or a log file gets a plain line at most every PIPE_SECONDS (a bar redrawn in a
     file is one cut-off line at the end)."""
@@ -602,7 +645,7 @@ def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
 PIPE_SECONDS = 30.0
 
 
-def _plain_progress(total: int, done: int) -> Callable[[str | None], None]:
+def _plain_progress(total: int | None, done: int) -> Callable[[str | None], None]:
     """`advance` for a pipe: "step 1,200/4,680 (26%) d_loss 1.185 ... | 326 img/s, 3:07
     left", one line when there is news and PIPE_SECONDS have passed, and at the end."""
     start, first = time.perf_counter(), done
@@ -615,9 +658,12 @@ def _plain_progress(total: int, done: int) -> Callable[[str | None], None]:
         status = text or status
         now = time.perf_counter() - start
         if (text and now - last >= PIPE_SECONDS) or done == total:
-            left = (total - done) * now / max(done - first, 1)
-            print(f"step {done:,}/{total:,} ({done / total:.0%}) {status}, "
-                  f"{_clock(left)} left", file=sys.stderr, flush=True)  # fmt: skip
+            if total is None:  # a budget in time: its end is the clock's
+                print(f"step {done:,} {status}", file=sys.stderr, flush=True)
+            else:
+                left = (total - done) * now / max(done - first, 1)
+                print(f"step {done:,}/{total:,} ({done / total:.0%}) {status}, "
+                      f"{_clock(left)} left", file=sys.stderr, flush=True)  # fmt: skip
             last = now
 
     return advance
@@ -676,6 +722,17 @@ class _World:
         )
         options: dict[str, Any] = {option: False}
         return DistributedDataParallel(module, device_ids=ids, **options)
+
+    def fewest(self, steps: int) -> int:
+        """The fewest steps any process's budget allows: the ranks stop together, and
+        their schedules (which each re-plans from it) stay the same."""
+        if self.size == 1:
+            return steps
+        import torch.distributed as dist
+
+        count = torch.tensor([steps], device=self.device)
+        dist.all_reduce(count, op=dist.ReduceOp.MIN)
+        return int(count.item())
 
     def agree(self, signal_name: str) -> str:
         """`signal_name` if any process was asked to stop: the ranks stop together, at

@@ -96,6 +96,7 @@ class RunSettings:
     data_dir: Path | None = None
     progress: bool = True
     init_from: str | None = None  # start from these weights (a model name or repo folder)
+    max_time: float | None = None  # a budget in seconds, start-up and the end included
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -121,6 +122,10 @@ class RunSettings:
         for key in ("device", "data_dir", "init_from"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise GenzooError(f"{where} is damaged: {key} must be text")
+        max_time = data.get("max_time")
+        number = isinstance(max_time, (int, float)) and not isinstance(max_time, bool)
+        if max_time is not None and not (number and 0 < max_time < 1e8):
+            raise GenzooError(f"{where} is damaged: max_time must be seconds above 0")
         if not isinstance(data.get("progress", True), bool):
             raise GenzooError(f"{where} is damaged: progress must be true or false")
         if data.get("device") is None and "device" in data:
