@@ -27,14 +27,23 @@ from genzoo.core.lazy import resolve
 from genzoo.core.model import ZooModel
 from genzoo.plugins import installed
 from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
+from genzoo.train.budget import process_age
 from genzoo.zoo.card import CardInfo, card_metadata
 from genzoo.zoo.repo import CARD_FILE, write_repo
 from plain_dcgan import plain_steps
 
 
 def train_baseline(
-    dataset: str, epochs: int, batch_size: int, seed: int, device: str, out: Path
+    dataset: str,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    device: str,
+    out: Path,
+    max_seconds: float | None = None,
 ) -> None:
+    """The textbook loop for `epochs`, or (`max_seconds`) for as many steps as that much
+    wall-clock time from the process's start buys (its rate is constant: nothing to anneal)."""
     registry = installed().registry
     data = resolve(registry.dataset(dataset).loader)(None, "train")
     torch.manual_seed(seed)
@@ -42,7 +51,14 @@ def train_baseline(
     steps = epochs * (len(data) // batch_size)
     loop = plain_steps(generator, discriminator, data.images, batch_size, device)
     start = time.perf_counter()
+    deadline = None
+    if max_seconds is not None:
+        steps = 10**12  # the clock ends it; the end (writing the repo) takes ~1 s
+        deadline = time.monotonic() - process_age() + max_seconds - 1.5
     for step in range(1, steps + 1):
+        if deadline is not None and time.monotonic() >= deadline:
+            steps = step - 1
+            break
         losses = next(loop)
         if step % 200 == 0 or step == steps:
             rate = step * batch_size / (time.perf_counter() - start)
@@ -68,7 +84,8 @@ def train_baseline(
             "command": f"`{command}`",
             "seed": str(seed),
             "data": f"{dataset}, train split, {len(data):,} images ({data.source})",
-            "schedule": f"{steps:,} steps of batch {batch_size} ({epochs} epochs)",
+            "schedule": f"{steps:,} steps of batch {batch_size} "
+            f"({steps * batch_size / len(data):.2f} epochs)",
             "hardware": f"{device}: {platform.processor() or platform.machine()}, "
             f"torch {torch.__version__}, {torch.get_num_threads()} threads",
             "time": f"{minutes:.1f} min of training",
@@ -116,12 +133,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/baseline-dcgan"))
+    parser.add_argument("--max-time", type=float, help="seconds of wall-clock time instead")
     parser.add_argument("--report", type=Path, help="print FD ratios against this baseline")
     args = parser.parse_args()
     if args.report:
         report(args.report)
     else:
-        train_baseline(args.dataset, args.epochs, args.batch_size, args.seed, args.device, args.out)
+        train_baseline(
+            args.dataset, args.epochs, args.batch_size, args.seed, args.device, args.out,
+            args.max_time,
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from genzoo.zoo.offline import import_repo
 from genzoo.zoo.source import registered
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
+#: Degradations an evaluator is measured not to see (bench/evaluator_sensitivity.py)
+BLIND_SPOTS = {"resnet18-mnist": {"grain 0.2"}}
 
 
 def test_degradations_change_what_they_should():
@@ -59,8 +61,13 @@ def test_each_datasets_evaluator_ranks_every_degradation_worse_than_clean_images
     floor = distance(clean)
     scores = {name: distance(degrade(clean)) for name, degrade in DEGRADATIONS.items()}
     # resnet18-mnist sees the mildest blur (sigma 0.5) at 1.4x the floor, Fashion-MNIST's at
-    # more than 1.5x; the stronger degradations at 2-25x
-    assert all(score > 1.25 * floor for score in scores.values()), (floor, scores)
+    # more than 1.5x; the stronger degradations at 2-30x. Its one blind spot, measured: grain
+    # of 0.2 on the digits' strokes (1.01x; Fashion-MNIST's resnet18 sees it at 6.9x), why
+    # a second, label-free feature space stands beside it (docs: Evaluation).
+    blind = BLIND_SPOTS.get(entry.evaluator, set())
+    seen = {name: score for name, score in scores.items() if name not in blind}
+    assert all(score > 1.25 * floor for score in seen.values()), (floor, scores)
+    assert all(scores[name] < 1.25 * floor for name in blind), (floor, scores)  # still blind
     assert scores["blur 0.5"] < scores["blur 1.0"] < scores["blur 1.5"]
     assert scores["noise 0.1"] < scores["noise 0.2"]
 

@@ -16,6 +16,7 @@ from genzoo.cli.output import (
     human_count,
     plugins_of,
     print_json,
+    refuse_training_run,
     table,
     warn_plugin_failures,
 )
@@ -170,6 +171,8 @@ def _repo_or_entry(name: str, registry: Registry) -> Any:
     source = locate(name, registry)
     if isinstance(source, RepoRef) and source.model is not None:
         return registry.lookup(source.model)
+    if isinstance(source, LocalRepo):
+        refuse_training_run(source.folder)
     folder = source.folder if isinstance(source, LocalRepo) else describe(source)
     repo = read_config(folder)
     card = folder / CARD_FILE

@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from genzoo.cli.output import complete_models, console, errors, human_count, plugins_of, table
+from genzoo.cli.output import (
+    complete_models,
+    console,
+    errors,
+    human_count,
+    plugins_of,
+    refuse_training_run,
+    table,
+)
 from genzoo.core import BadInputError, GenzooError
 
 NameArgument = Annotated[
@@ -117,6 +125,7 @@ def verify_command(ctx: typer.Context, name: NameArgument) -> None:
     registry = plugins_of(ctx).registry
     source = locate(name, registry)
     if isinstance(source, LocalRepo):
+        refuse_training_run(source.folder)
         folder, pins, config_pin = source.folder, None, None
     else:
         found = snapshot_dir(source.repo_id, source.revision)
@@ -176,6 +185,7 @@ def push_command(
 
         genzoo push runs/resnet18 --repo myorg/resnet18-fashion-mnist --half
     """
+    refuse_training_run(folder)
     with ExitStack() as stack:
         if half:
             from genzoo.zoo.precision import half_copy

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from genzoo.core import GenzooError
 from genzoo.plugins import Plugins
 
 # C0 and C1 control characters but newline and tab: an escape sequence in a repo's name
@@ -91,13 +92,20 @@ def human_count(n: int | None) -> str:
 
 def still_training(folder: Path) -> bool:
     """Whether `folder` holds a run that has checkpointed but not yet published
-    (`genzoo.train.loop.in_progress`). The training code is imported only for a folder
-    with a run record, so that sampling a published model starts no slower."""
-    if not (folder / "training").is_dir():
-        return False
-    from genzoo.train.loop import in_progress
+    (`genzoo.train.run_folder.in_progress`, which imports no torch)."""
+    from genzoo.train.run_folder import in_progress
 
     return in_progress(folder)
+
+
+def refuse_training_run(folder: Path) -> None:
+    """For commands that read published repos only (info, verify, push): a run still
+    training has no repo yet; say what does read it."""
+    if folder.is_dir() and still_training(folder):
+        raise GenzooError(
+            f"{folder} is a run still training, not yet a repo (it publishes one when it "
+            "ends); genzoo evaluate, genzoo sample and genzoo.load read its last checkpoint"
+        )
 
 
 def plugins_of(ctx: typer.Context) -> Plugins:

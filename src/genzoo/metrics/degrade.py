@@ -1,4 +1,5 @@
-"""Real images made worse in the ways generators fail: blur, noise, scrambled structure.
+"""Real images made worse in the ways generators fail: blur, noise, scrambled structure,
+strokes too thick or thin, grain on the object, a class gone.
 
 An evaluator's feature space is fit for judging generators only if every one of these
 moves real images away from real images (`bench/evaluator_sensitivity.py` measures it,
@@ -51,6 +52,38 @@ def swap_patches(images: Tensor, patch: int = 7, seed: int = 0) -> Tensor:
     return out
 
 
+def dilate(images: Tensor, size: int = 3) -> Tensor:
+    """Strokes and edges thickened: each pixel the brightest of its `size` x `size`
+    neighbourhood (a grey-scale dilation; the background is dark)."""
+    return F.max_pool2d(images, size, stride=1, padding=size // 2)
+
+
+def erode(images: Tensor, size: int = 3) -> Tensor:
+    """Strokes thinned: each pixel the darkest of its neighbourhood (a grey-scale erosion)."""
+    return -F.max_pool2d(-images, size, stride=1, padding=size // 2)
+
+
+def grain(images: Tensor, sigma: float, seed: int = 0) -> Tensor:
+    """Independent noise on every pixel of the object and none on the background: the
+    speckle an autoregressive sampler leaves when each pixel's level is drawn on its own."""
+    rng = torch.Generator().manual_seed(seed)
+    inside = images > -0.9  # the dark background stays clean
+    noisy = images + sigma * torch.randn(images.shape, generator=rng).to(images)
+    return torch.where(inside, noisy.clamp(-1, 1), images)
+
+
+def drop_class(images: Tensor, labels: Tensor, dropped: int, seed: int = 0) -> Tensor:
+    """The same number of images with none of class `dropped`: its places taken by images
+    of the other classes drawn at random (a generator that lost a mode)."""
+    rng = torch.Generator().manual_seed(seed)
+    others = torch.nonzero(labels != dropped).flatten()
+    out = images.clone()
+    gone = torch.nonzero(labels == dropped).flatten()
+    fill = others[torch.randint(len(others), (len(gone),), generator=rng)]
+    out[gone] = images[fill]
+    return out
+
+
 #: name -> degradation, in the order the sensitivity check reports them.
 DEGRADATIONS = {
     "blur 0.5": lambda images: blur(images, 0.5),
@@ -59,4 +92,8 @@ DEGRADATIONS = {
     "noise 0.1": lambda images: noise(images, 0.1),
     "noise 0.2": lambda images: noise(images, 0.2),
     "swapped patches": swap_patches,
+    "dilated 3x3": dilate,
+    "eroded 3x3": erode,
+    "grain 0.2": lambda images: grain(images, 0.2),
+    "grain 0.4": lambda images: grain(images, 0.4),
 }

@@ -12,7 +12,7 @@ nats per image. Classifiers: test accuracy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,6 +25,7 @@ from genzoo.core.interfaces import (
     AutoregressiveGenerator,
     Classifier,
     ELBOTerms,
+    Encoder,
     Generator,
     evaluating,
     sampler,
@@ -343,13 +344,38 @@ def _frechet(fake: Tensor, real: Tensor) -> tuple[float, tuple[float, float] | N
 
 
 def load_evaluator(source: Source, registry: Registry, device: str | None = None) -> Evaluator:
-    """A classifier from a located source, described by its weights' sha256."""
+    """The feature space a located model gives: a classifier's penultimate features (and
+    its logits, for the Inception-style score and CAS), or an encoder's features (a
+    self-supervised one such as `simclr`; no logits), described by the weights' sha256."""
     from genzoo.zoo.load import load
 
-    model = load(source, registry, roles=["classifier"], device=device)
-    classifier = model["classifier"]
-    if not isinstance(classifier, Classifier):
-        raise GenzooError(f"{source.name}'s classifier does not implement genzoo.Classifier")
-    digest = model.sha256.get("classifier", "")  # the pin its weights were verified against
-    description = f"{source.name} features (classifier sha256 {digest[:12]})"
-    return Evaluator.of_classifier(classifier, description, digest)
+    model = load(source, registry, roles=_feature_role, device=device)
+    role = next(iter(model))
+    digest = model.sha256.get(role, "")  # the pin its weights were verified against
+    description = f"{source.name} features ({role} sha256 {digest[:12]})"
+    if role == "classifier":
+        classifier = model["classifier"]
+        if not isinstance(classifier, Classifier):
+            raise GenzooError(f"{source.name}'s classifier does not implement genzoo.Classifier")
+        return Evaluator.of_classifier(classifier, description, digest)
+    encoder = model["encoder"].eval()
+    if not isinstance(encoder, Encoder):
+        raise GenzooError(f"{source.name}'s encoder does not implement genzoo.Encoder")
+    device_of = next(encoder.parameters()).device
+
+    def features(images: Tensor) -> Tensor:
+        found = encoder(images)
+        if not isinstance(found, Tensor) or found.dim() != 2:
+            raise GenzooError(f"{source.name}'s encoder gives no (N, D) features")
+        return found
+
+    return Evaluator(features, description, device_of, None, {}, digest)
+
+
+def _feature_role(available: Sequence[str]) -> list[str]:
+    for role in ("classifier", "encoder"):
+        if role in available:
+            return [role]
+    raise GenzooError(
+        f"an evaluator needs a classifier or an encoder; this one has {', '.join(available)}"
+    )

@@ -44,6 +44,7 @@ from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's lo
     EVALUATIONS,
     EVALUATIONS_MAX_BYTES,
     LOCK_FILE,
+    METRICS_FILE,
     RUN_FILE,
     TRAINING_DIR,
     RunSettings,
@@ -213,7 +214,7 @@ def _train(
         if world.rank == 0:
             # made from the earlier weights: a push must not carry them beside the new ones
             # (the card and samples.png are written anew at the end)
-            for stale in (out / RECONSTRUCTIONS_FILE, training_dir(out) / "metrics.json"):
+            for stale in (out / RECONSTRUCTIONS_FILE, training_dir(out) / METRICS_FILE):
                 if stale.is_file() and not stale.is_symlink():
                     stale.unlink(missing_ok=True)
         position = _restore(out, recipe, trainer, rng)

@@ -152,13 +152,10 @@ def read_config(folder: Path) -> RepoConfig:
     """Parse `folder/config.json`; a missing or malformed one is a one-line error."""
     path = folder / CONFIG_FILE
     if not path.exists() and not path.is_symlink():
-        # genzoo train's layout (genzoo.train.loop): a run writes config.json at its end
-        if (folder / "training" / "checkpoint.pt").is_file():
-            raise GenzooError(
-                f"{folder} is a run still training, not yet a repo (it has no {CONFIG_FILE} "
-                "until it ends); genzoo evaluate and genzoo sample read its last checkpoint"
-            )
-        raise GenzooError(f"{folder} is not a genzoo repo: it has no {CONFIG_FILE}")
+        raise GenzooError(
+            f"{folder} is not a genzoo repo: it has no {CONFIG_FILE} (a run still training "
+            "has none until it ends; genzoo.load, genzoo sample and evaluate read its checkpoint)"
+        )
     data = parse_json(read_bounded(path, MAX_CONFIG_BYTES), path)
     if not (
         isinstance(data, dict)
