@@ -198,3 +198,27 @@ def test_python_loads_and_evaluates_a_run_still_training_as_the_cli_does(
     assert printed.exit_code == 0, printed.output
     assert {m["name"]: m["value"] for m in json.loads(printed.stdout)} == result.values()
     assert not (stopped_run / TRAINING_DIR / "evaluations.jsonl").exists()  # nothing written
+
+
+def test_a_second_label_free_feature_space_measures_the_same_samples(
+    finished: Path, judge: Path, idx_dir: Path, tmp_path: Path
+):
+    """FD in a self-supervised encoder's space beside the classifier's, on the same draw."""
+    args = ["train", "simclr", "--dataset", "fashion-mnist", "--data", str(idx_dir), "--out"]
+    args += [str(tmp_path / "ssl"), "--max-steps", "2", "--batch-size", "32", "--device", "cpu"]
+    args += ["--set", "width=4", "--set", "feature_dim=8", "--set", "image_shape=[1,12,12]"]
+    result = CliRunner().invoke(make_app(installed()), args)
+    assert result.exit_code == 0, result.output
+    both = genzoo.evaluate(finished, data_dir=idx_dir, samples=1000, evaluator=str(judge),
+                           label_free=str(tmp_path / "ssl"), device="cpu")  # fmt: skip
+    second = both.metric("frechet_distance_label_free")
+    assert "ssl features (encoder sha256" in second.protocol  # 64 test images: no interval
+    alone = genzoo.evaluate(finished, data_dir=idx_dir, samples=1000, evaluator=str(judge),
+                            label_free=False, device="cpu")  # fmt: skip
+    assert alone["frechet_distance"] == both["frechet_distance"]  # the same samples
+    assert "frechet_distance_label_free" not in alone.values()
+
+
+@pytest.fixture
+def finished(tmp_path: Path, idx_dir: Path) -> Path:
+    return run_training(tmp_path / "done", idx_dir, max_steps=2)

@@ -72,6 +72,7 @@ def evaluate(
     evaluator: str | None = None,
     features: str = "evaluator",
     sampling: Mapping[str, Any] | None = None,
+    label_free: bool | str = True,
     device: str | torch.device | None = None,
     registry: Registry | None = None,
     progress: Callable[[str], None] = lambda text: None,
@@ -83,10 +84,14 @@ def evaluate(
     FD (with its 95% interval), KID, precision/recall, density/coverage on the evaluator's
     features, each beside its floor; variational models by their ELBO; autoregressive
     ones by exact likelihood; classifiers by accuracy. `sampling` holds an iterative
-    sampler's options (steps, solver, guidance); `progress` is told each stage, `advance`
-    each batch of images made (a progress bar); under torchrun `ranks` share the work."""
+    sampler's options (steps, solver, guidance). `label_free`: FD also on the dataset's
+    label-free encoder's features, when it names one, or on the model this names
+    (`frechet_distance_label_free`), so that a ranking can be checked in a second space.
+    `progress` is told each stage, `advance` each batch of images made (a progress bar);
+    under torchrun `ranks` share the work."""
     from genzoo.core.ranks import Ranks
     from genzoo.metrics.evaluate import evaluate as measure
+    from genzoo.metrics.evaluate import load_evaluator
     from genzoo.plugins import installed
     from genzoo.train.opening import open_model
     from genzoo.train.variational import objective_for
@@ -110,6 +115,13 @@ def evaluate(
     directory = Path(data_dir) if data_dir is not None else None
     train, test = loader(directory, "train"), loader(directory, "test")
     judge = _evaluator(opened.model, dataset, evaluator, features, registry, ranks.device(device))
+    second = None
+    independent = label_free if isinstance(label_free, str) else ""
+    independent = independent or (
+        registry.dataset(dataset).label_free_evaluator if label_free else ""
+    )
+    if independent and judge is not None and features == "evaluator":
+        second = load_evaluator(locate(independent, registry), registry, ranks.device(device))
     epochs = opened.step * opened.batch_size / len(train) if opened.step else 0.0
     if opened.step is not None:
         progress(f"{name} is still training: its checkpoint at step {opened.step:,} "
@@ -118,7 +130,7 @@ def evaluate(
     objective = objective_for(opened.model, registry)
     metrics = measure(
         opened.model, train, test, judge, samples, seed, progress, objective, options, ranks,
-        advance,
+        advance, second,
     )  # fmt: skip
     return Evaluation(
         metrics,

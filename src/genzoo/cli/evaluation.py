@@ -68,6 +68,13 @@ def evaluate_command(
     solver: SolverOption = None,
     guidance: GuidanceOption = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    label_free: Annotated[
+        bool,
+        typer.Option(
+            help="Also FD on the dataset's label-free (self-supervised) features, a second "
+            "space a ranking must hold in."
+        ),
+    ] = True,
     write: Annotated[
         bool, typer.Option(help="Store the metrics in the folder's card (folders only).")
     ] = True,
@@ -122,7 +129,8 @@ def evaluate_command(
     with image_progress("generating and embedding", samples, ranks.main) as advance:
         result = evaluate(
             name, samples=samples, seed=seed, dataset=dataset, data_dir=data,
-            evaluator=evaluator, features=features, device=device, registry=registry,
+            evaluator=evaluator, features=features, label_free=label_free, device=device,
+            registry=registry,
             sampling=sampler_options(steps, solver, guidance), progress=say,
             advance=advance, ranks=ranks,
         )  # fmt: skip

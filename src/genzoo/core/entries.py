@@ -183,7 +183,8 @@ class DatasetEntry:
     `fetch(dest: Path, source: str, local: Path | None, mirrors: list[str], say) -> str`
     writes them into `dest` (a folder `locate` then finds) and returns where they came from.
     `evaluator` names the classifier model whose features `genzoo evaluate` compares
-    generators of this dataset on.
+    generators of this dataset on; `label_free_evaluator` a self-supervised encoder model,
+    the second feature space every FD is also given in.
     """
 
     name: str
@@ -198,6 +199,9 @@ class DatasetEntry:
     hub_id: str = ""  # the same data on the Hugging Face Hub, which model cards link to
     fetch: str = ""
     evaluator: str = ""
+    # a second feature space, trained without labels (a simclr encoder): every FD is also
+    # reported there, since one classifier's features can be blind to what a family gets wrong
+    label_free_evaluator: str = ""
 
     def __post_init__(self) -> None:
         _check_name("dataset", self.name)

@@ -137,13 +137,16 @@ def evaluate(
     sampling: Mapping[str, Any] | None = None,
     ranks: Ranks | None = None,
     advance: Callable[[int], None] = lambda count: None,
+    independent: Evaluator | None = None,
 ) -> list[Metric]:
     """The metrics that fit the model's components; `elbo` is the model's variational
     objective (`ELBOTrainer.objective_of`) when it has one; `sampling` holds an iterative
     generator's options (steps, solver, guidance). Under torchrun, `ranks` share the
     generator's sampling and embedding; rank 0 alone computes and returns the metrics
     (the others return none). `advance(count)` is told of each batch of images generated
-    and embedded (a progress bar)."""
+    and embedded (a progress bar). `independent`, a second feature space (the dataset's
+    label-free encoder), embeds the same samples: FD there too, as
+    `frechet_distance_label_free`, so that a ranking can be checked in both."""
     ranks = ranks or Ranks()
     metrics: list[Metric] = []
     if "classifier" in model and ranks.main:
@@ -168,8 +171,9 @@ def evaluate(
             raise GenzooError("evaluating a generator needs an evaluator classifier")
         options = generator.check_options(sampling or {})
         metrics += _generator_metrics(
-            generator, train, test, evaluator, samples, seed, progress, options, ranks, advance
-        )
+            generator, train, test, evaluator, samples, seed, progress, options, ranks, advance,
+            independent,
+        )  # fmt: skip
     if not metrics and ranks.main:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
     return metrics
@@ -241,28 +245,35 @@ def _generator_metrics(
     options: Mapping[str, Any],
     ranks: Ranks,
     advance: Callable[[int], None] = lambda count: None,
+    independent: Evaluator | None = None,
 ) -> list[Metric]:
     n = min(samples, len(test))
     progress(f"embedding {n:,} test and {n:,} train images")
     real, _ = evaluator.reference(test, "test", n, seed, ranks)
     floor, floor_logits = evaluator.reference(train, "train", n, seed, ranks)
+    spaces = [evaluator] if independent is None else [evaluator, independent]
+    if independent is not None:
+        other_real, _ = independent.reference(test, "test", n, seed, ranks)
+        other_floor, _ = independent.reference(train, "train", n, seed, ranks)
     where_made = f" in {ranks.size} processes" if ranks.size > 1 else ""
     progress(f"generating and embedding {samples:,} images (seed {seed}){where_made}")
     labels = None
     if generator.num_classes:
         labels = torch.arange(samples) % generator.num_classes  # balanced classes
 
-    def made(start: int, stop: int) -> Embedding:  # batches of BATCH from a multiple of it
+    def made(start: int, stop: int) -> list[Embedding]:  # batches of BATCH from a multiple of it
         batches = generator.sample_batches(
             samples, labels, seed, batch_size=BATCH, part=(start, stop), **options
         )
-        embedded = []
+        embedded: list[list[Embedding]] = [[] for _ in spaces]
         for images in batches:  # embedded as made: a batch of images in memory at a time
-            embedded.append(evaluator.embed(images.cpu()))
+            for space, found in zip(spaces, embedded, strict=True):
+                found.append(space.embed(images.cpu()))
             advance(len(images))
-        return joined(embedded)
+        return [joined(found) for found in embedded]
 
-    fake, fake_logits = joined(ranks.split(samples, BATCH, made))
+    parts = ranks.split(samples, BATCH, made)
+    fake, fake_logits = joined([part[0] for part in parts])
     if not ranks.main:
         return []
     sampler = "".join(
@@ -273,6 +284,20 @@ def _generator_metrics(
     )
     fd_floor = frechet_distance(floor, real)
     fd, fd_interval, fd_protocol = _frechet(fake, real)
+    label_free = []
+    if independent is not None:
+        other, _ = joined([part[1] for part in parts])
+        value, interval, protocol = _frechet(other, other_real)
+        other_where = where.replace(evaluator.description, independent.description, 1)
+        floor_value = frechet_distance(other_floor, other_real)
+        label_free = [
+            Metric(
+                "frechet_distance_label_free",
+                value,
+                f"{other_where}; {protocol}; floor (train vs test) {floor_value:.3g}",
+                interval=interval,
+            )
+        ]
     kid, kid_spread = kernel_distance(fake, real)
     kid_floor, _ = kernel_distance(floor, real)
     radii = knn_radii(real, (3, 5))  # the real neighbourhoods, once for both sets
@@ -287,6 +312,7 @@ def _generator_metrics(
             f"{where}; {fd_protocol}; floor (train vs test) {fd_floor:.3g}",
             interval=fd_interval,
         ),
+        *label_free,
         Metric(
             "kernel_distance",
             kid,

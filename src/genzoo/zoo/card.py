@@ -374,6 +374,7 @@ def _eval_results(
 
 _NAMES = {
     "frechet_distance": "Fréchet distance",
+    "frechet_distance_label_free": "Fréchet distance",  # its protocol names the features
     "kernel_distance": "kernel distance (KID)",
     "inception_score": "Inception-style score",
     "precision": "precision",
