@@ -1,4 +1,4 @@
-"""Every shipped generator under one protocol, in one process: the README's zoo table.
+"""Every shipped generator under one protocol, in one process: the zoo's tables (docs/zoo.md).
 
     python bench/evaluate_zoo.py [--dataset mnist] [--samples 10000]
                                  [--extra runs/flow-fashion-mnist ...]

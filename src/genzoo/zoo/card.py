@@ -264,6 +264,17 @@ def restyle(
     return str(card)
 
 
+def card_metrics(text: str) -> list[Metric]:
+    """The metrics a card records (its Evaluation table at its metadata's precision, with
+    intervals): where every other place that shows a shipped model's figures reads them."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    card = ModelCard(text, ignore_metadata_errors=True)
+    data = card.data
+    results = (data.eval_results or []) if isinstance(data, ModelCardData) else []
+    return _table_metrics(card.text, results)
+
+
 _ROW = re.compile(r"^\| (\w+) \| ([^|]+) \| (\w+) \| (.*) \|$", re.M)
 _SHOWN = re.compile(r"^(-?[\d.e+-]+)(?: \[(-?[\d.e+-]+), (-?[\d.e+-]+)\]| ± ([\d.e+-]+).*)?$")
 

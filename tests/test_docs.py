@@ -1,0 +1,40 @@
+"""The documentation a user reads: a short README whose figures come from the cards, and
+links that lead somewhere."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readme_zoo_table_is_the_one_the_cards_make():
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "zoo_table.py")],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert made in (ROOT / "README.md").read_text(), "run scripts/zoo_table.py --write"
+
+
+def test_the_readme_is_short_and_its_links_exist():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 200
+    for target in re.findall(r"\]\(([^)#]+)\)", text):
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target
+
+
+def test_the_readme_has_the_two_commands_ci_runs():
+    text = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "    .venv/bin/python -m pytest\n" in text and ".venv/bin/python -m pytest" in ci
+    assert "genzoo pull dcgan-mnist --from hub" in text and "pull dcgan-mnist --from hub" in ci
+
+
+def test_the_docs_link_to_files_that_exist():
+    for page in (ROOT / "docs").glob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+)\)", page.read_text()):
+            assert (page.parent / target).exists(), (page, target)
