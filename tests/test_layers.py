@@ -1,4 +1,4 @@
-"""The dependency arrow of ../shared/DESIGN.md, checked on the source: no torch needed.
+"""The dependency arrow (docs/development.md, Layout), checked on the source: no torch needed.
 
     cli, genzoo/__init__, testing   composition roots
     plugins                         may use train, metrics, zoo, data, core

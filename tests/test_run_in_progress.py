@@ -217,6 +217,12 @@ def test_a_second_label_free_feature_space_measures_the_same_samples(
                             label_free=False, device="cpu")  # fmt: skip
     assert alone["frechet_distance"] == both["frechet_distance"]  # the same samples
     assert "frechet_distance_label_free" not in alone.values()
+    encoder = genzoo.evaluate(tmp_path / "ssl", data_dir=idx_dir, device="cpu")
+    assert list(encoder.values()) == ["knn_accuracy"] and 0.25 < encoder["knn_accuracy"] <= 1
+    card = CliRunner().invoke(make_app(installed()), ["evaluate", str(tmp_path / "ssl"),
+                                                      "--data", str(idx_dir)])  # fmt: skip
+    assert card.exit_code == 0, card.output
+    assert "pipeline_tag: image-feature-extraction" in (tmp_path / "ssl" / "README.md").read_text()
 
 
 @pytest.fixture

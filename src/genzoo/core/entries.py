@@ -53,7 +53,7 @@ class Architecture:
     `config` is the reference constructor configuration: `genzoo.build(name)` uses it
     (`genzoo.core.model.build` constructs the components),
     and every component receives the keys its constructor accepts.
-    `trainer` lazily names the `genzoo.train.Trainer` subclass for its objective
+    `trainer` lazily names the `genzoo.train.trainer.Trainer` subclass for its objective
     (shared by every architecture of a family) and `training` overrides that
     trainer's default hyperparameters for this architecture.
     """

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from genzoo.core import GenzooError, Registry
 from genzoo.core.interfaces import (
@@ -159,6 +159,9 @@ def evaluate(
         accuracy = float((logits.argmax(1) == test.labels).double().mean())
         protocol = f"top-1 on all {len(test):,} test images"
         metrics.append(Metric("accuracy", accuracy, protocol))
+    if list(model) == ["encoder"] and ranks.main:  # a feature space of its own (simclr)
+        progress(f"classifying the {len(test):,} test images by their neighbours' labels")
+        metrics.append(_neighbour_accuracy(model["encoder"], train, test))
     if elbo is not None and ranks.main:
         progress(f"bounding the likelihood of {len(test):,} test images")
         metrics += _elbo_metrics(elbo, test, seed)
@@ -177,6 +180,41 @@ def evaluate(
     if not metrics and ranks.main:
         raise GenzooError(f"genzoo evaluate knows no metric for {', '.join(model)} components")
     return metrics
+
+
+KNN = 20
+
+
+@torch.inference_mode()
+def _neighbour_accuracy(encoder: nn.Module, train: ImageData, test: ImageData) -> Metric:
+    """How much of the classes an encoder's features hold, learnt without labels: each test
+    image takes the majority label of its KNN nearest train images (cosine similarity of
+    the features), the usual yardstick of self-supervised features (Wu et al. 2018)."""
+    device = next(encoder.parameters()).device
+    was_training = encoder.training
+    encoder.eval()
+
+    def embed(data: ImageData) -> Tensor:
+        images = to_float(data.images)
+        parts = [
+            encoder(images[i : i + BATCH].to(device)).float() for i in range(0, len(images), BATCH)
+        ]
+        return torch.nn.functional.normalize(torch.cat(parts), dim=1)
+
+    known, asked = embed(train), embed(test)
+    labels = train.labels.to(device)
+    classes = int(max(int(train.labels.max()), int(test.labels.max())) + 1)
+    right = 0
+    for start in range(0, len(asked), BATCH):
+        nearest = (asked[start : start + BATCH] @ known.T).topk(KNN, dim=1).indices
+        votes = torch.nn.functional.one_hot(labels[nearest], classes).sum(1)
+        right += int((votes.argmax(1).cpu() == test.labels[start : start + BATCH]).sum())
+    encoder.train(was_training)
+    protocol = (
+        f"top-1 of a {KNN}-nearest-neighbour vote (cosine, the encoder's features) of all "
+        f"{len(train):,} train images, on all {len(test):,} test images; no labels in training"
+    )
+    return Metric("knn_accuracy", right / len(asked), protocol)
 
 
 @torch.inference_mode()

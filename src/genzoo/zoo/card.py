@@ -100,6 +100,8 @@ def task_of(roles: Sequence[str], conditional: bool = False) -> str:
     generator: "unconditional-image-generation" would file it wrongly)."""
     if "classifier" in roles:
         return "image-classification"
+    if list(roles) == ["encoder"]:  # a feature space (simclr)
+        return "image-feature-extraction"
     return "" if conditional else "unconditional-image-generation"
 
 
@@ -394,6 +396,7 @@ _NAMES = {
     "coverage": "coverage",
     "classification_accuracy_score": "classification accuracy score",
     "accuracy": "accuracy",
+    "knn_accuracy": "k-nearest-neighbour accuracy",
 }
 _STEPS = re.compile(r"^(\w+?)_(\d+)_steps$")
 

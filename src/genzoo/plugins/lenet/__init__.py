@@ -1,4 +1,4 @@
-"""The LeNet plugin: a small CNN classifier, and the evaluator whose features the metrics use."""
+"""The LeNet plugin: a small CNN classifier (the datasets' evaluators are resnet18s)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
             components={"classifier": "genzoo.plugins.lenet.model:LeNet5"},
             config={"image_shape": [1, 28, 28], "width": 32, "feature_dim": 128},
             description="LeNet-style CNN: two conv+pool stages (batch norm), two dense layers; "
-            "its 128-d penultimate features are what genzoo's metrics compare",
+            "its 128-d penultimate features were genzoo's first evaluator's",
             paper=PAPER,
             trainer="genzoo.train.supervised:SupervisedTrainer",
             training={"lr": 2e-3, "weight_decay": 5e-4},
@@ -37,8 +37,8 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             dataset="fashion-mnist",
             license="mit",
             paper=PAPER,
-            description="LeNet-style classifier of Fashion-MNIST; genzoo's evaluator: the "
-            "generative metrics compare its 128-d features",
+            description="LeNet-style classifier of Fashion-MNIST (the evaluator of genzoo 0.1; "
+            "resnet18-fashion-mnist's features see blur that its features miss)",
             # The published weights: 10 epochs, then extended to 15 with --resume, at a
             # constant rate (pinned: made before the trainer's cosine schedule). That resume
             # re-seeded the dropout masks (checkpoints did not yet keep torch's generator), so
