@@ -36,7 +36,7 @@ def test_a_bad_duration_is_bad_input(text: str):
 def test_the_steps_left_keep_back_what_the_end_costs():
     budget = Budget(100.0, origin=time.monotonic(), finish=10.0, checkpoint=1.0)
     budget.step_took(0.5)
-    assert budget.steps_left() == pytest.approx((100 - 10 - 2 - 2) / 0.5, abs=2)
+    assert budget.steps_left() == pytest.approx((100 - 15 - 2 - 4 - 1.5) / 0.5, abs=2)
     late = Budget(100.0, spent=95.0, origin=time.monotonic(), finish=10.0)
     late.step_took(0.5)
     assert late.steps_left() == 0
@@ -61,7 +61,8 @@ def test_a_run_ends_within_its_budget_and_annealed(tmp_path: Path, idx_dir: Path
                           env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=120)  # fmt: skip
     took = time.monotonic() - began
     assert done.returncode == 0, done.stderr
-    assert took <= 12.5, f"{took:.1f} s for a 12 s budget"
+    # the budget holds to within a second even on a machine other processes load
+    assert took <= 13, f"{took:.1f} s for a 12 s budget"
     assert (out / "config.json").is_file()
     assert last_rate(out) < 0.05 * LR  # the cosine reached (nearly) zero on the last step
     card = (out / "README.md").read_text()

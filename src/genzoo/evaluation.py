@@ -210,4 +210,4 @@ def _dataset_of(source: Source, registry: Registry) -> str:
     if isinstance(named, list) and len(named) == 1:
         by_hub_id = {d.hub_id: d.name for d in registry.datasets.values() if d.hub_id}
         return by_hub_id.get(str(named[0]), str(named[0]))  # cards name the Hub's dataset id
-    raise BadInputError(f"{source.name} does not say its dataset: pass dataset= (--dataset)")
+    raise BadInputError(f"{source.name} does not say its dataset: pass --dataset (dataset=)")

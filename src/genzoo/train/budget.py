@@ -70,7 +70,9 @@ class Budget:
         """How many more steps fit, keeping back what the end costs: the final checkpoint,
         the preview and the card (measured where it could be), and a share of the budget
         for the pace to wander."""
-        reserve = self.finish + 2 * self.checkpoint + 0.02 * self.seconds
+        # the pace measured so far may not hold (another process starts): 4% of the budget
+        # and a few steps of slack
+        reserve = 1.5 * self.finish + 2 * self.checkpoint + 0.04 * self.seconds + 3 * self.per_step
         if not self.per_step:
             return 1
         return max(int((self.left() - reserve) / self.per_step), 0)
