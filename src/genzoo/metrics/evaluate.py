@@ -211,8 +211,9 @@ def _neighbour_accuracy(encoder: nn.Module, train: ImageData, test: ImageData) -
         right += int((votes.argmax(1).cpu() == test.labels[start : start + BATCH]).sum())
     encoder.train(was_training)
     protocol = (
-        f"top-1 of a {KNN}-nearest-neighbour vote (cosine, the encoder's features) of all "
-        f"{len(train):,} train images, on all {len(test):,} test images; no labels in training"
+        f"top-1 of a {KNN}-nearest-neighbour vote among all {len(train):,} train images "
+        f"(cosine similarity of the encoder's outputs), on all {len(test):,} test images; "
+        "no labels in training"
     )
     return Metric("knn_accuracy", right / len(asked), protocol)
 

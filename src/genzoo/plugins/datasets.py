@@ -81,6 +81,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             homepage="https://github.com/zalandoresearch/fashion-mnist",
             hub_id="zalando-datasets/fashion_mnist",
             evaluator="resnet18-fashion-mnist",
+            label_free_evaluator="simclr-fashion-mnist",
         )
     )
     register(

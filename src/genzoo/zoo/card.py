@@ -410,7 +410,7 @@ def _display_name(metric: Metric) -> str:
     samples = re.search(r"([\d,]+) samples", metric.protocol)
     if steps and samples:
         steps += f", {samples.group(1)} samples"
-    features = re.match(r"^(.+?) features\b", metric.protocol)  # a name, or a folder's path
+    features = re.match(r"^(\S+) features\b", metric.protocol)  # a name, or a folder's path
     where = f" on {Path(features.group(1)).name} features" if features else ""
     return f"{_NAMES.get(base, base.replace('_', ' '))}{steps}{where}"
 
