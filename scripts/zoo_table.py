@@ -33,7 +33,8 @@ def rows() -> list[str]:
         metrics = {m.name: m for m in card_metrics(text)}
         fd = metrics.get("frechet_distance")
         other = []
-        for name, label in (("accuracy", "accuracy"), ("bits_per_dim", "bits/dim"),
+        for name, label in (("accuracy", "accuracy"), ("knn_accuracy", "k-NN accuracy, no labels"),
+                            ("bits_per_dim", "bits/dim"),
                             ("classification_accuracy_score", "CAS"),
                             ("negative_elbo", "-ELBO (nats)")):  # fmt: skip
             if name in metrics:
