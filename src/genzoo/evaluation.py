@@ -85,7 +85,8 @@ def evaluate(
     features, each beside its floor; variational models by their ELBO; autoregressive
     ones by exact likelihood; classifiers by accuracy. `sampling` holds an iterative
     sampler's options (steps, solver, guidance). `label_free`: FD also on the dataset's
-    label-free encoder's features, when it names one, or on the model this names
+    label-free encoder's features, when it names one and `evaluator` is its own, or on the
+    model this names
     (`frechet_distance_label_free`), so that a ranking can be checked in a second space.
     `progress` is told each stage, `advance` each batch of images made (a progress bar);
     under torchrun `ranks` share the work."""
@@ -116,10 +117,11 @@ def evaluate(
     train, test = loader(directory, "train"), loader(directory, "test")
     judge = _evaluator(opened.model, dataset, evaluator, features, registry, ranks.device(device))
     second = None
+    # the dataset's second space goes with its own evaluator; beside another one (given
+    # for other data, other image sizes), only when named
     independent = label_free if isinstance(label_free, str) else ""
-    independent = independent or (
-        registry.dataset(dataset).label_free_evaluator if label_free else ""
-    )
+    if label_free is True and evaluator is None:
+        independent = registry.dataset(dataset).label_free_evaluator
     if independent and judge is not None and features == "evaluator":
         second = load_evaluator(locate(independent, registry), registry, ranks.device(device))
     epochs = opened.step * opened.batch_size / len(train) if opened.step else 0.0
