@@ -21,17 +21,18 @@ import tempfile
 from pathlib import Path
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
-SPACES = {
-    "fashion-mnist": ("resnet18-fashion-mnist", "simclr-fashion-mnist"),
-    "mnist": ("resnet18-mnist", "simclr-mnist"),
-}
 
 
 def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="fashion-mnist", choices=sorted(SPACES))
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument(
+        "--label-free",
+        help="a candidate second space (a model or run folder) instead of "
+        "the dataset's label_free_evaluator",
+    )
     parser.add_argument("--models", default="", help="comma-separated; none: sensitivity only")
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--images", type=int, default=2_000, help="per set, for sensitivity")
@@ -50,15 +51,20 @@ def main() -> None:
     from genzoo.metrics.degrade import DEGRADATIONS, drop_class
     from genzoo.metrics.evaluate import _frechet, load_evaluator
     from genzoo.zoo.offline import import_repo
-    from genzoo.zoo.source import registered
+    from genzoo.zoo.source import LocalRepo, locate
 
     registry = genzoo.registry()
     load = resolve(registry.dataset(args.dataset).loader)
     train, test = load(None, "train"), load(None, "test")
+    entry = registry.dataset(args.dataset)
     spaces = {}
-    for name in SPACES[args.dataset]:
-        import_repo(registered(name, registry), HUB)
-        spaces[name] = load_evaluator(registered(name, registry), registry, "cpu")
+    for name in (entry.evaluator, args.label_free or entry.label_free_evaluator):
+        if not name:
+            raise SystemExit(f"{args.dataset} names no label-free evaluator: pass --label-free")
+        source = locate(name, registry)
+        if not isinstance(source, LocalRepo):
+            import_repo(source, HUB)
+        spaces[Path(name).name] = load_evaluator(source, registry, "cpu")
     real = {name: space.embed(to_float(test.images))[0] for name, space in spaces.items()}
     record: dict = {"dataset": args.dataset, "samples": args.samples, "sensitivity": {}, "fd": {}}
 
@@ -79,7 +85,7 @@ def main() -> None:
         print(f"{label:18}{shown}", flush=True)
 
     for model_name in [m for m in args.models.split(",") if m]:
-        import_repo(registered(model_name, registry), HUB)
+        import_repo(locate(model_name, registry), HUB)  # type: ignore[arg-type]
         model = genzoo.load(model_name, device="cpu")
         generator = sampler(model)
         y = torch.arange(args.samples) % generator.num_classes if generator.num_classes else None
