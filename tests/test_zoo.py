@@ -45,6 +45,11 @@ def test_a_shipped_model_pulls_offline_verifies_and_samples(name: str):
     if "classifier" in model:
         check_classifier(model.classifier, registry.model(name).dataset)
         return
+    if list(model) == ["encoder"]:  # a feature space (simclr): features that vary, seeded
+        images = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+        features = model.encoder(images)
+        assert features.shape == (8, model.encoder.latent_dim) and features.std(0).mean() > 0
+        return
     generator = sampler(model)  # a generator, or a VAE's decoder
     assert generator is not None
     first, again = generator.sample(8, seed=0), generator.sample(8, seed=0)

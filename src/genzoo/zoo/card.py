@@ -246,7 +246,8 @@ def restyle(
     card = ModelCard(text, ignore_metadata_errors=True)
     data = card.data
     assert isinstance(data, ModelCardData)
-    task = task_of(["classifier"] if task == "image-classification" else [], conditional)
+    roles = {"image-classification": ["classifier"], "image-feature-extraction": ["encoder"]}
+    task = task_of(roles.get(task, []), conditional)
     data.pipeline_tag = task or None
     if dataset_id:
         data.datasets = [dataset_id]
