@@ -100,6 +100,7 @@ def evaluate(
 
     registry = registry or installed().registry
     ranks = ranks or Ranks()
+    requested = "auto" if device is None else str(device)
     if features not in FEATURES:
         raise BadInputError(f"features must be one of {', '.join(FEATURES)}, got {features!r}")
     name = os.fspath(model)
@@ -108,14 +109,16 @@ def evaluate(
     )
     # a GAN's discriminator plays no part in any metric: not hashed, not loaded
     roles = [role for role in _roles(source, registry) if role != "discriminator"] or None
-    opened = open_model(source, registry, roles, ranks.device(device))
+    opened = open_model(source, registry, roles, ranks.device(requested))
     dataset = dataset or _dataset_of(source, registry)
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(dataset).loader
     )
     directory = Path(data_dir) if data_dir is not None else None
     train, test = loader(directory, "train"), loader(directory, "test")
-    judge = _evaluator(opened.model, dataset, evaluator, features, registry, ranks.device(device))
+    judge = _evaluator(
+        opened.model, dataset, evaluator, features, registry, ranks.device(requested)
+    )
     second = None
     # the dataset's second space goes with its own evaluator; beside another one (given
     # for other data, other image sizes), only when named
@@ -123,7 +126,7 @@ def evaluate(
     if label_free is True and evaluator is None:
         independent = registry.dataset(dataset).label_free_evaluator
     if independent and judge is not None and features == "evaluator":
-        second = load_evaluator(locate(independent, registry), registry, ranks.device(device))
+        second = load_evaluator(locate(independent, registry), registry, ranks.device(requested))
     epochs = opened.step * opened.batch_size / len(train) if opened.step else 0.0
     if opened.step is not None:
         progress(f"{name} is still training: its checkpoint at step {opened.step:,} "

@@ -224,7 +224,7 @@ def _train(
         _note_resume(out, 0, _hardware(device))  # begun, stopped before a checkpoint
     elif world.rank == 0:
         training_dir(out).mkdir(parents=True, exist_ok=True)
-        run = {
+        run: dict[str, Any] = {
             "recipe": recipe.to_json(),
             "settings": settings.to_json(),
             "command": _command(),
@@ -273,7 +273,7 @@ def _train(
                 if world.rank == 0:
                     _log(out, settings, position, losses, trained, started, advance, total)
                     took = time.perf_counter()
-                    _checkpoint(out, settings, position, trainer, rng, total, losses, stop)
+                    _checkpoint(out, settings, position, trainer, rng, total, losses, bool(stop))
                     if budget is not None and position.step % settings.checkpoint_every == 0:
                         budget.checkpoint = time.perf_counter() - took
                     if position.step % settings.sample_every == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from genzoo.core.entries import Architecture, PretrainedModel
 from genzoo.plugins.hookspecs import hookimpl
@@ -29,7 +30,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 
 # Trained as an evaluator: the second feature space of its dataset (DatasetEntry's
 # label_free_evaluator), where every generator's FD is also reported.
-_MODELS = {
+_MODELS: dict[str, dict[str, Any]] = {
     "fashion-mnist": {
         "recipe": {"epochs": 6, "batch_size": 256, "seed": 0},
         "config_sha256": "63e8132f1b67a43735aaf3f8a83d2100a9e7de6841c4db922f630fd2b2014376",
