@@ -88,15 +88,19 @@ def weights(out: Path) -> bytes:
     return (out / "generator.safetensors").read_bytes()
 
 
+def finished_job(script: Path, bin_dir: Path, out: Path) -> Path:
+    """The job run to its end without a stop: what a requeued one must match."""
+    done = start_job(script, bin_dir, out)
+    _, stderr = done.communicate(timeout=300)
+    assert done.returncode == 0, stderr
+    return out
+
+
 def test_a_job_killed_before_its_first_checkpoint_and_requeued_resumes_from_step_0(
     tmp_path: Path, job_parts
 ):
     script, bin_dir = job_parts
-    straight = tmp_path / "straight"
-    done = start_job(script, bin_dir, straight)
-    _, stderr = done.communicate(timeout=300)
-    assert done.returncode == 0, stderr
-
+    straight = finished_job(script, bin_dir, tmp_path / "straight")
     out = tmp_path / "run"
     job = start_job(script, bin_dir, out)
     wait_for(lambda: (out / "training" / "run.json").is_file(), job)
@@ -113,11 +117,7 @@ def test_sigterm_checkpoints_exits_75_and_the_requeued_job_finishes_the_run(
     tmp_path: Path, job_parts
 ):
     script, bin_dir = job_parts
-    straight = tmp_path / "straight"
-    done = start_job(script, bin_dir, straight)
-    _, stderr = done.communicate(timeout=300)
-    assert done.returncode == 0, stderr
-
+    straight = finished_job(script, bin_dir, tmp_path / "straight")
     out = tmp_path / "run"
     job = start_job(script, bin_dir, out)
     log = out / "training" / "log.jsonl"
