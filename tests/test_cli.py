@@ -81,7 +81,7 @@ def test_list_shows_every_model_with_its_metadata(tmp_path: Path, monkeypatch):
 def test_list_json_has_stable_keys_and_honours_filters():
     result = run("list", "*gan*", "--family", "gan", "--dataset", "mnist", "--json")
     rows = {row["name"]: row for row in json.loads(result.stdout)}
-    assert sorted(rows) == ["cdcgan-mnist", "dcgan-mnist"]
+    assert sorted(rows) == ["cdcgan-mnist", "dcgan-mnist", "dcgan-mnist-fast"]
     assert set(rows["dcgan-mnist"]) == MODEL_KEYS | {"distribution"}
     assert rows["dcgan-mnist"]["parameters"] == 898_370
     assert rows["dcgan-mnist"]["weights"] == "not cached"  # published, not in this test's cache
@@ -95,7 +95,8 @@ def test_list_architectures():
     assert [r["name"] for r in rows] == names
     assert set(rows[0]) == ARCH_KEYS | {"distribution"} and rows[0]["distribution"] == "genzoo"
     assert rows[0]["models"] == [
-        "dcgan-mnist", "dcgan-fashion-mnist", "cdcgan-fashion-mnist", "cdcgan-mnist"
+        "dcgan-mnist", "dcgan-fashion-mnist", "dcgan-mnist-fast", "cdcgan-fashion-mnist",
+        "cdcgan-mnist",
     ]  # fmt: skip
     assert rows[2]["family"] == "flow"
     assert rows[3]["family"] == "flow"
@@ -261,7 +262,7 @@ def test_real_process_errors_are_one_line_without_traceback():
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: unknown model or architecture 'dcgan-mnst'; did you mean 'dcgan-mnist', "
-        "'cdcgan-mnist' or 'dcgan-fashion-mnist'? (see `genzoo list`)"
+        "'cdcgan-mnist' or 'dcgan-mnist-fast'? (see `genzoo list`)"
     ]
 
 
@@ -288,7 +289,11 @@ def test_a_broken_plugin_is_a_warning_not_a_failure(good_plugin: PluginDists):
 def test_python_api():
     import genzoo
 
-    assert genzoo.list_models("dcgan-*") == ["dcgan-fashion-mnist", "dcgan-mnist"]
+    assert genzoo.list_models("dcgan-*") == [
+        "dcgan-fashion-mnist",
+        "dcgan-mnist",
+        "dcgan-mnist-fast",
+    ]
     assert "lenet5-fashion-mnist" in genzoo.list_models("*fashion*")
     assert genzoo.list_architectures(family="gan") == ["dcgan", "wgan-gp"]
     assert load_plugins(entry_points=[]).registry.model("dcgan-mnist").dataset == "mnist"

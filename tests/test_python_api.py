@@ -60,10 +60,17 @@ def test_huggingface_keywords_mean_what_they_mean_there(saved: Path):
 
 
 def test_timms_first_lines_create_and_list_models(saved: Path):
-    assert genzoo.list_models("dcgan*", pretrained=True) == ["dcgan-fashion-mnist", "dcgan-mnist"]
+    assert genzoo.list_models("dcgan*", pretrained=True) == [
+        "dcgan-fashion-mnist",
+        "dcgan-mnist",
+        "dcgan-mnist-fast",
+    ]
     everything = genzoo.list_models("dcgan*", pretrained=False)  # what create_model takes
-    assert everything == ["dcgan", "dcgan-fashion-mnist", "dcgan-mnist"]
-    assert genzoo.list_models("dcgan*", dataset="mnist", pretrained=False) == ["dcgan-mnist"]
+    assert everything == ["dcgan", "dcgan-fashion-mnist", "dcgan-mnist", "dcgan-mnist-fast"]
+    assert genzoo.list_models("dcgan*", dataset="mnist", pretrained=False) == [
+        "dcgan-mnist",
+        "dcgan-mnist-fast",
+    ]
     untrained = genzoo.create_model("dcgan", image_shape=(3, 32, 32), **SMALL)
     assert untrained.generator.sample(2, seed=0).shape == (2, 3, 32, 32)
     loaded = genzoo.create_model(str(saved), pretrained=True, device="cpu")

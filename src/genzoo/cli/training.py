@@ -270,7 +270,7 @@ def train_command(
             sample_every=sample_every,
             data_dir=data,
             init_from=init_from or recipe.run.get("init_from"),
-            max_time=parse_duration(max_time) if max_time else None,
+            max_time=parse_duration(max_time) if max_time else recipe.run.get("max_time"),
         )
     check_run(settings, resume=resume is not None)
     start = None

@@ -17,7 +17,7 @@ from genzoo.core.lazy import resolve
 
 #: Settings of the run rather than of the objective; a recipe may fix them too
 #: (init_from: the published weights a recipe starts from, e.g. a distillation's teacher).
-RUN_KEYS = ("epochs", "batch_size", "seed", "max_steps", "init_from")
+RUN_KEYS = ("epochs", "batch_size", "seed", "max_steps", "init_from", "max_time")
 
 
 @dataclass(frozen=True)
