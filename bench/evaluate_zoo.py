@@ -1,4 +1,4 @@
-"""Every shipped generator under one protocol, in one process: the zoo's tables (docs/zoo.md).
+"""Every shipped generator under one protocol, in one process: the zoo's tables (docs/results.md).
 
     python bench/evaluate_zoo.py [--dataset mnist] [--samples 10000]
                                  [--extra runs/flow-fashion-mnist ...]

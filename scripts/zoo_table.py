@@ -11,39 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cards import ROOT, summary
+
 START, END = "<!-- zoo table: scripts/zoo_table.py -->", "<!-- end of zoo table -->"
 
 
 def rows() -> list[str]:
-    from genzoo.zoo.card import card_metadata, card_metrics
-
-    lines = [
-        "| model | dataset | FD [95% CI] | other |",
-        "| --- | --- | --- | --- |",
-    ]
-    found = []
-    for card in (ROOT / "hub" / "genzoo").glob("*/README.md"):
-        text = card.read_text()
-        datasets = card_metadata(text).get("datasets") or [""]
-        found.append((str(datasets[0]).split("/")[-1].replace("_", "-"), card, text))
-    for dataset, card, text in sorted(found, key=lambda item: (item[0], item[1].parent.name)):
-        metrics = {m.name: m for m in card_metrics(text)}
-        fd = metrics.get("frechet_distance")
-        other = []
-        for name, label in (("accuracy", "accuracy"), ("knn_accuracy", "k-NN accuracy, no labels"),
-                            ("bits_per_dim", "bits/dim"),
-                            ("classification_accuracy_score", "CAS"),
-                            ("negative_elbo", "-ELBO (nats)")):  # fmt: skip
-            if name in metrics:
-                other.append(f"{label} {metrics[name].shown()}")
-        lines.append(
-            f"| [`{card.parent.name}`](hub/genzoo/{card.parent.name}/README.md) | {dataset} | "
-            f"{fd.shown() if fd else ''} | {', '.join(other)} |"
-        )
-    return lines
+    return summary()
 
 
 def table() -> str:

@@ -59,7 +59,7 @@ class LatentPrior(nn.Module):
     where the decoder never trained; a flow fitted by maximum likelihood to the
     encoder's codes draws from where they are (a flow prior, e.g. Xu et al. 2019). It
     samples exactly the density it fits, which a second-stage VAE's decoded means
-    (Dai & Wipf 2019) did not here: tried first, they left FD at 14.3 (docs/zoo.md).
+    (Dai & Wipf 2019) did not here: tried first, they left FD at 14.3 (docs/results.md).
     """
 
     def __init__(self, latent_dim: int, hidden_dim: int, layers: int = 8) -> None:

@@ -11,7 +11,7 @@ A KL weight below 1 lets the posterior carry more of each image, and sampling fr
 N(0, I) then lands where the decoder never trained. With `prior_hidden_dim` > 0 the
 codes are drawn from a learned prior instead, a flow over all steps' codes together
 fitted beside the bound (`genzoo.core.priors.LatentPrior`, the VAE's prior). Measured
-(docs/zoo.md): FD 21.9 -> 14.0; a per-step Gaussian prior read from the decoder's
+(docs/results.md): FD 21.9 -> 14.0; a per-step Gaussian prior read from the decoder's
 state (Gregor et al. 2016), trained with the bound, did worse (about 20 at 2,000 samples).
 """
 
