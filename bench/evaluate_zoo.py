@@ -44,7 +44,7 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
 
     import genzoo
-    from genzoo.cli.evaluation import store_metrics
+    from genzoo.recording import store_metrics
     from genzoo.core.interfaces import sampler
     from genzoo.core.lazy import resolve
     from genzoo.metrics.evaluate import evaluate, load_evaluator

@@ -327,4 +327,4 @@ def test_a_command_imports_only_its_own_group():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     groups = result.stderr.splitlines()[-1]
-    assert groups == "['genzoo.cli.app', 'genzoo.cli.catalog', 'genzoo.cli.output']", groups
+    assert groups == "['genzoo.cli.app', 'genzoo.cli.list', 'genzoo.cli.output']", groups

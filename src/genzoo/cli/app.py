@@ -20,12 +20,14 @@ from genzoo.zoo.cache import check_endpoint
 # Each built-in command group is a module of genzoo.cli with `register(app)`; the commands
 # each adds, so that a run imports only the group it runs (`make_app(only=...)`).
 COMMAND_GROUPS = {
-    "catalog": ("list", "info"),
+    "list": ("list",),
+    "info": ("info",),
     "hub": ("pull", "verify", "push"),
     "cache": ("cache",),
-    "sampling": ("sample", "interpolate"),
-    "training": ("datasets", "train"),
-    "evaluation": ("evaluate",),
+    "sample": ("sample", "interpolate"),
+    "datasets": ("datasets",),
+    "train": ("train",),
+    "evaluate": ("evaluate",),
     "plugins": ("plugins",),
     "doctor": ("doctor",),
     "new_plugin": ("new-plugin",),

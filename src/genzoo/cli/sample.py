@@ -9,98 +9,67 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from genzoo.cli.output import (
-    complete_labels,
-    complete_models,
-    console,
-    errors,
-    image_progress,
-    plugins_of,
+from genzoo.cli.options import (
+    Columns,
+    Count,
+    Device,
+    Guidance,
+    Label,
+    ModelName,
+    Seed,
+    Solver,
+    SolverSteps,
+    sampler_options,
 )
+from genzoo.cli.output import console, errors, image_progress, plugins_of
 from genzoo.core import BadInputError, GenzooError
 
 if TYPE_CHECKING:
     from torch import Tensor
 
     from genzoo.core.interfaces import Generator
+    from genzoo.core.ranks import Ranks
 
-NameArgument = Annotated[
-    str,
-    typer.Argument(  # "\[": help is rich markup, where [@rev] would vanish as a tag
-        help="A pretrained model, a Hub repo (org/name or hf-hub:org/name\\[@rev]), a repo "
-        "folder, or the folder of a run still training (its last checkpoint).",
-        autocompletion=complete_models,
-    ),
-]
-SEED_MAX = 2**62  # torch's generators take 64 bits; training adds ranks and epochs to it
-SeedOption = Annotated[
-    int,
-    typer.Option(min=0, max=SEED_MAX, help="Random seed: the same seed gives the same images."),
-]
-DeviceOption = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
-LabelOption = Annotated[
+GridFile = Annotated[Path, typer.Option("-o", "--output", help="Where to write the PNG grid.")]
+Dtype = Annotated[
     str | None,
+    typer.Option(help="float32 (default), float16 or bfloat16: half the memory; on a GPU, faster."),
+]
+BatchSize = Annotated[int, typer.Option(min=1, help="Images per forward pass.")]
+StepsGif = Annotated[
+    Path | None,
     typer.Option(
-        help="Conditional models: one class for all images, by name or index.",
-        autocompletion=complete_labels,
+        help="Models that make images step by step (DRAW, flow, PixelRNN): also write the "
+        "steps as a GIF."
     ),
 ]
-# Iterative samplers (flow matching, diffusion); None keeps the model's own default.
-SolverOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Iterative models: the ODE solver (flow models: euler, or heun: 2 x steps - 1 "
-        "network calls; on flow-fashion-mnist 10 heun steps beat 20 euler)."
-    ),
+GifFile = Annotated[Path, typer.Option("-o", "--output", help="The GIF to write.")]
+Frames = Annotated[int, typer.Option(min=1, help="Frames between two waypoints.")]
+Points = Annotated[int, typer.Option(min=2, help="Random waypoints per walk (it loops).")]
+Walks = Annotated[int, typer.Option("-n", "--num", min=1, help="Walks side by side.")]
+Fps = Annotated[int, typer.Option(min=1, max=100, help="Frames per second.")]
+Walkers = Annotated[int | None, typer.Option(min=1, help="Walks per row.")]
+FrameSteps = Annotated[
+    int | None,
+    typer.Option(min=1, help="Iterative models: solver steps per frame (--steps is frames)."),
 ]
-GuidanceOption = Annotated[
-    float | None,
-    typer.Option(
-        help="Class-conditional iterative models: classifier-free guidance weight "
-        "(1: none; 2: stronger class, less variety)."
-    ),
-]
-
-
-def sampler_options(steps: int | None, solver: str | None, guidance: float | None) -> dict:
-    """The options given on the command line, for `Generator.sample(..., **options)`."""
-    given = {"steps": steps, "solver": solver, "guidance": guidance}
-    return {name: value for name, value in given.items() if value is not None}
 
 
 def sample_command(
     ctx: typer.Context,
-    name: NameArgument,
-    n: Annotated[int, typer.Option("-n", "--num", min=1, help="How many images.")] = 64,
-    seed: SeedOption = 0,
-    output: Annotated[
-        Path, typer.Option("-o", "--output", help="Where to write the PNG grid.")
-    ] = Path("samples.png"),
-    columns: Annotated[
-        int | None, typer.Option(min=1, help="Grid width (default: square).")
-    ] = None,
-    label: LabelOption = None,
-    device: DeviceOption = "auto",
-    dtype: Annotated[
-        str | None,
-        typer.Option(
-            help="float32 (default), float16 or bfloat16: half the memory; on a GPU, faster."
-        ),
-    ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 256,
-    steps: Annotated[
-        int | None,
-        typer.Option(min=1, help="Iterative models: solver steps (flow/euler: network calls)."),
-    ] = None,
-    solver: SolverOption = None,
-    guidance: GuidanceOption = None,
-    steps_gif: Annotated[
-        Path | None,
-        typer.Option(
-            help="Models that make images step by step (DRAW, flow, PixelRNN): also write "
-            "the steps as a GIF."
-        ),
-    ] = None,
+    name: ModelName,
+    n: Count = 64,
+    seed: Seed = 0,
+    output: GridFile = Path("samples.png"),
+    columns: Columns = None,
+    label: Label = None,
+    device: Device = "auto",
+    dtype: Dtype = None,
+    batch_size: BatchSize = 256,
+    steps: SolverSteps = None,
+    solver: Solver = None,
+    guidance: Guidance = None,
+    steps_gif: StepsGif = None,
 ) -> None:
     """Sample images from a model's generator (or a VAE's decoder) and save a PNG grid.
 
@@ -109,8 +78,6 @@ def sample_command(
         genzoo sample dcgan-fashion-mnist -n 64 --seed 0 -o grid.png
 
         genzoo sample cdcgan-fashion-mnist --label sneaker -n 16 -o sneakers.png
-
-        genzoo sample runs/dcgan-fmnist -n 10000 --columns 100 -o big.png
 
         genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
 
@@ -122,19 +89,11 @@ def sample_command(
 
         torchrun --nproc-per-node 2 -m genzoo sample flow-fashion-mnist -n 1024 -o many.png
     """
-    from genzoo.core.images import save_gif, save_grid
+    from genzoo.core.devices import pick_dtype
+    from genzoo.core.images import save_grid
     from genzoo.core.ranks import Ranks
 
-    _check_writable(output, ".png")
-    if steps_gif is not None:
-        _check_writable(steps_gif, ".gif")
-    if n > MAX_GRID_IMAGES:
-        raise BadInputError(
-            f"-n {n:,}: a grid holds at most {MAX_GRID_IMAGES:,} images; draw more with "
-            "several runs and different --seed values"
-        )
-    from genzoo.core.devices import pick_dtype
-
+    _check_grid(n, output, steps_gif)
     pick_dtype(dtype)  # a bad --dtype is one line before anything is fetched
     ranks = Ranks.from_env()  # under torchrun each process makes a share of the images
     generator, model_name = _generator(ctx, name, ranks.device(device), dtype)
@@ -145,12 +104,42 @@ def sample_command(
             f"{name} makes them in one pass"
         )
     labels = None if label is None else generator.label_index(label)
+    images = _sampled(generator, n, labels, seed, batch_size, options, ranks)
+    if not ranks.main:  # rank 0 writes and reports
+        return
+    _write(output, lambda: save_grid(images, output, columns))
+    console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
+    if steps_gif is not None:
+        _write_steps(generator, n, seed, options, steps_gif, columns)
 
+
+def _check_grid(n: int, output: Path, steps_gif: Path | None) -> None:
+    _check_writable(output, ".png")
+    if steps_gif is not None:
+        _check_writable(steps_gif, ".gif")
+    if n > MAX_GRID_IMAGES:
+        raise BadInputError(
+            f"-n {n:,}: a grid holds at most {MAX_GRID_IMAGES:,} images; draw more with "
+            "several runs and different --seed values"
+        )
+
+
+def _sampled(
+    generator: Generator,
+    n: int,
+    labels: Tensor | None,
+    seed: int,
+    batch_size: int,
+    options: dict,
+    ranks: Ranks,
+) -> Tensor:
+    """`n` images, made in whole batches shared between the processes of a torchrun
+    launch, with a progress bar; every process gets them all."""
     import torch
 
     with image_progress("sampling", n, ranks.main) as advance:
 
-        def share(start: int, stop: int) -> Tensor:  # whole batches: one process's images
+        def share(start: int, stop: int) -> Tensor:  # one process's images
             batches = generator.sample_batches(
                 n, labels, seed, batch_size=batch_size, part=(start, stop), **options
             )
@@ -162,38 +151,38 @@ def sample_command(
 
         images = torch.cat(ranks.split(n, batch_size, share))
     ranks.close()
-    if not ranks.main:  # rank 0 writes and reports
-        return
-    _write(output, lambda: save_grid(images, output, columns))
-    console.print(f"wrote {output} ({n} images from {model_name}, seed {seed})")
-    if steps_gif is not None:
-        frames = generator.sample_steps(n, seed=seed, **options).cpu()
-        hold = frames[-1:].expand(max(len(frames) // 2, 1), *frames.shape[1:])  # pause at the end
-        gif = steps_gif
-        _write(gif, lambda: save_gif(torch.cat([frames, hold]), gif, columns))
-        console.print(f"wrote {gif} ({len(frames)} steps of {n} images)")
+    return images
+
+
+def _write_steps(
+    generator: Generator, n: int, seed: int, options: dict, gif: Path, columns: int | None
+) -> None:
+    """The sampler's steps as a GIF, pausing on the finished images."""
+    import torch
+
+    from genzoo.core.images import save_gif
+
+    frames = generator.sample_steps(n, seed=seed, **options).cpu()
+    hold = frames[-1:].expand(max(len(frames) // 2, 1), *frames.shape[1:])
+    _write(gif, lambda: save_gif(torch.cat([frames, hold]), gif, columns))
+    console.print(f"wrote {gif} ({len(frames)} steps of {n} images)")
 
 
 def interpolate_command(
     ctx: typer.Context,
-    name: NameArgument,
-    steps: Annotated[int, typer.Option(min=1, help="Frames between two waypoints.")] = 16,
-    points: Annotated[int, typer.Option(min=2, help="Random waypoints per walk (it loops).")] = 4,
-    n: Annotated[int, typer.Option("-n", "--num", min=1, help="Walks side by side.")] = 8,
-    seed: SeedOption = 0,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The GIF to write.")] = Path(
-        "walk.gif"
-    ),
-    fps: Annotated[int, typer.Option(min=1, max=100, help="Frames per second.")] = 12,
-    columns: Annotated[int | None, typer.Option(min=1, help="Walks per row.")] = None,
-    label: LabelOption = None,
-    device: DeviceOption = "auto",
-    solver_steps: Annotated[
-        int | None,
-        typer.Option(min=1, help="Iterative models: solver steps per frame (--steps is frames)."),
-    ] = None,
-    solver: SolverOption = None,
-    guidance: GuidanceOption = None,
+    name: ModelName,
+    steps: Frames = 16,
+    points: Points = 4,
+    n: Walks = 8,
+    seed: Seed = 0,
+    output: GifFile = Path("walk.gif"),
+    fps: Fps = 12,
+    columns: Walkers = None,
+    label: Label = None,
+    device: Device = "auto",
+    solver_steps: FrameSteps = None,
+    solver: Solver = None,
+    guidance: Guidance = None,
 ) -> None:
     """Walk the latent space (spherical interpolation between random codes) as a looping GIF.
 
