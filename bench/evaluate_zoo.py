@@ -44,11 +44,12 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
 
     import genzoo
-    from genzoo.recording import store_metrics
     from genzoo.core.interfaces import sampler
     from genzoo.core.lazy import resolve
+    from genzoo.core.metric import Metric
     from genzoo.metrics.evaluate import evaluate, load_evaluator
-    from genzoo.zoo.card import Metric, task_of
+    from genzoo.recording import store_metrics
+    from genzoo.zoo.card import task_of
     from genzoo.zoo.load import load
     from genzoo.zoo.offline import import_repo
     from genzoo.zoo.source import LocalRepo, registered

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +24,6 @@ def test_the_readme_zoo_table_is_the_one_the_cards_make():
 def test_each_card_says_what_its_model_is_as_the_registry_does():
     sys.path.insert(0, str(ROOT / "scripts"))
     from cards import cards
-
     from genzoo.plugins import installed
 
     registry = installed().registry
@@ -32,6 +33,21 @@ def test_each_card_says_what_its_model_is_as_the_registry_does():
     }
     for card in shipped:
         assert card.description == registry.models[card.name].description, card.name
+
+
+def test_the_registry_s_figures_are_the_cards():
+    """A shipped model's figures are written in its card; the registry's copy (what `genzoo
+    info` shows without the card) must say the same, to the card's precision."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from cards import cards
+    from genzoo.plugins import installed
+
+    registry = installed().registry
+    for card in cards():
+        for name, value in registry.models[card.name].metrics.items():
+            assert name in card.metrics, (card.name, name)
+            recorded = card.metrics[name].value  # type: ignore[attr-defined]
+            assert value == pytest.approx(recorded, rel=5e-3, abs=1e-3), (card.name, name)
 
 
 def test_the_readme_is_short_and_its_links_exist():

@@ -84,7 +84,7 @@ def test_imports_follow_the_arrow(path: Path):
         for line, name in imports(path)
         if layer(name) not in ALLOWED[own]
     ]
-    assert not wrong, "imports against the arrow of DESIGN.md:\n" + "\n".join(wrong)
+    assert not wrong, "against the arrow of docs/development.md (Layout):\n" + "\n".join(wrong)
 
 
 def test_the_package_root_never_imports_the_cli():

@@ -133,7 +133,8 @@ def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interva
     """The Hub reads each metric's name (what it is, on which features), its protocol in
     `args`, a value no finer than its interval; KID's std is a spread, not an interval;
     a class-conditional generator is tagged so, with no unconditional pipeline tag."""
-    from genzoo.zoo.card import Metric, card_metadata, restyle, task_of, with_metrics
+    from genzoo.core.metric import Metric
+    from genzoo.zoo.card import card_metadata, restyle, task_of, with_metrics
 
     protocol = "resnet18-mnist features (classifier sha256 2c867a911704); 10,000 samples"
     metrics = [

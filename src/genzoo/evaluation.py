@@ -21,11 +21,11 @@ from genzoo.core.lazy import resolve
 if TYPE_CHECKING:
     import torch
 
+    from genzoo.core.metric import Metric
     from genzoo.core.model import ZooModel
     from genzoo.core.ranks import Ranks
     from genzoo.data.images import ImageData
     from genzoo.metrics.evaluate import Evaluator
-    from genzoo.zoo.card import Metric
     from genzoo.zoo.source import Source
 
 #: `features=`: the dataset's evaluator classifier (or `evaluator=`), or FID's Inception-v3.

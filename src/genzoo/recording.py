@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from genzoo.core import Registry
+    from genzoo.core.metric import Metric
     from genzoo.evaluation import Evaluation
-    from genzoo.zoo.card import Metric
 
 
 def record_folder(name: str, registry: Registry) -> Path | None:

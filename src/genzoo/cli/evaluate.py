@@ -28,7 +28,7 @@ from genzoo.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from genzoo.zoo.card import Metric
+    from genzoo.core.metric import Metric
 
 Samples = Annotated[int, typer.Option(min=100, help="Generated images to compare.")]
 SubsetSeed = Annotated[

@@ -31,6 +31,7 @@ from genzoo.core.interfaces import (
     sampler,
 )
 from genzoo.core.likelihood import ELBOObjective, bits_per_dim
+from genzoo.core.metric import Metric
 from genzoo.core.model import ZooModel
 from genzoo.core.ranks import Ranks
 from genzoo.data.images import ImageData, to_float
@@ -44,7 +45,6 @@ from genzoo.metrics.distances import (
     neighbourhoods,
 )
 from genzoo.metrics.references import Embedding, cached_embedding, reference_key
-from genzoo.zoo.card import Metric
 from genzoo.zoo.source import Source
 
 BATCH = 500
