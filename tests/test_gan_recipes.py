@@ -112,6 +112,25 @@ def test_a_lazy_gradient_penalty_runs_one_step_in_k_weighted_k_times():
     assert penalties[2] != penalties[1] and penalties[4] != penalties[3]
 
 
+def test_a_lazy_r1_penalty_runs_one_step_in_k_weighted_k_times():
+    with pytest.raises(BadInputError, match="r1_every must be a whole number >= 1, got 0"):
+        AdversarialTrainer(genzoo.build("dcgan", **SMALL), {"r1": 1.0, "r1_every": 0})
+    torch.manual_seed(0)
+    model = genzoo.build("dcgan", **SMALL)
+    lazy = AdversarialTrainer(model, {"r1": 1.0, "r1_every": 2, "ema": 0})
+    eager = AdversarialTrainer(copy.deepcopy(model), {"r1": 2.0, "ema": 0})
+    images, labels = torch.rand(8, 1, 28, 28) * 2 - 1, torch.zeros(8, dtype=torch.long)
+    # the first step carries the penalty, weighted 2 x 1: it is the eager 2's step
+    torch.testing.assert_close(lazy.step(images, labels, rng()), eager.step(images, labels, rng()))
+    # then one step in two computes it (a double backward through D) at all
+    computed = []
+    penalty = AdversarialTrainer.gradient_penalty
+    lazy.gradient_penalty = lambda *args: computed.append(lazy.steps_taken) or penalty(*args)
+    for seed in range(1, 5):
+        lazy.step(images, labels, rng(seed))
+    assert computed == [2, 4]
+
+
 def test_the_r1_penalty_is_the_squared_gradient_on_real_images():
     weights = torch.randn(1, 4, 4)
     images = torch.randn(3, 1, 4, 4, requires_grad=True)
