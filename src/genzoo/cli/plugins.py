@@ -31,7 +31,7 @@ def plugins_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
         GENZOO_LOAD_PLUGINS= genzoo plugins --json
 
-        genzoo plugins install genzoo-lsgan
+        genzoo plugins install ./examples/genzoo-lsgan
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -90,11 +90,11 @@ def install_command(
 
     Examples:
 
-        genzoo plugins install genzoo-lsgan
+        genzoo plugins install ./examples/genzoo-lsgan
 
-        genzoo plugins install -e ./examples/genzoo-lsgan
+        genzoo plugins install -e ./examples/genzoo-realnvp
 
-        genzoo plugins install genzoo-lsgan --upgrade
+        genzoo plugins install genzoo-NAME --upgrade
     """
     before = {info["distribution"] for info in _loaded()}
     if editable:
