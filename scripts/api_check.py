@@ -30,6 +30,7 @@ PUBLIC_MODULES = (
     "genzoo.testing",
     "genzoo.core.interfaces",
     "genzoo.core.model",
+    "genzoo.core.metric",
     "genzoo.core.priors",
     "genzoo.plugins.hookspecs",
     "genzoo.metrics",
@@ -41,6 +42,7 @@ PUBLIC_MODULES = (
     "genzoo.train.flow",
     "genzoo.train.autoregressive",
     "genzoo.train.supervised",
+    "genzoo.train.contrastive",
 )
 # A release's heading in CHANGELOG.md: "## [0.1.0] - 2026-11-22 - commit 4078bc6"
 _RELEASE = re.compile(

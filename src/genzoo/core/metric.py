@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+__all__ = ["Metric"]
+
 
 @dataclass(frozen=True)
 class Metric:
