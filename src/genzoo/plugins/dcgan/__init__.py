@@ -47,11 +47,8 @@ _CONFIG_SHA256 = {  # config.json, pinned like the weights: it holds class names
     "mnist": "e02045598ad386956c91f83fe2f3ae4db0efc32d615fe5067970961d9ac1b860",
     "fashion-mnist": "3642b3cba9570d38f4edca2189b1b9191f651e721b574101c55f193ffb3ce40c",
 }
-# Fashion-MNIST, batch 32: four times the baseline's updates in the same 10 epochs; batch 64
-# FD 8.82 [8.54, 9.04], batch 32 7.73 [7.37, 7.98], the baseline 11.84. MNIST: batch 32 8.32
-# [8.10, 8.65], batch 16 7.63 [7.35, 8.01], translations (DiffAugment) 11.06, and batch 16 with
-# an R1 penalty on the real digits (gamma 1, Mescheder et al. 2018) 3.19 [3.06, 3.32], against
-# the baseline's 8.99 [8.66, 9.27] (docs/results.md): a smooth discriminator is what MNIST needed.
+# Small batches: more updates in the baseline's 10 epochs; MNIST also needs a smooth
+# discriminator, an R1 penalty on the real digits (Mescheder et al. 2018; docs/results.md).
 _DCGAN_RECIPES: dict[str, dict[str, float]] = {
     "mnist": {"epochs": 10, "batch_size": 16, "seed": 0, "r1": 1.0},
     "fashion-mnist": {"epochs": 10, "batch_size": 32, "seed": 0},

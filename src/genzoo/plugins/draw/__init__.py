@@ -22,10 +22,8 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
                 "steps": 16,
                 "z_dim": 10,
                 "hidden_dim": 256,
-                # The paper reads 2x2 and writes 5x5 glimpses over 64 steps. Over 16 steps
-                # that starves both ends (KL 11 nats, blurry reconstructions): read 5x5, and
-                # write 12x12 (the paper's SVHN size): 265 vs 276 nats after 300 steps, and
-                # at 10 epochs test -ELBO 241.7 nats, FD 7.45 (5x5 writes, 5 epochs: 251.9, 12.0).
+                # 16 steps instead of the paper's 64 need larger glimpses than its 2x2 read
+                # and 5x5 write: 5x5 read, and the paper's SVHN write (docs/results.md)
                 "read_glimpse": 5,
                 "write_glimpse": 12,
             },
@@ -51,10 +49,8 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="DRAW with attention (16 steps, 5x5 read, 12x12 write) trained on "
             "fashion-mnist",
             parameters=896_686,
-            # 10 epochs, as the plain-loop baseline. FD at batch 128: 7.45; batch 64:
-            # 6.33, and with the KL weight ramped up from 0 over the first half of the run,
-            # 5.74 (the published weights; over the first tenth, 5.70; with a cosine rate
-            # and no warm-up, 6.71).
+            # 10 epochs, as the plain-loop baseline; the KL weight ramps up from 0 over
+            # the first half of the run (docs/results.md)
             recipe={"epochs": 10, "batch_size": 64, "seed": 0, "kl_warmup": 4690},
             config_sha256="d74e4e144ac8fb542062a082f0d047716d4bd1c371389c0b76c1570f686d2344",
             sha256={

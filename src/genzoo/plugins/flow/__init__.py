@@ -93,8 +93,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             paper=PAPER,
             description="Flow-matching U-Net trained on fashion-mnist (unconditional, 15 epochs)",
             parameters=1_000_929,
-            # 10 more epochs (a fresh cosine schedule) from the 5-epoch weights, 102 min on
-            # one or two CPU threads: FD 4.78 -> 3.20; the card has FD against epochs
+            # 10 more epochs (a fresh cosine schedule) from the 5-epoch weights
             recipe={
                 "epochs": 10,
                 "batch_size": 64,
@@ -129,8 +128,6 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="flow-fashion-mnist after its first 5 epochs: where its recipe "
             "starts, and flow-distilled-fashion-mnist-5ep's teacher",
             parameters=1_000_929,
-            # 5 epochs at batch 64 on one CPU core (98 min); published as flow-fashion-mnist
-            # until that was trained 10 epochs further
             recipe={"epochs": 5, "batch_size": 64, "seed": 0},
             sha256={
                 "generator": "92c3ccb5fc12afcf4b79b71406e59c545917fcd616999ec9abf22a53ce53134c",
@@ -171,7 +168,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             },
         )
     )
-    register(  # published as flow-distilled-fashion-mnist until the one above replaced it
+    register(
         _distilled(
             "flow-distilled-fashion-mnist-5ep",
             teacher="flow-fashion-mnist-5ep",  # 40 min on one core

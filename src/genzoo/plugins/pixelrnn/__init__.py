@@ -55,8 +55,6 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             description="PixelRNN-style column and row LSTMs (96 and 192 units), a 256-way "
             "softmax per pixel, trained on fashion-mnist for 10 epochs: exact likelihood, "
             "2.879 bits/dim",
-            # From scratch, 6.6 h on two CPU threads; the card has FD against epochs.
-            # Replaced pixelrnn-fashion-mnist-small (the reference size, 15 epochs: FD 9.85)
             recipe={"epochs": 10, "batch_size": 64, "seed": 0},
             config_sha256="33c9093eed004cf519c1273fe5399552264228bc16bf1cfee1ed941367378f9c",
             sha256={
@@ -81,9 +79,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             repo_id="genzoo/pixelrnn-fashion-mnist-small",
             description="PixelRNN-style column and row LSTMs of the reference size (64 and "
             "128 units), trained on fashion-mnist for 15 epochs: 2.903 bits/dim",
-            # 10 more epochs (a fresh cosine schedule) from the 5-epoch weights, 161 min on
-            # two CPU threads: FD 19.42 -> 9.85; the card has FD against epochs. Published
-            # as pixelrnn-fashion-mnist until the larger model above replaced it.
+            # 10 more epochs (a fresh cosine schedule) from the 5-epoch weights
             recipe={
                 "epochs": 10,
                 "batch_size": 64,

@@ -58,9 +58,7 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             "fashion-mnist",
             parameters=9_045_697,
             config=_FLOW_PRIOR_CONFIG,
-            # beta 0.1 for sharp codes, a flow prior to sample them (module docstring).
-            # resnet18 features: the beta-1 VAE with N(0, I), FD 18.03; this recipe with a
-            # second-stage VAE as the prior, 14.34; with the flow, 7.87 (the baseline: 11.84).
+            # beta 0.1 for sharp codes, a flow prior to sample them (module docstring)
             recipe=_RECIPE,
             # published weights (hub/genzoo/vae-fashion-mnist): this recipe on the CPU
             config_sha256="c11734ed16fbeafd28291e89832047ec417dad292715e9a043f781de37707043",

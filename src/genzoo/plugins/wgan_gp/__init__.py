@@ -50,11 +50,8 @@ def register_models(register: Callable[[PretrainedModel], None]) -> None:
             paper=PAPER,
             description="WGAN-GP trained on fashion-mnist (28x28 grayscale)",
             parameters=898_370,
-            # 10 epochs, as the plain-loop baseline it is compared with. The generator needs
-            # updates: 5 critic steps per generator step left it 1,875 and streaky samples;
-            # 1 critic step, batch 64: FD 10.71 on resnet18 features; batch 32 with the lazy
-            # penalty (gp_every=4, 1.4x cheaper steps): 9.76 [9.47, 10.17]; batch 16: 7.86
-            # [7.64, 8.16], the published weights (the baseline: 11.84 [11.56, 12.12]).
+            # 10 epochs, as the plain-loop baseline; the generator needs updates more than
+            # the critic needs steps: 1 critic step, small batches, a lazy penalty
             recipe={"epochs": 10, "batch_size": 16, "seed": 0, "n_critic": 1, "gp_every": 4},
             config_sha256="9b1800afb94ce760b847b13a7244ec15334b87c276884ea72318a04af64ab469",
             sha256={
