@@ -228,3 +228,23 @@ def test_a_second_label_free_feature_space_measures_the_same_samples(
 @pytest.fixture
 def finished(tmp_path: Path, idx_dir: Path) -> Path:
     return run_training(tmp_path / "done", idx_dir, max_steps=2)
+
+
+def test_init_from_a_run_still_training_starts_from_its_checkpoint(
+    stopped_run: Path, tmp_path: Path, idx_dir: Path
+):
+    """`train --init-from` opens names as `genzoo.load` does: a run still training gives
+    the model of its last checkpoint."""
+    sets = [f"--set={key}={value}" for key, value in TINY_CONFIG["pixelrnn"].items()]
+    out = tmp_path / "further"
+    args = ["train", "pixelrnn", "--dataset", "fashion-mnist", "--data", str(idx_dir), *sets,
+            "--set", "lr=0.0", "--max-steps", "1", "--batch-size", "32", "--device", "cpu",
+            "--out", str(out), "--init-from", str(stopped_run)]  # fmt: skip
+    result = CliRunner().invoke(make_app(installed()), args)
+    assert result.exit_code == 0, result.output
+    started = genzoo.load(str(stopped_run), device="cpu")  # its checkpoint's model
+    trained = genzoo.load(str(out), device="cpu")
+    for (key, theirs), mine in zip(
+        started.generator.state_dict().items(), trained.generator.state_dict().values(), strict=True
+    ):
+        assert torch.equal(theirs, mine), key

@@ -93,18 +93,18 @@ def _new_settings(recipe: Recipe, asked: Asked) -> RunSettings:
 
 
 def run(recipe: Recipe, settings: RunSettings, registry: Registry, resumed: bool) -> Path:
-    """Train: the starting weights (verified like any load, before the data), the data,
+    """Train: the starting weights (opened as `genzoo.load` opens them, before the data), the data,
     the recipe fitted to it, the loop. The run folder, now a Hub repo."""
     from genzoo.train.loop import train
+    from genzoo.train.opening import open_model
     from genzoo.train.recipe import fit_to_data
     from genzoo.train.run_folder import has_checkpoint
-    from genzoo.zoo.load import load
     from genzoo.zoo.source import locate
 
     start = None
     fresh = not resumed or not has_checkpoint(settings.out)  # pre-empted before a checkpoint
-    if settings.init_from and fresh:
-        start = load(locate(settings.init_from, registry), registry, device="cpu")
+    if settings.init_from and fresh:  # any name genzoo.load opens, a run still training too
+        start = open_model(locate(settings.init_from, registry), registry, device="cpu").model
     loader: Callable[[Path | None, str], ImageData] = resolve(  # type: ignore[assignment]
         registry.dataset(recipe.dataset).loader
     )
