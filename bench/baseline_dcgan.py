@@ -15,6 +15,7 @@ beside the baseline's and the floor, with the ratio zoo / baseline (lower is bet
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import sys
 import time
@@ -40,10 +41,13 @@ def train_baseline(
     seed: int,
     device: str,
     out: Path,
-    max_seconds: float | None = None,
+    snapshots: list[float] | None = None,
 ) -> None:
-    """The textbook loop for `epochs`, or (`max_seconds`) for as many steps as that much
-    wall-clock time from the process's start buys (its rate is constant: nothing to anneal)."""
+    """The textbook loop for `epochs`, or for as long as the largest of `snapshots` (seconds
+    of wall-clock time from the process's start), writing a repo at each one into
+    OUT/<seconds>s. The loop's rate is constant (nothing to anneal), so a snapshot at t is
+    what a run with a budget of t would have written; the time spent writing one is not
+    charged to the next."""
     registry = installed().registry
     data = resolve(registry.dataset(dataset).loader)(None, "train")
     torch.manual_seed(seed)
@@ -51,26 +55,50 @@ def train_baseline(
     steps = epochs * (len(data) // batch_size)
     loop = plain_steps(generator, discriminator, data.images, batch_size, device)
     start = time.perf_counter()
-    deadline = None
-    if max_seconds is not None:
-        steps = 10**12  # the clock ends it; the end (writing the repo) takes ~1 s
-        deadline = time.monotonic() - process_age() + max_seconds - 1.5
+    due = sorted(snapshots or [])
+    origin = time.monotonic() - process_age()  # budgets count from the process's start
+    paused = 0.0
+    if due:
+        steps = 10**12  # the clock ends it
     for step in range(1, steps + 1):
-        if deadline is not None and time.monotonic() >= deadline:
-            steps = step - 1
+        while due and time.monotonic() - origin - paused >= due[0] - 1.5:  # ~1 s to write
+            began = time.monotonic()
+            folder = out / f"{due.pop(0):g}s"
+            _write(generator, discriminator, dataset, data, step - 1, batch_size, seed, device,
+                   folder, time.monotonic() - origin - paused)  # fmt: skip
+            paused += time.monotonic() - began
+        if snapshots and not due:
             break
         losses = next(loop)
         if step % 200 == 0 or step == steps:
-            rate = step * batch_size / (time.perf_counter() - start)
+            rate = step * batch_size / (time.perf_counter() - start - paused)
             shown = ", ".join(f"{k} {v.item():.3f}" for k, v in losses.items())
-            print(f"step {step:,}/{steps:,}: {shown}, {rate:.0f} img/s", file=sys.stderr)
-    minutes = (time.perf_counter() - start) / 60
+            print(f"step {step:,}: {shown}, {rate:.0f} img/s", file=sys.stderr)
+    if not snapshots:
+        _write(generator, discriminator, dataset, data, steps, batch_size, seed, device, out,
+               time.perf_counter() - start)  # fmt: skip
+
+
+def _write(
+    generator: torch.nn.Module,
+    discriminator: torch.nn.Module,
+    dataset: str,
+    data: Any,
+    steps: int,
+    batch_size: int,
+    seed: int,
+    device: str,
+    out: Path,
+    seconds: float,
+) -> None:
+    registry = installed().registry
     model = ZooModel(
         f"baseline-dcgan-{dataset}",
         "dcgan",
         dict(registry.architecture("dcgan").config),
-        {"generator": generator.cpu(), "discriminator": discriminator.cpu()},
-    )
+        {"generator": copy.deepcopy(generator).cpu(),
+         "discriminator": copy.deepcopy(discriminator).cpu()},
+    )  # fmt: skip
     command = " ".join(["python", *sys.argv])
     card = CardInfo(
         description="The plain hand-written PyTorch DCGAN loop (bench/plain_dcgan.py): the "
@@ -88,11 +116,11 @@ def train_baseline(
             f"({steps * batch_size / len(data):.2f} epochs)",
             "hardware": f"{device}: {platform.processor() or platform.machine()}, "
             f"torch {torch.__version__}, {torch.get_num_threads()} threads",
-            "time": f"{minutes:.1f} min of training",
+            "time": f"{seconds / 60:.1f} min of training",
         },
     )
     write_repo(model.eval(), out, card)
-    print(f"wrote {out}; next: genzoo evaluate {out}", file=sys.stderr)
+    print(f"wrote {out} after {seconds:.0f} s; next: genzoo evaluate {out}", file=sys.stderr)
 
 
 def report(baseline: Path) -> None:
@@ -133,7 +161,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/baseline-dcgan"))
-    parser.add_argument("--max-time", type=float, help="seconds of wall-clock time instead")
+    parser.add_argument(
+        "--snapshots",
+        help="instead of epochs: seconds from the process's start at which to write a repo "
+        "into OUT/<seconds>s, comma-separated (60,120,240)",
+    )
     parser.add_argument("--report", type=Path, help="print FD ratios against this baseline")
     args = parser.parse_args()
     if args.report:
@@ -141,7 +173,7 @@ def main() -> None:
     else:
         train_baseline(
             args.dataset, args.epochs, args.batch_size, args.seed, args.device, args.out,
-            args.max_time,
+            [float(part) for part in args.snapshots.split(",")] if args.snapshots else None,
         )  # fmt: skip
 
 
