@@ -96,4 +96,4 @@ class WassersteinGPTrainer(AdversarialTrainer):
         super().load_state_dict(state)
         self.critic_steps = int(state["critic_steps"])
         self.g_loss = state["g_loss"]
-        self.penalty = state.get("penalty", torch.zeros(()))  # checkpoints before gp_every
+        self.penalty = state.get("penalty", torch.zeros(()))  # checkpoints of 0.1 (no gp_every)

@@ -279,7 +279,7 @@ def _with_table(body: str, metrics: Sequence[Metric]) -> str:
     return body.replace(table, table[:start] + "\n".join(_metric_rows(metrics)) + table[end:])
 
 
-# a training section's command and data lines, as cards before 2026-12 wrote them
+# a training section's command and data lines, as cards of 0.1 wrote them
 _MACHINE_LINES = re.compile(r"^- (command|data): (.*)$", re.M)
 
 
