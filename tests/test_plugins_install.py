@@ -4,6 +4,7 @@ own interpreter, then what the plugin registered, or why it failed, in one line.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -12,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PLUGIN = """
 from genzoo import Architecture, hookimpl
@@ -86,6 +89,29 @@ def test_install_reports_what_the_plugin_registered_and_uninstall_removes_it(fre
     gone = _genzoo(fresh, "plugins", "uninstall", "genzoo-hello")
     assert gone.returncode == 0, gone.stderr
     assert '"hello-gan"' not in _genzoo(fresh, "plugins", "--json").stdout
+
+
+def test_the_example_plugin_installs_into_a_fresh_environment(fresh, tmp_path):
+    """examples/genzoo-lsgan, built as a wheel here (offline: no build isolation) under a
+    version of its own, so that pip installs it beside the editable copy the test
+    environment holds."""
+    source = tmp_path / "genzoo-lsgan"
+    shutil.copytree(ROOT / "examples" / "genzoo-lsgan", source)
+    project = source / "pyproject.toml"
+    project.write_text(project.read_text().replace('version = "0.1.0"', 'version = "0.1.0.post7"'))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "wheels"), str(source)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheels").glob("genzoo_lsgan-*.whl")
+    done = _genzoo(fresh, "plugins", "install", str(wheel))
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert "genzoo-lsgan 0.1.0.post7: plugin 'lsgan' registered architectures: lsgan" in said
+    again = _genzoo(fresh, "plugins", "install", str(wheel))
+    assert again.returncode == 0 and "installed already" in again.stdout
+    assert _genzoo(fresh, "plugins", "uninstall", "genzoo-lsgan").returncode == 0
 
 
 def test_a_plugin_that_fails_to_load_is_reported_with_why(fresh, tmp_path):

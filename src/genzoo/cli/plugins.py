@@ -99,17 +99,20 @@ def install_command(
     before = {info["distribution"] for info in _loaded()}
     if editable:
         packages = [arg for package in packages for arg in ("-e", package)]
-    _pip("install", *(["--upgrade"] if upgrade else []), *packages)
-    asked = {normalize(package) for package in packages}
-    now = _loaded()
+    said = _pip("install", *(["--upgrade"] if upgrade else []), *packages)
+    installed = {normalize(name) for name in _installed(said)}
     new = [
         info
-        for info in now
+        for info in _loaded()
         if not info["builtin"]
-        and (info["distribution"] not in before or normalize(info["distribution"]) in asked)
+        and (info["distribution"] not in before or normalize(info["distribution"]) in installed)
     ]
     if not new:
-        console.print("installed; no genzoo plugin came with it (no `genzoo` entry point)")
+        console.print(
+            "pip installed no new genzoo plugin: it was installed already (--upgrade for a "
+            "newer one), or the package has no `genzoo` entry point; `genzoo plugins` lists "
+            "what loads"
+        )
         return
     failed = []
     for info in new:
@@ -121,6 +124,15 @@ def install_command(
         failed += [f"{info['name']}: {error}" for error in info["errors"]]
     if failed:
         raise GenzooError(f"installed, but it failed to load: {failed[0]}")
+
+
+def _installed(said: str) -> list[str]:
+    """The distributions pip's 'Successfully installed a-1.0 b-2.0' names (a reinstalled
+    plugin is among them, though it was there before)."""
+    for line in said.splitlines():
+        if line.startswith("Successfully installed "):
+            return [word.rsplit("-", 1)[0] for word in line.split()[2:]]
+    return []
 
 
 def uninstall_command(
@@ -146,16 +158,18 @@ def uninstall_command(
     console.print(f"uninstalled {', '.join(packages)}")
 
 
-def _pip(*args: str) -> None:
-    """pip in this interpreter's environment; its chatter to stderr, its refusal as one line."""
+def _pip(*args: str) -> str:
+    """pip in this interpreter's environment: what it said (shown on stderr), or its
+    refusal as one line."""
     command = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check"]
     try:
-        done = subprocess.run(command, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(command, capture_output=True, text=True)
     except OSError as err:
         raise GenzooError(f"could not run pip: {err}") from None
+    sys.stderr.write(done.stdout)
     if done.returncode == 0:
         sys.stderr.write(done.stderr)
-        return
+        return done.stdout
     lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
     if any("No module named pip" in line for line in lines):
         raise GenzooError(f"genzoo's environment ({sys.prefix}) has no pip: python -m ensurepip")
