@@ -85,8 +85,20 @@ def public_objects(package: griffe.Module) -> dict[str, griffe.Object | griffe.A
     return found
 
 
+def _drop_stale_branch(ref: str) -> None:
+    """griffe checks `ref` out in a temporary worktree on a branch `griffe-<ref>`; a check
+    killed midway leaves the branch, and the next one cannot make it again."""
+    branch = f"griffe-{ref}"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+    listed = subprocess.run(["git", "-C", str(ROOT), "worktree", "list", "--porcelain"],
+                            capture_output=True, text=True).stdout  # fmt: skip
+    if f"refs/heads/{branch}" not in listed:  # not held by a check running now
+        subprocess.run(["git", "-C", str(ROOT), "branch", "-D", branch], capture_output=True)
+
+
 def breaks(ref: str, src: Path = ROOT / "src") -> list[tuple[str, str]]:
     """(public path, explanation) of each break between `ref` and the sources in `src`."""
+    _drop_stale_branch(ref)
     old = griffe.load_git("genzoo", ref=ref, repo=ROOT, search_paths=["src"])
     new = griffe.load("genzoo", search_paths=[str(src)])
     before, after = public_objects(old), public_objects(new)
