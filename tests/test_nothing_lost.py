@@ -407,3 +407,21 @@ def test_a_checkpoint_read_while_the_run_checkpoints_is_never_called_damaged(tmp
         stop.set()
         thread.join(30)
     assert steps == sorted(steps) and steps[-1] > 0
+
+
+def test_evaluating_a_repo_again_keeps_the_figures_it_did_not_measure(tmp_path: Path):
+    """`genzoo evaluate FOLDER` replaces what it measured in the card and keeps the rest
+    (a step sweep, the other feature space), each with its own protocol."""
+    from genzoo.core.metric import Metric
+    from genzoo.recording import store_metrics
+    from genzoo.zoo.card import card_metrics
+
+    (tmp_path / "README.md").write_text("---\nlicense: mit\n---\n\n# a model\n")
+    sweep = Metric("frechet_distance_5_steps", 15.7, "5 Euler steps", interval=(13.8, 18.0))
+    first = [Metric("frechet_distance", 4.9, "first", interval=(4.6, 5.2)), sweep]
+    store_metrics(tmp_path, first, "fashion-mnist", "unconditional-image-generation", [])
+    again = [Metric("frechet_distance", 4.78, "again", interval=(4.54, 5.02))]
+    store_metrics(tmp_path, again, "fashion-mnist", "unconditional-image-generation", [])
+    kept = {m.name: m for m in card_metrics((tmp_path / "README.md").read_text())}
+    assert kept["frechet_distance"].value == 4.78 and kept["frechet_distance"].protocol == "again"
+    assert kept["frechet_distance_5_steps"].protocol == "5 Euler steps"

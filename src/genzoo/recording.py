@@ -87,16 +87,20 @@ def store_metrics(
 ) -> None:
     """Write `metrics` into a repo folder's card (the Hub's eval results and the Evaluation
     section, with `figures`) and, for a run folder, into its record, training/metrics.json
-    (a published repo folder has no training/ and gets none). `task` is the Hub's
-    pipeline tag (`task_of`), '' for a class-conditional generator."""
+    (a published repo folder has no training/ and gets none). A figure the card holds and
+    this evaluation did not measure (a step sweep, another space) stays, with its own
+    protocol. `task` is the Hub's pipeline tag (`task_of`), '' for a class-conditional
+    generator."""
     from genzoo.core.files import read_text_bounded, write_text
     from genzoo.train.run_folder import training_dir, write_metrics
-    from genzoo.zoo.card import with_metrics
+    from genzoo.zoo.card import card_metrics, with_metrics
     from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES
 
     card = folder / CARD_FILE
     text = read_text_bounded(card, MAX_CARD_BYTES)
-    write_text(card, with_metrics(text, metrics, dataset, task, figures, dataset_id))
+    measured = {metric.name for metric in metrics}
+    kept = [metric for metric in card_metrics(text) if metric.name not in measured]
+    write_text(card, with_metrics(text, [*metrics, *kept], dataset, task, figures, dataset_id))
     if training_dir(folder).is_dir():
         write_metrics(folder, [m.__dict__ for m in metrics])
 
