@@ -37,9 +37,9 @@ Architectures = Annotated[
     bool,
     typer.Option("--architectures", "-a", help="List architectures instead of pretrained models."),
 ]
-MODEL_COLUMNS = ("name", "family", "dataset", "components", "parameters", "license", "weights",
-                 "plugin")  # fmt: skip
-ARCHITECTURE_COLUMNS = ("name", "family", "components", "models", "plugin")
+MODEL_COLUMNS: tuple[str, ...] = ("name", "family", "dataset", "components", "parameters",
+                                  "license", "weights", "plugin")  # fmt: skip
+ARCHITECTURE_COLUMNS: tuple[str, ...] = ("name", "family", "components", "models", "plugin")
 
 
 def list_command(

@@ -127,7 +127,7 @@ def _check_grid(n: int, output: Path, steps_gif: Path | None) -> None:
 def _sampled(
     generator: Generator,
     n: int,
-    labels: Tensor | None,
+    labels: int | None,
     seed: int,
     batch_size: int,
     options: dict,
