@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -144,17 +143,6 @@ def first_below(rows: list[dict], who: str, target: float) -> float | None:
     return None
 
 
-def _cpu() -> str:
-    """The processor's name (Linux names it in /proc/cpuinfo; platform.processor does not)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def parse_budgets(text: str) -> list[float]:
     from genzoo.train.budget import parse_duration
 
@@ -199,7 +187,9 @@ def main() -> None:
             print(f"{who}: below FD {args.target} at {seconds:.0f} s, {speedup:.1f}x faster "
                   f"than the plain loop's {args.target_minutes:g} min")  # fmt: skip
     if args.json:
-        hardware = f"{_cpu()}, {os.cpu_count()} cores, one thread per run"
+        from genzoo.core.devices import cpu_name
+
+        hardware = f"{cpu_name()}, {os.cpu_count()} cores, one thread per run"
         record = {"dataset": args.dataset, "recipe": args.recipe, "target": args.target,
                   "target_minutes": args.target_minutes, "samples": args.samples,
                   "rows": rows, "reached": reached, "hardware": hardware,

@@ -132,3 +132,18 @@ def test_example_plugins_as_released_pass_their_own_tests_today(tmp_path: Path, 
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("genzoo.cli.catalog.list_command", "genzoo.cli.list.list_command"),
+     ("genzoo.cli.evaluation.store_metrics", "genzoo.recording.store_metrics"),
+     ("genzoo.cli.sampling.sampler_options", "genzoo.cli.options.sampler_options"),
+     ("genzoo.cli.training.train_command", "genzoo.cli.train.train_command")],
+)  # fmt: skip
+def test_the_cli_modules_renamed_in_0_2_still_give_their_names_and_warn(old: str, new: str):
+    old_module, name = old.rsplit(".", 1)
+    new_module = new.rsplit(".", 1)[0]
+    with pytest.warns(DeprecationWarning, match=rf"{old}.*{REMOVED_IN}.*{new}"):
+        found = getattr(importlib.import_module(old_module), name)
+    assert found is getattr(importlib.import_module(new_module), name)

@@ -6,6 +6,9 @@ choice lives here at the bottom rather than in the Hub layer.
 
 from __future__ import annotations
 
+import platform
+from pathlib import Path
+
 import torch
 
 from genzoo.core.errors import BadInputError, GenzooError
@@ -50,3 +53,14 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     if chosen.type == "mps" and not torch.backends.mps.is_available():
         raise GenzooError("--device mps was asked for, but this torch has no Apple MPS device")
     return chosen
+
+
+def cpu_name() -> str:
+    """The CPU's model name where Linux tells it, else the machine type."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()

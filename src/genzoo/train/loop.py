@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import platform
 import shlex
 import sys
 import time
@@ -530,7 +529,9 @@ def _base_model(run: Mapping[str, Any]) -> str:
 
 
 def _hardware(device: torch.device) -> str:
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
+    from genzoo.core.devices import cpu_name
+
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
     threads = torch.get_num_threads()
     return f"{device.type}: {name}, torch {torch.__version__}, {threads} threads" + _processes()
 
@@ -555,17 +556,6 @@ def _hardware_by_part(run: Mapping[str, Any], now: str, end: int) -> str:
         f"{where} ({'steps ' if i == 0 else ''}{step:,}-{stop:,})"
         for i, ((step, where), stop) in enumerate(zip(merged, ends, strict=True))
     )
-
-
-def _cpu_name() -> str:
-    """The CPU's model name where Linux tells it, else the machine type."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def _command() -> str:
