@@ -20,7 +20,8 @@ from genzoo.core import GenzooError
 from genzoo.data.idx import IdxError, read_idx, write_idx
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
-from genzoo.train.loop import RunSettings, _hardware_by_part, train
+from genzoo.train.loop import RunSettings, train
+from genzoo.train.provenance import hardware_by_part as _hardware_by_part
 from genzoo.train.recipe import fit_to_data, make_recipe
 from genzoo.zoo.repo import check_repo
 
@@ -278,7 +279,7 @@ def test_the_classifier_rate_follows_a_cosine_over_the_planned_run():
 
 
 def test_a_card_shows_commands_without_this_machines_paths(monkeypatch, tmp_path: Path):
-    from genzoo.train.loop import portable
+    from genzoo.zoo.card import portable
 
     monkeypatch.chdir(tmp_path)
     command = f"genzoo train x --data /srv/me/idx --out={tmp_path}/runs/a --set 'note=a b'"

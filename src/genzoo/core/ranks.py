@@ -1,5 +1,6 @@
-"""Work split across the processes of a torchrun launch, for commands that make or measure
-images (`genzoo evaluate`, `genzoo sample`); training has its own data-parallel loop.
+"""A process's place in a torchrun launch, and work split across the launch's processes
+for commands that make or measure images (`genzoo evaluate`, `genzoo sample`); training
+builds its data-parallel world on it (`genzoo.train.world`).
 
 The work is n items (images) in blocks of `unit`; each rank takes one run of whole
 blocks, the first ranks one block more when they do not divide evenly, computes it in
@@ -27,10 +28,13 @@ class Ranks:
     size: int = 1
     rank: int = 0
 
-    @classmethod
-    def from_env(cls) -> Ranks:
-        """This process's place in a torchrun launch (WORLD_SIZE, RANK), joining its
-        process group (gloo: the results travel on the CPU); size 1 when run alone."""
+    @staticmethod
+    def launched_size() -> int:
+        """How many processes torchrun launched (WORLD_SIZE; 1 when run alone)."""
+        return Ranks._read()[0]
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
         try:
             size, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
         except ValueError:
@@ -38,12 +42,28 @@ class Ranks:
             raise BadInputError(message) from None
         if size < 1 or not 0 <= rank < size:
             raise BadInputError(f"RANK {rank} is not one of WORLD_SIZE {size}'s ranks")
+        return size, rank
+
+    @classmethod
+    def from_env(cls, backend: str = "gloo") -> Ranks:
+        """This process's place in a torchrun launch (WORLD_SIZE, RANK), joining its
+        process group (gloo by default: the results travel on the CPU; training on GPUs
+        asks for nccl); size 1 when run alone."""
+        size, rank = cls._read()
         if size > 1:
             import torch.distributed as dist
 
             if not dist.is_initialized():
-                dist.init_process_group("gloo")
+                dist.init_process_group(backend)
         return cls(size, rank)
+
+    @property
+    def local(self) -> int:
+        """This process's rank on its own node (LOCAL_RANK): which of the node's GPUs it takes."""
+        try:
+            return int(os.environ.get("LOCAL_RANK", self.rank))
+        except ValueError:
+            raise BadInputError("LOCAL_RANK must be a whole number (torchrun sets it)") from None
 
     @property
     def main(self) -> bool:
@@ -59,8 +79,7 @@ class Ranks:
 
         if not torch.cuda.is_available():
             return requested
-        local = int(os.environ.get("LOCAL_RANK", self.rank))
-        return f"cuda:{local % torch.cuda.device_count()}"
+        return f"cuda:{self.local % torch.cuda.device_count()}"
 
     def share(self, n: int, unit: int) -> tuple[int, int]:
         """This rank's (start, stop) of the n items: a run of whole blocks of `unit`."""

@@ -1,4 +1,8 @@
-"""The training loop: data on the device, seeds, progress, checkpoints, resume, output repo.
+"""The training loop: data on the device, seeds, checkpoints, resume, the output repo.
+
+The run folder's layout and files belong to `run_folder`, the card's account of how the
+run was made to `provenance`, the progress display to `progress`, a process's place in a
+torchrun launch to `world`; this module drives them.
 
 Determinism: the batch order of epoch e comes from a generator seeded with
 (seed, e), and all of a trainer's randomness from one generator whose state is
@@ -9,33 +13,30 @@ not stopped (tested on the CPU). Checkpoints are written atomically to
 
 Data-parallel: launched by torchrun (WORLD_SIZE > 1), each process trains on its
 share of every batch through DistributedDataParallel (gloo on the CPU, NCCL on
-GPUs); only rank 0 writes.
+GPUs; `world`); only rank 0 writes.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
-import os
-import shlex
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from genzoo.core import BadInputError, GenzooError, Registry
-from genzoo.core.entries import REPO_ID
 from genzoo.core.files import atomic_path
 from genzoo.core.images import save_grid
 from genzoo.core.model import ZooModel, build
 from genzoo.data.images import ImageData, to_float
 from genzoo.train.budget import Budget
+from genzoo.train.progress import progress as show_progress
+from genzoo.train.provenance import command, hardware, launch, training_card
 from genzoo.train.recipe import Recipe
 from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's loop)
     CHECKPOINT,
@@ -66,13 +67,12 @@ from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's lo
     write_json,
 )
 from genzoo.train.trainer import Trainer
-from genzoo.zoo.card import CardInfo, portable
+from genzoo.train.world import STOP_SIGNALS, World
 from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, write_repo
 
 #: The exit status of a run stopped by its scheduler after checkpointing: sysexits'
 #: EX_TEMPFAIL, "try again later", which a batch script reads as "requeue me".
 REQUEUE_EXIT = 75
-STOP_SIGNALS = ("SIGTERM", "SIGUSR1")  # Slurm's pre-emption, and its --signal warning
 
 
 class Preempted(GenzooError):
@@ -126,7 +126,7 @@ def check_run(settings: RunSettings, resume: bool = False) -> None:
     reading data to fail on any of them."""
     from genzoo.core.devices import pick_device
 
-    world = _World.from_env(settings.device)
+    world = World.from_env(settings.device)
     if world.size == 1:
         pick_device(settings.device)
     if world.rank != 0:  # rank 0 alone writes the run (and so alone probes it)
@@ -148,7 +148,7 @@ def train(
 
     One process writes a run folder at a time: a second `genzoo train` on it (a second
     --resume, say) is refused in one line instead of deleting the first one's files."""
-    world = _World.from_env(settings.device)
+    world = World.from_env(settings.device)
     if world.rank != 0:  # under torchrun only rank 0 writes, and holds the lock
         return _train(recipe, data, settings, resume, world, start)
     with one_writer(settings.out):
@@ -172,7 +172,7 @@ def _train(
     data: ImageData,
     settings: RunSettings,
     resume: bool,
-    world: _World,
+    world: World,
     start: ZooModel | None = None,
 ) -> Path:
     from genzoo.core.devices import pick_device
@@ -218,17 +218,17 @@ def _train(
                     stale.unlink(missing_ok=True)
         position = _restore(out, recipe, trainer, rng)
         if world.rank == 0 and position.step < total:
-            _note_resume(out, position.step, _hardware(device))
+            _note_resume(out, position.step, hardware(device))
     elif world.rank == 0 and run_file(out).is_file():
-        _note_resume(out, 0, _hardware(device))  # begun, stopped before a checkpoint
+        _note_resume(out, 0, hardware(device))  # begun, stopped before a checkpoint
     elif world.rank == 0:
         training_dir(out).mkdir(parents=True, exist_ok=True)
         run: dict[str, Any] = {
             "recipe": recipe.to_json(),
             "settings": settings.to_json(),
-            "command": _command(),
+            "command": command(),
             "launch": launch(),
-            "hardware": _hardware(device),
+            "hardware": hardware(device),
         }
         if settings.init_from and start is not None:
             run["initialised_from"] = {"source": settings.init_from, "sha256": pins}
@@ -246,7 +246,7 @@ def _train(
         budget.finish = _finish_cost(trainer)
     started, trained, before = time.perf_counter(), 0, position.seconds
     shown = None if budget is not None and not settings.max_steps else total
-    progress = _progress(settings.progress and world.rank == 0, shown, position.step)
+    progress = show_progress(settings.progress and world.rank == 0, shown, position.step)
     with progress as advance, _stop_signals() as stopping:
         while position.step < total:
             order = _epoch_order(len(data), settings.seed, position.epoch, device)
@@ -331,7 +331,7 @@ def _note_resume(out: Path, step: int, hardware: str) -> None:
     """Record the resuming command and where it runs, and drop log lines of steps redone
     after the checkpoint."""
     run = read_json(run_file(out))
-    resumed = {"step": step, "command": _command(), "hardware": hardware}
+    resumed = {"step": step, "command": command(), "hardware": hardware}
     run["resumed"] = [*run.get("resumed", []), resumed]
     write_json(run_file(out), run)
     drop_log_after(out, step)
@@ -434,14 +434,6 @@ def _restore(out: Path, recipe: Recipe, trainer: Trainer, rng: torch.Generator) 
     return Position(**state["position"])
 
 
-def _origin(data: ImageData) -> str:
-    """Where `genzoo datasets get` obtained the data, when it did (its SOURCE.json)."""
-    from genzoo.data.locate import SOURCE_FILE, read_source
-
-    source = read_source(Path(data.source) / SOURCE_FILE)
-    return f" (from {source}, via `genzoo datasets get`)" if source else ""
-
-
 def _preview(model: ZooModel, path: Path) -> None:
     from genzoo.zoo.repo import preview_images
 
@@ -462,285 +454,12 @@ def _finish(
     model = trainer.result()
     if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
         raise GenzooError("the trained weights are not all finite; nothing was published")
-    entry = recipe.entry
     run = read_json(run_file(settings.out))
-    card = CardInfo(
-        description=(entry.description if entry else "")
-        or f"`{recipe.architecture.name}` trained on {recipe.dataset} by `genzoo train`.",
-        dataset=recipe.dataset,
-        dataset_id=recipe.dataset_id,
-        license=entry.license if entry and entry.license else "mit",
-        data_license=recipe.data_license,
-        paper=recipe.architecture.paper,
-        family=recipe.architecture.family,
-        parameters=sum(p.numel() for p in model.parameters()),
-        training={
-            "command": "; then ".join(
-                [f"`{portable(run['command'])}`"]
-                + [
-                    f"`{portable(r['command'])}` (from step {r['step']:,})"
-                    for r in run.get("resumed", [])
-                ]
-            ),
-            **_started_from(run),
-            "seed": str(settings.seed),
-            "data": f"{recipe.dataset}, train split, {len(data):,} images" + _origin(data),
-            "schedule": f"{position.step:,} steps of batch {settings.batch_size} "
-            f"({position.step * settings.batch_size / len(data):.1f} epochs)",
-            "hyperparameters": f"{type(trainer).__name__}: "
-            + ", ".join(f"{k}={v}" for k, v in sorted(trainer.hparams.items())),
-            "hardware": _hardware_by_part(run, _hardware(device), position.step),
-            "time": f"{position.seconds / 60:.1f} min of training",
-            **_budget_line(settings, position),
-        },
-        progress=evaluations(settings.out),
-        base_model=_base_model(run),
+    trained = (model, trainer.hparams, type(trainer).__name__)
+    card = training_card(
+        recipe, data, settings, run, trained, position.step, position.seconds, device
     )
     model.name = recipe.name
     write_repo(model.to("cpu").float(), settings.out, card)
     # which step the repo's weights are: a later resume extends the run past them
     write_json(run_file(settings.out), {**run, "published_step": position.step})
-
-
-def _started_from(run: Mapping[str, Any]) -> dict[str, str]:
-    """The card line of a run initialised from published weights: which, pinned how."""
-    start = run.get("initialised_from")
-    if not isinstance(start, dict):
-        return {}
-    pins = ", ".join(f"{role} sha256 {digest}" for role, digest in sorted(start["sha256"].items()))
-    return {"initialised from": f"`{portable(str(start['source']))}` ({pins})"}
-
-
-def _budget_line(settings: RunSettings, position: Position) -> dict[str, str]:
-    if not settings.max_time:
-        return {}
-    return {
-        "budget": f"--max-time {settings.max_time:g} s (start-up and this card included): "
-        f"{position.step:,} steps, the learning-rate schedule spanning them"
-    }
-
-
-def _base_model(run: Mapping[str, Any]) -> str:
-    """The Hub repo a run was initialised from, when it was a Hub repo (the card's
-    `base_model`); a local folder has none."""
-    start = run.get("initialised_from")
-    repo_id = start.get("repo_id") if isinstance(start, dict) else None
-    return repo_id if isinstance(repo_id, str) and REPO_ID.match(repo_id) else ""
-
-
-def _hardware(device: torch.device) -> str:
-    from genzoo.core.devices import cpu_name
-
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
-    threads = torch.get_num_threads()
-    return f"{device.type}: {name}, torch {torch.__version__}, {threads} threads" + _processes()
-
-
-def _hardware_by_part(run: Mapping[str, Any], now: str, end: int) -> str:
-    """Where the run trained: `now`, or, for a run resumed on other machines, each part's
-    machine with its steps ("A (steps 0-4,000), then B (4,000-9,370)"). A run begun before
-    run.json recorded its hardware is told by `now` alone, as it was then."""
-    parts = [(0, run.get("hardware"))] + [
-        (part.get("step"), part.get("hardware")) for part in run.get("resumed", [])
-    ]
-    if not all(isinstance(where, str) and isinstance(step, int) for step, where in parts):
-        return now
-    merged: list[tuple[int, str]] = []
-    for step, where in parts:
-        if not merged or merged[-1][1] != where:
-            merged.append((step, where[:200]))
-    if len(merged) == 1:
-        return merged[0][1]
-    ends = [step for step, _ in merged[1:]] + [end]
-    return ", then ".join(
-        f"{where} ({'steps ' if i == 0 else ''}{step:,}-{stop:,})"
-        for i, ((step, where), stop) in enumerate(zip(merged, ends, strict=True))
-    )
-
-
-def _command() -> str:
-    """The command as typed, launcher included: under torchrun the process's own argv is
-    `-m genzoo train ...`, so the launcher, its node and process counts are put back."""
-    command = "genzoo " + shlex.join(sys.argv[1:]) if sys.argv else "genzoo train"
-    world = launch()
-    if world["launcher"] != "torchrun":
-        return command
-    return (
-        f"torchrun --nnodes {world['nodes']} --nproc-per-node {world['processes_per_node']} "
-        f"-m {command}"
-    )
-
-
-def _processes() -> str:
-    world = launch()
-    if world["world_size"] == 1:
-        return ""
-    return (
-        f"; {world['world_size']} processes on {world['nodes']} node(s) "
-        f"({world['launcher']}, data-parallel)"
-    )
-
-
-def launch() -> dict[str, Any]:
-    """How this run was launched: alone, or by torchrun with how many processes on how many
-    nodes (what run.json and the card record)."""
-    size = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    if "TORCHELASTIC_RUN_ID" not in os.environ and size == 1:
-        return {"launcher": "python", "world_size": 1, "nodes": 1, "processes_per_node": 1}
-    local = max(int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1), 1)
-    nodes = int(os.environ.get("GROUP_WORLD_SIZE", "0") or 0) or max(size // local, 1)
-    return {"launcher": "torchrun", "world_size": size, "nodes": nodes, "processes_per_node": local}
-
-
-@contextmanager
-def _progress(enabled: bool, total: int | None, done: int) -> Iterator[Any]:
-    """Progress on stderr; yields `advance(text | None)`. A terminal gets a rich bar; a
-    pipe or a log file gets a plain line at most every PIPE_SECONDS (a bar redrawn in a
-    file is one cut-off line at the end)."""
-    if not enabled:
-        yield lambda text: None
-        return
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield _plain_progress(total, done)
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[status]}", markup=False),  # a plugin names its losses
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("train", total=total, completed=done, status="")
-
-        def advance(text: str | None) -> None:
-            if text:
-                bar.update(task, advance=1, status=text)
-            else:
-                bar.update(task, advance=1)
-
-        yield advance
-
-
-PIPE_SECONDS = 30.0
-
-
-def _plain_progress(total: int | None, done: int) -> Callable[[str | None], None]:
-    """`advance` for a pipe: "step 1,200/4,680 (26%) d_loss 1.185 ... | 326 img/s, 3:07
-    left", one line when there is news and PIPE_SECONDS have passed, and at the end."""
-    start, first = time.perf_counter(), done
-    last = -PIPE_SECONDS
-    status = ""
-
-    def advance(text: str | None) -> None:
-        nonlocal done, last, status
-        done += 1
-        status = text or status
-        now = time.perf_counter() - start
-        if (text and now - last >= PIPE_SECONDS) or done == total:
-            if total is None:  # a budget in time: its end is the clock's
-                print(f"step {done:,} {status}", file=sys.stderr, flush=True)
-            else:
-                left = (total - done) * now / max(done - first, 1)
-                print(f"step {done:,}/{total:,} ({done / total:.0%}) {status}, "
-                      f"{_clock(left)} left", file=sys.stderr, flush=True)  # fmt: skip
-            last = now
-
-    return advance
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@dataclass(frozen=True)
-class _World:
-    """This process's place in a torchrun launch (size 1 when run alone)."""
-
-    size: int = 1
-    rank: int = 0
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-
-    @classmethod
-    def from_env(cls, requested: str = "auto") -> _World:
-        """This process's rank and device; `requested` (--device) is respected: `cpu` trains
-        on the CPU with gloo even where GPUs are, `cuda` demands them, `auto` takes one
-        GPU per local rank when there are any."""
-        size = int(os.environ.get("WORLD_SIZE", "1"))
-        if size == 1:
-            return cls()
-        import torch.distributed as dist
-
-        from genzoo.core.devices import pick_device
-
-        rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-        kind = pick_device(requested).type
-        if kind not in ("cpu", "cuda"):
-            raise BadInputError(f"--device {requested}: torchrun trains on cpu or cuda")
-        cuda = kind == "cuda"
-        device = torch.device("cuda", local) if cuda else torch.device("cpu")
-        if cuda:
-            torch.cuda.set_device(device)
-        if not dist.is_initialized():
-            dist.init_process_group("nccl" if cuda else "gloo")
-        return cls(size, rank, device)
-
-    def wrap(self, module: nn.Module) -> nn.Module:
-        if self.size == 1:
-            return module
-        from torch.nn.parallel import DistributedDataParallel
-
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        # Batch-norm statistics stay per process, as in single-process training of each
-        # shard; newer torch spells this forward_sync_buffers.
-        option = (
-            "forward_sync_buffers"
-            if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
-            else "broadcast_buffers"
-        )
-        options: dict[str, Any] = {option: False}
-        return DistributedDataParallel(module, device_ids=ids, **options)
-
-    def fewest(self, steps: int) -> int:
-        """The fewest steps any process's budget allows: the ranks stop together, and
-        their schedules (which each re-plans from it) stay the same."""
-        if self.size == 1:
-            return steps
-        import torch.distributed as dist
-
-        count = torch.tensor([steps], device=self.device)
-        dist.all_reduce(count, op=dist.ReduceOp.MIN)
-        return int(count.item())
-
-    def agree(self, signal_name: str) -> str:
-        """`signal_name` if any process was asked to stop: the ranks stop together, at
-        the same step (each rank's flag is reduced once per step)."""
-        if self.size == 1:
-            return signal_name
-        import torch.distributed as dist
-
-        names = ("", *STOP_SIGNALS)
-        index = names.index(signal_name) if signal_name in names else 1
-        flag = torch.tensor([index], device=self.device)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-        return names[int(flag.item())]
-
-    def close(self) -> None:
-        if self.size > 1:
-            import torch.distributed as dist
-
-            dist.barrier()
-            dist.destroy_process_group()
