@@ -30,7 +30,8 @@ from genzoo.plugins import installed
 from genzoo.plugins.dcgan.model import DCGANDiscriminator, DCGANGenerator
 from genzoo.train.budget import process_age
 from genzoo.zoo.card import CardInfo, card_metadata
-from genzoo.zoo.repo import CARD_FILE, write_repo
+from genzoo.zoo.repo import CARD_FILE
+from genzoo.zoo.weights import write_repo
 from plain_dcgan import plain_steps
 
 

@@ -62,7 +62,8 @@ class Harness:
 
         import genzoo
         from conftest import PluginDists
-        from genzoo.zoo.repo import read_config, write_repo
+        from genzoo.zoo.repo import read_config
+        from genzoo.zoo.weights import write_repo
         from hub_servers import Mirror
 
         self.root = root
@@ -794,7 +795,7 @@ HOSTILE_VALUES: list[object] = [
 def fuzz_configs(folder: Path, original: dict, n: int, rng: random.Random) -> Counter[str]:
     from genzoo.core import GenzooError
     from genzoo.plugins import installed
-    from genzoo.zoo.repo import load_repo
+    from genzoo.zoo.weights import load_repo
 
     outcomes: Counter[str] = Counter()
     for _ in range(n):
@@ -813,7 +814,8 @@ def fuzz_configs(folder: Path, original: dict, n: int, rng: random.Random) -> Co
 def fuzz_weights(folder: Path, n: int, rng: random.Random) -> Counter[str]:
     from genzoo.core import GenzooError
     from genzoo.plugins import installed
-    from genzoo.zoo.repo import VerifiedRepo, build_repo, read_config
+    from genzoo.zoo.repo import VerifiedRepo, read_config
+    from genzoo.zoo.weights import build_repo
 
     def unhashed(folder: Path) -> VerifiedRepo:
         repo = read_config(folder)

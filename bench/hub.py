@@ -27,7 +27,7 @@ import torch
 
 import genzoo
 from genzoo.zoo.push import publishable_files
-from genzoo.zoo.repo import write_repo
+from genzoo.zoo.weights import write_repo
 from timing import Figure, main_with_runs, paired_wall_times, wall_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

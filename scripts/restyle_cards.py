@@ -2,7 +2,7 @@
 
     python scripts/restyle_cards.py [--check]
 
-`genzoo.zoo.card.restyle` brings an older card to the current spec: the Hub's pipeline_tag
+`genzoo.zoo.card_migration.restyle` brings an older card to the current spec: the Hub's pipeline_tag
 (none for a class-conditional generator, tagged `class-conditional` instead), the family
 tag, the dataset's Hub id, metric names that say what each is and on which features, each
 metric's protocol in its model-index args, values rounded to what their intervals
@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import genzoo
-from genzoo.zoo.card import restyle, task_of
+from genzoo.zoo.card import task_of
+from genzoo.zoo.card_migration import restyle
 from genzoo.zoo.repo import CARD_FILE, read_config
 
 HUB = Path(__file__).resolve().parents[1] / "hub"

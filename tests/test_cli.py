@@ -301,7 +301,7 @@ def test_python_api():
 
 def test_info_describes_a_repo_folder_and_a_model_made_on_demand(tmp_path):
     import genzoo as zoo
-    from genzoo.zoo.repo import write_repo
+    from genzoo.zoo.weights import write_repo
 
     folder = tmp_path / "my-gan"
     write_repo(zoo.build("dcgan", latent_dim=8, base_channels=4), folder)

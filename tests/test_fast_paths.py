@@ -17,7 +17,7 @@ from genzoo.core.lazy import resolve
 from genzoo.core.model import skipping_init
 from genzoo.plugins import installed
 from genzoo.plugins.dcgan.model import LatentProjection
-from genzoo.zoo.repo import write_repo
+from genzoo.zoo.weights import write_repo
 
 
 @pytest.mark.parametrize("bias", [False, True])

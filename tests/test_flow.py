@@ -17,7 +17,7 @@ from genzoo.core import BadInputError
 from genzoo.plugins import installed
 from genzoo.plugins.flow.model import euler, heun
 from genzoo.train.flow import DistillationTrainer, FlowMatchingTrainer
-from genzoo.zoo.repo import write_repo
+from genzoo.zoo.weights import write_repo
 
 SMALL = {"image_shape": [1, 8, 8], "base_channels": 8, "channel_mults": [1, 2], "steps": 3}
 

@@ -14,7 +14,7 @@ from genzoo.core import BadInputError
 from genzoo.train.adversarial import AdversarialTrainer
 from genzoo.train.augment import cutout, policy, translation
 from genzoo.train.wasserstein import WassersteinGPTrainer
-from genzoo.zoo.repo import write_repo
+from genzoo.zoo.weights import write_repo
 
 SMALL = {"latent_dim": 8, "base_channels": 4}
 

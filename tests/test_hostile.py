@@ -21,8 +21,9 @@ from genzoo.plugins import installed
 from genzoo.zoo.cache import repo_folder, snapshot_dir
 from genzoo.zoo.offline import import_repo, write_into
 from genzoo.zoo.pull import evict
-from genzoo.zoo.repo import CONFIG_FILE, MAX_CONFIG_BYTES, VerifiedRepo, read_config, write_repo
+from genzoo.zoo.repo import CONFIG_FILE, MAX_CONFIG_BYTES, VerifiedRepo, read_config
 from genzoo.zoo.source import RepoRef, locate
+from genzoo.zoo.weights import write_repo
 
 SMALL = {"latent_dim": 8, "base_channels": 4}
 
@@ -197,7 +198,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_a_mutated_config_loads_or_fails_in_one_line(pristine, data):
     """Every malformed config.json ends as a GenzooError, never a raw exception (or a 27 GB
     allocation: the files' headers are compared with the config on the meta device first)."""
-    from genzoo.zoo.repo import build_repo
+    from genzoo.zoo.weights import build_repo
 
     folder, original = pristine
     config = json.loads(json.dumps(original))
@@ -217,7 +218,7 @@ def test_a_mutated_config_loads_or_fails_in_one_line(pristine, data):
 def test_a_config_naming_a_huge_network_fails_before_allocating(pristine):
     """base_channels 2**20 would be a DCGAN of ~10^13 parameters: the config is compared
     with the weights' header on the meta device, so this is an error, not an allocation."""
-    from genzoo.zoo.repo import build_repo
+    from genzoo.zoo.weights import build_repo
 
     folder, original = pristine
     huge = json.loads(json.dumps(original))

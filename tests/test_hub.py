@@ -17,7 +17,8 @@ from safetensors.torch import load_file
 
 import genzoo
 from conftest import PluginDists
-from genzoo.zoo.repo import check_repo, file_sha256, read_config, write_repo
+from genzoo.zoo.repo import check_repo, file_sha256, read_config
+from genzoo.zoo.weights import write_repo
 from hub_servers import Mirror, UploadServer, stop
 
 TINY = {"latent_dim": 8, "image_shape": [1, 8, 8], "base_channels": 4}

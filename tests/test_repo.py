@@ -13,15 +13,8 @@ from hypothesis import strategies as st
 
 import genzoo
 from genzoo import GenzooError
-from genzoo.zoo.repo import (
-    IntegrityError,
-    file_sha256,
-    load_repo,
-    load_weights,
-    read_config,
-    weights_path,  # the pickle sniffing under test
-    write_repo,
-)
+from genzoo.zoo.repo import IntegrityError, file_sha256, read_config, weights_path
+from genzoo.zoo.weights import load_repo, load_weights, write_repo
 
 SMALL = {"base_channels": 8, "latent_dim": 16}
 
@@ -212,7 +205,7 @@ import sys
 from pathlib import Path
 import torch
 from genzoo import Architecture, Registry
-from genzoo.zoo.repo import load_repo
+from genzoo.zoo.weights import load_repo
 
 sys.path.insert(0, sys.argv[1])
 registry = Registry()

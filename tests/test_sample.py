@@ -16,7 +16,8 @@ from genzoo.cli import make_app
 from genzoo.core.images import grid
 from genzoo.plugins import LOAD_ENV, installed
 from genzoo.zoo import hub_cache
-from genzoo.zoo.repo import IntegrityError, write_repo
+from genzoo.zoo.repo import IntegrityError
+from genzoo.zoo.weights import write_repo
 
 SMALL = {"base_channels": 8, "latent_dim": 16}
 

@@ -21,7 +21,8 @@ from genzoo.plugins.draw.model import filterbank
 from genzoo.plugins.vae import model as vae_model
 from genzoo.train.variational import VariationalTrainer, bernoulli_nll, gaussian_kl
 from genzoo.zoo.push import publishable_files
-from genzoo.zoo.repo import check_repo, write_repo
+from genzoo.zoo.repo import check_repo
+from genzoo.zoo.weights import write_repo
 from test_train import run_training
 
 

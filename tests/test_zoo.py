@@ -90,7 +90,8 @@ def check_classifier(classifier: torch.nn.Module, dataset: str) -> None:
 
 
 def test_an_old_card_is_restyled_to_the_hubs_spec_with_its_figures_kept():
-    from genzoo.zoo.card import card_metadata, restyle
+    from genzoo.zoo.card import card_metadata
+    from genzoo.zoo.card_migration import restyle
 
     old = """---
 datasets:
@@ -134,7 +135,8 @@ def test_a_card_names_each_metric_with_its_protocol_and_rounds_it_to_its_interva
     `args`, a value no finer than its interval; KID's std is a spread, not an interval;
     a class-conditional generator is tagged so, with no unconditional pipeline tag."""
     from genzoo.core.metric import Metric
-    from genzoo.zoo.card import card_metadata, restyle, task_of, with_metrics
+    from genzoo.zoo.card import card_metadata, task_of, with_metrics
+    from genzoo.zoo.card_migration import restyle
 
     protocol = "resnet18-mnist features (classifier sha256 2c867a911704); 10,000 samples"
     metrics = [

@@ -49,7 +49,8 @@ def check_architecture(
     from genzoo.core.conformance import check_model
     from genzoo.core.model import build
     from genzoo.zoo import golden
-    from genzoo.zoo.repo import check_repo, load_repo, write_repo
+    from genzoo.zoo.repo import check_repo
+    from genzoo.zoo.weights import load_repo, write_repo
 
     registry = registry or installed().registry
     architecture = registry.architecture(name)

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from genzoo.zoo.repo import atomic_path
+from genzoo.core.files import atomic_path
 
 Embedding = tuple[Tensor, Tensor | None]  # (features, logits or None)
 MAX_WIDTH = 1 << 16  # features + logits per image; Inception's pool3 is 2,048

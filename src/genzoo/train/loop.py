@@ -68,7 +68,8 @@ from genzoo.train.run_folder import (  # noqa: F401  (names of genzoo < 0.2's lo
 )
 from genzoo.train.trainer import Trainer
 from genzoo.train.world import STOP_SIGNALS, World
-from genzoo.zoo.repo import RECONSTRUCTIONS_FILE, write_repo
+from genzoo.zoo.repo import RECONSTRUCTIONS_FILE
+from genzoo.zoo.weights import write_repo
 
 #: The exit status of a run stopped by its scheduler after checkpointing: sysexits'
 #: EX_TEMPFAIL, "try again later", which a batch script reads as "requeue me".
@@ -291,7 +292,7 @@ def _train(
 def _finish_cost(trainer: Trainer) -> float:
     """What the end of a run costs beyond its last checkpoint, measured once up front: the
     preview grid dominates it (a flow samples 64 images), then weights and card."""
-    from genzoo.zoo.repo import preview_images
+    from genzoo.zoo.weights import preview_images
 
     began = time.perf_counter()
     with torch.random.fork_rng(devices=[]):  # leave the run's random state as it was
@@ -435,7 +436,7 @@ def _restore(out: Path, recipe: Recipe, trainer: Trainer, rng: torch.Generator) 
 
 
 def _preview(model: ZooModel, path: Path) -> None:
-    from genzoo.zoo.repo import preview_images
+    from genzoo.zoo.weights import preview_images
 
     images = preview_images(model)
     if images is not None:

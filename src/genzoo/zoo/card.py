@@ -84,14 +84,14 @@ def render_card(
     roles = sorted(sha256)
     task = info.task or task_of(roles, info.conditional)
     dataset = info.dataset_id or info.dataset
-    results = _eval_results(info.metrics, dataset, task or CONDITIONAL_TASK, info.dataset)
+    results = eval_results(info.metrics, dataset, task or CONDITIONAL_TASK, info.dataset)
     conditional = ["class-conditional"] if info.conditional else []
     data = ModelCardData(
         library_name="genzoo",
         pipeline_tag=task or None,
         license=info.license or None,
         datasets=[dataset] if dataset else None,
-        tags=_unique(["genzoo", architecture, info.family, *conditional, *info.tags]),
+        tags=unique_tags(["genzoo", architecture, info.family, *conditional, *info.tags]),
         model_name=name,
         eval_results=results or None,
         base_model=info.base_model or None,
@@ -113,7 +113,7 @@ def render_card(
     body += [f"- licence: {_licences(info)}", ""]
     body += _section("Training", [f"- {key}: {value}" for key, value in info.training.items()])
     body += _section("While it trained", _progress_rows(info.progress))
-    body += _section("Evaluation", _metric_rows(info.metrics))
+    body += _section("Evaluation", metric_rows(info.metrics))
     body += _section("Intended use", [info.intended_use])
     body += _section("Limitations", [info.limitations])
     files = ["| file | sha256 |", "| --- | --- |"]
@@ -167,7 +167,7 @@ def for_repo(text: str, name: str, repo_id: str) -> str:
     if not name or repo_id == f"genzoo/{name}":
         return text
     hub = f"hf-hub:{repo_id}"
-    section = _section_of(text, "Use")
+    section = section_of(text, "Use")
     if not section:
         return text
     updated = re.sub(rf"^genzoo pull {re.escape(name)}\b.*$", f"genzoo pull {hub}", section,
@@ -197,40 +197,6 @@ def portable(command: str) -> str:
     return shlex.join(shown(word) for word in words)
 
 
-def restyle(
-    text: str, task: str, dataset_id: str = "", family: str = "", conditional: bool = False
-) -> str:
-    """A card written by an earlier genzoo brought to the current spec, figures unchanged:
-    the pipeline tag (none for a class-conditional generator, which is tagged so), the
-    family tag, the dataset's Hub id, metric names that say what each is, each metric's
-    protocol in its args, values rounded to what their intervals support, KID's spread
-    labelled a spread, no machine paths."""
-    from huggingface_hub import ModelCard, ModelCardData
-
-    card = ModelCard(text, ignore_metadata_errors=True)
-    data = card.data
-    assert isinstance(data, ModelCardData)
-    roles = {"image-classification": ["classifier"], "image-feature-extraction": ["encoder"]}
-    task = task_of(roles.get(task, []), conditional)
-    data.pipeline_tag = task or None
-    if dataset_id:
-        data.datasets = [dataset_id]
-    tags = [*(data.tags or []), family, *(["class-conditional"] if conditional else [])]
-    data.tags = _unique(tags)
-    metrics = _table_metrics(card.text, data.eval_results or [])
-    if metrics:
-        first = (data.eval_results or [])[:1]
-        shown = first[0].dataset_name if first else ""
-        hub_id = dataset_id or (first[0].dataset_type if first else "")
-        data.eval_results = _eval_results(metrics, hub_id, task or CONDITIONAL_TASK, shown or "")
-        card.text = _with_table(card.text, metrics)
-    for result in [] if metrics else data.eval_results or []:  # no table to read protocols from
-        result.metric_name = result.metric_type
-        result.dataset_type = dataset_id or result.dataset_type
-    card.text = _MACHINE_LINES.sub(_portable_line, card.text)
-    return str(card)
-
-
 def card_metrics(text: str) -> list[Metric]:
     """The metrics a card records (its Evaluation table at its metadata's precision, with
     intervals): where every other place that shows a shipped model's figures reads them."""
@@ -239,19 +205,19 @@ def card_metrics(text: str) -> list[Metric]:
     card = ModelCard(text, ignore_metadata_errors=True)
     data = card.data
     results = (data.eval_results or []) if isinstance(data, ModelCardData) else []
-    return _table_metrics(card.text, results)
+    return table_metrics(card.text, results)
 
 
-_ROW = re.compile(r"^\| (\w+) \| ([^|]+) \| (\w+) \| (.*) \|$", re.M)
+TABLE_ROW = re.compile(r"^\| (\w+) \| ([^|]+) \| (\w+) \| (.*) \|$", re.M)
 _SHOWN = re.compile(r"^(-?[\d.e+-]+)(?: \[(-?[\d.e+-]+), (-?[\d.e+-]+)\]| ± ([\d.e+-]+).*)?$")
 
 
-def _table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
+def table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
     """The metrics of a card's Evaluation table, at the metadata's full precision."""
     exact = {r.metric_type: float(r.metric_value) for r in results}
-    section = _section_of(body, "Evaluation")
+    section = section_of(body, "Evaluation")
     metrics = []
-    for name, shown, split, protocol in _ROW.findall(section):
+    for name, shown, split, protocol in TABLE_ROW.findall(section):
         found = _SHOWN.match(shown.strip())
         if name == "metric" or found is None:
             continue
@@ -268,27 +234,6 @@ def _table_metrics(body: str, results: Sequence[EvalResult]) -> list[Metric]:
         protocol = html.unescape(protocol.strip().replace("\\|", "|"))  # as `_cell` escaped it
         metrics.append(Metric(name, value, protocol, split, interval, spread))
     return metrics
-
-
-def _with_table(body: str, metrics: Sequence[Metric]) -> str:
-    table = _section_of(body, "Evaluation")
-    rows = [line for line in table.splitlines() if _ROW.match(line)]
-    if not rows:
-        return body
-    start, end = table.index(rows[0]), table.index(rows[-1]) + len(rows[-1])
-    return body.replace(table, table[:start] + "\n".join(_metric_rows(metrics)) + table[end:])
-
-
-# a training section's command and data lines, as cards of 0.1 wrote them
-_MACHINE_LINES = re.compile(r"^- (command|data): (.*)$", re.M)
-
-
-def _portable_line(match: re.Match[str]) -> str:
-    key, value = match.groups()
-    if key == "data":  # "fashion-mnist, train split, 60,000 images (/usr/share/...)"
-        return f"- data: {re.sub(r' [(]/[^)]*[)]$', '', value)}"
-    commands = re.sub(r"`([^`]*)`", lambda m: f"`{portable(m.group(1))}`", value)
-    return f"- command: {commands}"
 
 
 def _licences(info: CardInfo) -> str:
@@ -315,19 +260,19 @@ def with_metrics(
     data = card.data
     assert isinstance(data, ModelCardData)
     filed = task or CONDITIONAL_TASK
-    data.eval_results = _eval_results(metrics, dataset_id or dataset, filed, dataset) or None
+    data.eval_results = eval_results(metrics, dataset_id or dataset, filed, dataset) or None
     data.pipeline_tag = (data.pipeline_tag or task) if task else None
     if dataset_id:
         data.datasets = [dataset_id]
     data.model_name = data.model_name or "model"  # the Hub requires it beside eval results
     shown = [f"![{Path(name).stem}]({name})" for name in figures]
-    section = "## Evaluation\n\n" + "\n".join([*_metric_rows(metrics), "", *shown]).strip() + "\n\n"
+    section = "## Evaluation\n\n" + "\n".join([*metric_rows(metrics), "", *shown]).strip() + "\n\n"
     body = re.sub(r"## Evaluation\n.*?(?=^## |\Z)", section, card.text, flags=re.S | re.M)
     card.text = body if "## Evaluation" in card.text else card.text + "\n" + section
     return str(card)
 
 
-def _eval_results(
+def eval_results(
     metrics: Sequence[Metric], dataset_id: str, task: str, dataset: str = ""
 ) -> list[EvalResult]:
     """The Hub's model-index entries: each metric's type, a name that says what it is (and
@@ -380,7 +325,7 @@ def _display_name(metric: Metric) -> str:
     return f"{_NAMES.get(base, base.replace('_', ' '))}{steps}{where}"
 
 
-def _metric_rows(metrics: Sequence[Metric]) -> list[str]:
+def metric_rows(metrics: Sequence[Metric]) -> list[str]:
     if not metrics:
         return ["Not evaluated yet."]
     rows = ["| metric | value | split | protocol |", "| --- | --- | --- | --- |"]
@@ -426,18 +371,18 @@ def carried_over(loaded: str, fresh: str) -> str:
         if value:
             setattr(new.data, key, value)
     tags = [*(getattr(new.data, "tags", None) or []), *(getattr(old.data, "tags", None) or [])]
-    new.data.tags = _unique(tags)  # type: ignore[attr-defined]
+    new.data.tags = unique_tags(tags)  # type: ignore[attr-defined]
     body = new.text
     for title in ("Training", "Evaluation"):
-        kept = _section_of(old.text, title)
+        kept = section_of(old.text, title)
         if kept:
-            present = _section_of(body, title)
+            present = section_of(body, title)
             body = body.replace(present, kept) if present else _before_files(body, kept)
     new.text = body
     return str(new)
 
 
-def _section_of(body: str, title: str) -> str:
+def section_of(body: str, title: str) -> str:
     """The text of `## title` up to the next `## ` heading ('' when absent)."""
     start = body.find(f"## {title}\n")
     if start < 0:
@@ -455,5 +400,5 @@ def _section(title: str, lines: Sequence[str]) -> list[str]:
     return [f"## {title}", "", *lines, ""] if lines else []
 
 
-def _unique(tags: Sequence[str]) -> list[str]:
+def unique_tags(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tag for tag in tags if tag))

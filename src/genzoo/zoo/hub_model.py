@@ -17,9 +17,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from genzoo.core.files import atomic_path
 from genzoo.core.model import ZooModel
 from genzoo.zoo.card import CardInfo, carried_over
-from genzoo.zoo.repo import CARD_FILE, RepoConfig, atomic_path, write_repo
+from genzoo.zoo.repo import CARD_FILE, RepoConfig
+from genzoo.zoo.weights import write_repo
 
 
 class HubModel(ZooModel):

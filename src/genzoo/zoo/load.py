@@ -9,13 +9,15 @@ import torch
 
 from genzoo.core import GenzooError, Registry
 from genzoo.core.devices import pick_device, pick_dtype
+from genzoo.core.files import read_bounded
 from genzoo.core.model import ZooModel
 from genzoo.zoo.cache import check_endpoint
 from genzoo.zoo.hub_model import HubModel
 from genzoo.zoo.pull import pull
-from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, build_repo, open_repo, read_bounded
+from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, open_repo
 from genzoo.zoo.source import LocalRepo, Roles, Source, choose_roles
 from genzoo.zoo.timm_hub import is_timm_repo, pull_timm
+from genzoo.zoo.weights import build_repo
 
 
 def load(

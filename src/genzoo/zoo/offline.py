@@ -28,17 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from genzoo.core import GenzooError
+from genzoo.core.files import atomic_path, read_bounded
 from genzoo.zoo.cache import hub_cache, is_commit, repo_folder
 from genzoo.zoo.pull import Pulled
 from genzoo.zoo.repo import (
     CONFIG_FILE,
     EXTRA_FILES,
-    atomic_path,
     file_sha256,
     hub_etag,
     is_format_file,
     plain_files,
-    read_bounded,
     read_config,
     verify,
     weights_file,

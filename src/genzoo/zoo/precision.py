@@ -19,17 +19,10 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from genzoo.core import Registry
+from genzoo.core.files import atomic_path
 from genzoo.zoo import golden
-from genzoo.zoo.repo import (
-    CARD_FILE,
-    CONFIG_FILE,
-    atomic_path,
-    file_sha256,
-    load_repo,
-    load_weights,
-    read_config,
-    weights_file,
-)
+from genzoo.zoo.repo import CARD_FILE, CONFIG_FILE, file_sha256, read_config, weights_file
+from genzoo.zoo.weights import load_repo, load_weights
 
 
 def half_copy(source: Path, destination: Path, registry: Registry) -> Path:

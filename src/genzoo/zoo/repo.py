@@ -8,9 +8,10 @@
     samples.png         a preview grid, when the model can draw one
     reconstructions.png test images above their reconstructions (variational models)
 
-`write_repo` writes a folder, `load_repo` reads one back; `check_repo` says what
-is wrong with one before it is published. The module imports no torch at the
-top: `genzoo pull` hashes and checks files without it.
+This module is the format and its safe reading: `read_config`, `open_repo` (every weights
+file hashed against its pin), `check_repo` (what is wrong with a folder before it is
+published). It imports no torch: `genzoo pull` hashes and checks files without it.
+`zoo.weights` is the torch side: a model written as a folder, a folder built back.
 
 Only safetensors are ever loaded: pickle-based formats run arbitrary code when
 read. Every file is checked against a sha256 (the registry's pin, else the
@@ -19,7 +20,6 @@ repo's own declaration) before it is opened.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -28,17 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genzoo.core import ROLES, GenzooError, Registry, UnknownNameError
-from genzoo.core.entries import SHA256, Architecture
-from genzoo.core.files import atomic_path, read_bounded, regular_file
-from genzoo.core.lazy import resolve
+from genzoo.core import ROLES, GenzooError
+from genzoo.core.entries import SHA256
+from genzoo.core.files import read_bounded, regular_file
 from genzoo.zoo.source import Roles, choose_roles
 
 if TYPE_CHECKING:
-    from torch import Tensor, nn
-
-    from genzoo.core.model import ZooModel
-    from genzoo.zoo.card import CardInfo
+    pass
 
 CONFIG_FILE = "config.json"
 CARD_FILE = "README.md"
@@ -219,63 +215,6 @@ def parse_json(text: bytes, path: Path) -> Any:
         raise GenzooError(f"cannot read {path}: {str(err)[:200]}") from None
 
 
-def write_repo(
-    model: ZooModel,
-    folder: Path,
-    card: CardInfo | None = None,
-    samples: Tensor | None = None,
-) -> RepoConfig:
-    """Write a complete repo: weights, config.json pinning them, README.md card, samples.png.
-
-    `samples` are the preview images; by default the model draws 64 itself
-    (seed 0) when it has a generator or decoder.
-    """
-    from safetensors.torch import save_model
-
-    from genzoo.core.images import save_grid
-    from genzoo.core.interfaces import sampler, unwrapped
-    from genzoo.zoo import golden
-    from genzoo.zoo.card import CardInfo, render_card
-
-    folder.mkdir(parents=True, exist_ok=True)
-    digests = {}
-    components = {role: unwrapped(module) for role, module in model.items()}  # compiled ones
-    for role, module in components.items():
-        path = folder / weights_file(role)
-        # One metadata key: safetensors writes several in random order, which would make
-        # identical weights hash differently from run to run.
-        metadata = {"genzoo": json.dumps({"architecture": model.architecture, "role": role})}
-        with atomic_path(path) as tmp:
-            save_model(module, str(tmp), metadata)
-        digests[role] = file_sha256(path)
-    probes = {role: golden.probe(module) for role, module in components.items()}
-    repo = RepoConfig(model.architecture, model.config, digests, model.name, probes, model.provider)
-    with atomic_path(folder / CONFIG_FILE) as tmp:
-        tmp.write_text(json.dumps(repo.to_json(), indent=2) + "\n")
-    images = samples if samples is not None else preview_images(model)
-    if images is not None:
-        with atomic_path(folder / SAMPLES_FILE) as tmp:
-            save_grid(images, tmp)
-    info = card or CardInfo()
-    found = sampler(model)
-    if found is not None and found.num_classes > 0 and not info.conditional:
-        info = dataclasses.replace(info, conditional=True)
-    text = render_card(
-        model.name, model.architecture, digests, info, images is not None, repo.install
-    )
-    with atomic_path(folder / CARD_FILE) as tmp:
-        tmp.write_text(text)
-    return repo
-
-
-def preview_images(model: ZooModel, n: int = 64, seed: int = 0) -> Tensor | None:
-    """Images that show what the model makes: generator samples, or decoded prior draws."""
-    from genzoo.core.interfaces import sampler
-
-    found = sampler(model)
-    return None if found is None else found.sample(n, seed=seed)
-
-
 def check_repo(folder: Path) -> list[str]:
     """Everything that makes `folder` unfit to publish (empty when it is fit).
 
@@ -350,71 +289,6 @@ def open_repo(
     return VerifiedRepo(folder, repo, weights, {role: pins[role] for role in weights})
 
 
-def build_repo(
-    verified: VerifiedRepo, registry: Registry, model_class: type[ZooModel] | None = None
-) -> ZooModel:
-    """Build the repo's architecture and load its verified weights, held by `model_class`
-    (default ZooModel; `genzoo.load` asks for HubModel)."""
-    from genzoo.core.model import ZooModel, build, skipping_init  # torch: pull must not
-
-    repo, paths = verified.repo, verified.weights
-    architecture = _architecture(registry, repo, verified.folder)
-    name = repo.name or verified.folder.name
-    # The config is untrusted: a 1 KB one can name a 27 GB network. Build it on the meta
-    # device first (no memory), and compare its tensors with the files' headers.
-    import torch
-
-    shapes: ZooModel | None = None
-    if not verified.published_config:
-        try:
-            # the model's modules are imported first, not under the meta device: a tensor
-            # one makes at import would land there and hold nothing
-            for target in architecture.components.values():
-                resolve(target)
-            # skipping_init: torch.nn.init on meta tensors imports torch._dynamo (1.2 s)
-            with skipping_init(), torch.device("meta"):
-                shapes = build(architecture, repo.config, list(paths), name)
-        except Exception:  # a constructor that reads a tensor's value cannot run on meta:
-            shapes = None  # the real build below, and load_weights, check it instead
-    part = verified.submodule
-    for role, path in paths.items():
-        if shapes is not None:
-            _check_fit(shapes[role].get_submodule(part), header_shapes(path), path)
-    with skipping_init():  # every weight comes from the files
-        model = build(architecture, repo.config, list(paths), name, model_class or ZooModel)
-    for role, path in paths.items():
-        load_weights(model[role].get_submodule(part), path)
-    model.sha256 = dict(verified.sha256)
-    return model
-
-
-def load_repo(
-    folder: Path,
-    registry: Registry,
-    roles: Roles = None,
-    pins: Mapping[str, str] | None = None,
-    model_class: type[ZooModel] | None = None,
-) -> ZooModel:
-    """`open_repo` then `build_repo`: a folder's verified weights, built."""
-    return build_repo(open_repo(folder, roles, pins), registry, model_class)
-
-
-def _architecture(registry: Registry, repo: RepoConfig, folder: Path) -> Architecture:
-    """The repo's architecture; when no installed plugin has it, the error names the
-    distribution that config.json says provides it."""
-    try:
-        return registry.architecture(repo.architecture)
-    except UnknownNameError:
-        provider = repo.provided_by.get("distribution", "genzoo")
-        if provider == "genzoo":
-            raise
-        version = repo.provided_by.get("version")
-        raise GenzooError(
-            f"{folder.name} needs the architecture {repo.architecture!r}, provided by the "
-            f"package {provider}{f' {version}' if version else ''}: pip install {provider}"
-        ) from None
-
-
 MAX_HEADER_BYTES = 16 << 20  # a safetensors header lists names, dtypes, shapes and offsets
 
 
@@ -440,26 +314,6 @@ def header_shapes(path: Path) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _check_fit(module: nn.Module, declared: Mapping[str, tuple[int, ...]], path: Path) -> None:
-    """Refuse, before anything is allocated, a config whose tensors the file does not hold."""
-    expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
-    if expected == dict(declared):
-        return
-    problems = []
-    if missing := sorted(expected.keys() - declared.keys()):
-        problems.append(f"missing keys {_some(missing)}")
-    if unexpected := sorted(declared.keys() - expected.keys()):
-        problems.append(f"unexpected keys {_some(unexpected)}")
-    shapes = [
-        f"{k}: file {declared[k]} vs model {expected[k]}"
-        for k in sorted(expected.keys() & declared.keys())
-        if declared[k] != expected[k]
-    ]
-    if shapes:
-        problems.append(f"shape mismatches {_some(shapes)}")
-    raise GenzooError(f"{path} does not fit its config: " + "; ".join(problems))
-
-
 def verify(path: Path, expected: str) -> None:
     """Raise IntegrityError, naming both hashes, unless `path` hashes to `expected`."""
     actual = file_sha256(path)
@@ -468,25 +322,6 @@ def verify(path: Path, expected: str) -> None:
             f"{path}: sha256 is {actual}, expected {expected}; "
             "the file is corrupt or not the published one"
         )
-
-
-def load_weights(module: nn.Module, path: Path) -> None:
-    """Load a safetensors file into `module`, naming every key or shape that does not fit."""
-    import torch
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        state = load_file(path)
-    except SafetensorError as err:
-        raise GenzooError(f"{path} is not a valid safetensors file: {err}") from err
-    expected = module.state_dict()
-    _check_fit(module, {key: tuple(value.shape) for key, value in state.items()}, path)
-    # Assign the loaded tensors rather than copy them into the fresh ones (a third of the
-    # load time).
-    state = {key: value.to(expected[key].dtype) for key, value in state.items()}
-    with torch.no_grad():
-        module.load_state_dict(state, assign=True)
 
 
 def weights_path(folder: Path, role: str) -> Path:
@@ -514,6 +349,7 @@ def weights_path(folder: Path, role: str) -> Path:
     return path
 
 
-def _some(items: list[str]) -> str:
+def abridged(items: list[str]) -> str:
+    """The first few of `items`, and how many more there are (for one-line errors)."""
     more = f" (+{len(items) - _SHOWN} more)" if len(items) > _SHOWN else ""
     return ", ".join(items[:_SHOWN]) + more

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import GenzooError, Registry
-from genzoo.zoo.repo import CONFIG_FILE, file_sha256, load_repo, read_config, weights_file
+from genzoo.zoo.repo import CONFIG_FILE, file_sha256, read_config, weights_file
+from genzoo.zoo.weights import load_repo
 
 
 @dataclass(frozen=True)
