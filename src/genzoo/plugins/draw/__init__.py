@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
 from genzoo.plugins.hookspecs import hookimpl
+from genzoo.plugins.tables import published_models
 
 PAPER = "https://arxiv.org/abs/1502.04623"  # Gregor et al. 2015
 
@@ -38,35 +39,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 
 @hookimpl
 def register_models(register: Callable[[PretrainedModel], None]) -> None:
-    register(
-        PretrainedModel(
-            name="draw-fashion-mnist",
-            architecture="draw",
-            repo_id="genzoo/draw-fashion-mnist",
-            dataset="fashion-mnist",
-            license="mit",
-            paper=PAPER,
-            description="DRAW with attention (16 steps, 5x5 read, 12x12 write) trained on "
-            "fashion-mnist",
-            parameters=896_686,
-            # 10 epochs, as the plain-loop baseline; the KL weight ramps up from 0 over
-            # the first half of the run (docs/results.md)
-            recipe={"epochs": 10, "batch_size": 64, "seed": 0, "kl_warmup": 4690},
-            config_sha256="d74e4e144ac8fb542062a082f0d047716d4bd1c371389c0b76c1570f686d2344",
-            sha256={
-                "generator": "c6cc5c06b8231af9c20ea31f4742f9f7b5d55856e8033366525d61c36bb262bc",
-            },
-            metrics={  # genzoo evaluate (resnet18-fashion-mnist features), 10,000 samples, seed 0
-                "negative_elbo": 239.1,
-                "reconstruction_nll": 224.7,
-                "kl": 14.48,
-                "frechet_distance": 21.88,
-                "kernel_distance": 0.06294,
-                "inception_score": 4.503,
-                "precision": 0.6939,
-                "recall": 0.0309,
-                "density": 0.5635,
-                "coverage": 0.2186,
-            },
-        )
-    )
+    from . import published  # the table, imported when the registry is built
+
+    for model in published_models(published.DEFAULTS, published.MODELS):
+        register(model)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
 from genzoo.plugins.hookspecs import hookimpl
+from genzoo.plugins.tables import published_models
 
 PAPER = "http://yann.lecun.com/exdb/publis/pdf/lecun-01a.pdf"  # LeCun et al. 1998
 
@@ -29,45 +30,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 
 @hookimpl
 def register_models(register: Callable[[PretrainedModel], None]) -> None:
-    register(
-        PretrainedModel(
-            name="lenet5-fashion-mnist",
-            architecture="lenet5",
-            repo_id="genzoo/lenet5-fashion-mnist",
-            dataset="fashion-mnist",
-            license="mit",
-            paper=PAPER,
-            description="LeNet-style classifier of Fashion-MNIST (the evaluator of genzoo 0.1; "
-            "resnet18-fashion-mnist's features see blur that its features miss)",
-            # The published weights: 10 epochs, then extended to 15 with --resume, at a
-            # constant rate (pinned: made before the trainer's cosine schedule). That resume
-            # re-seeded the dropout masks (checkpoints did not yet keep torch's generator), so
-            # the recipe reproduces them closely, not bit for bit.
-            recipe={"epochs": 15, "batch_size": 128, "seed": 0, "schedule": "constant"},
-            config_sha256="492e6f3d741bac5394f58464d6054c56df2ff1e872328f7dea161f95e5cf7802",
-            sha256={
-                "classifier": "a9063ed2e94ff563bac603802b6f6674110670ca3f78898e10405c26c2c15de5"
-            },
-            parameters=496_234,
-            metrics={"accuracy": 0.9133},
-        )
-    )
-    register(
-        PretrainedModel(
-            name="lenet5-mnist",
-            architecture="lenet5",
-            repo_id="genzoo/lenet5-mnist",
-            dataset="mnist",
-            license="mit",
-            paper=PAPER,
-            description="LeNet-style classifier of MNIST digits",
-            # no flips: a mirrored digit is another digit, or none; 11.5 min on one shared core
-            recipe={"epochs": 10, "batch_size": 128, "seed": 0, "flip": False},
-            parameters=496_234,
-            config_sha256="6f1671eaf513aafe0b555425321444eb843bfc7ae70989f422f6bdc4587caadf",
-            sha256={
-                "classifier": "5899d24b38d74f62a352881b17dc208b8796f16663780162381f48a6754e4b9a"
-            },
-            metrics={"accuracy": 0.9963},
-        )
-    )
+    from . import published  # the table, imported when the registry is built
+
+    for model in published_models(published.DEFAULTS, published.MODELS):
+        register(model)

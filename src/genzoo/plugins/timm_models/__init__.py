@@ -14,6 +14,7 @@ from collections.abc import Callable
 from genzoo.core.entries import Architecture, PretrainedModel
 from genzoo.core.errors import UnknownNameError
 from genzoo.plugins.hookspecs import hookimpl
+from genzoo.plugins.tables import published_models
 
 PAPER = "https://arxiv.org/abs/1512.03385"  # He et al. 2016, for resnet18
 TIMM = "https://github.com/huggingface/pytorch-image-models"
@@ -68,47 +69,7 @@ def list_on_demand(pattern: str) -> list[str]:
 
 @hookimpl
 def register_models(register: Callable[[PretrainedModel], None]) -> None:
-    register(
-        PretrainedModel(
-            name="resnet18-fashion-mnist",
-            architecture="timm/resnet18",
-            repo_id="genzoo/resnet18-fashion-mnist",
-            dataset="fashion-mnist",
-            license="mit",
-            paper=PAPER,
-            description="timm ResNet-18 (3x3 stride-1 stem, then timm's max-pool: the first "
-            "stage sees 14x14) classifying fashion-mnist",
-            config={**timm_architecture("timm", "resnet18").config, "keep_maxpool": True},
-            # Without the max-pool (the first stage at 28x28) an epoch takes ~61 min on one
-            # CPU core; with it, ~11.5 min on two. 5 epochs reached 0.921; these 10: 0.932.
-            parameters=11_172_810,
-            recipe={"epochs": 10, "batch_size": 128, "seed": 0},
-            config_sha256="af7c36b6014c8559fc21df23b4ea08bd587ea8668fa3c2ca7e8afdf6e7ec04a9",
-            sha256={
-                "classifier": "6b33b119d3292a339afae32fddc4353a795a78cdebdb498fece2cb74f5ffff33"
-            },
-            metrics={"accuracy": 0.932},  # float32; the published float16 weights: 0.9323
-        )
-    )
-    register(
-        PretrainedModel(
-            name="resnet18-mnist",
-            architecture="timm/resnet18",
-            repo_id="genzoo/resnet18-mnist",
-            dataset="mnist",
-            license="mit",
-            paper=PAPER,
-            description="timm ResNet-18 (the Fashion-MNIST evaluator's stem) classifying mnist; "
-            "the evaluator of the MNIST generators",
-            config={**timm_architecture("timm", "resnet18").config, "keep_maxpool": True},
-            parameters=11_172_810,
-            # no flips: a mirrored digit is another digit, or none. 3 epochs, 35 min on one
-            # shared CPU core; published in float16 (genzoo push --half), as is Fashion-MNIST's
-            recipe={"epochs": 3, "batch_size": 128, "seed": 0, "flip": False},
-            config_sha256="ce070933c073efcc087ae2b3e9e0c7219817cbe90607028533f5fbfd457dc15a",
-            sha256={
-                "classifier": "2c867a911704042f2dde64c437b4dc37bc62ca26e1f60183a8eb3b8ae3141261"
-            },
-            metrics={"accuracy": 0.9948},  # float32 and the published float16 weights alike
-        )
-    )
+    from . import published  # the table, imported when the registry is built
+
+    for model in published_models(published.DEFAULTS, published.MODELS):
+        register(model)

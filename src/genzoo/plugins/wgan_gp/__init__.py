@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from genzoo.core.entries import Architecture, PretrainedModel
 from genzoo.plugins.hookspecs import hookimpl
+from genzoo.plugins.tables import published_models
 
 PAPER = "https://arxiv.org/abs/1704.00028"  # Gulrajani et al. 2017
 _DCGAN = "genzoo.plugins.dcgan.model"
@@ -40,32 +41,7 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 
 @hookimpl
 def register_models(register: Callable[[PretrainedModel], None]) -> None:
-    register(
-        PretrainedModel(
-            name="wgan-gp-fashion-mnist",
-            architecture="wgan-gp",
-            repo_id="genzoo/wgan-gp-fashion-mnist",
-            dataset="fashion-mnist",
-            license="mit",
-            paper=PAPER,
-            description="WGAN-GP trained on fashion-mnist (28x28 grayscale)",
-            parameters=898_370,
-            # 10 epochs, as the plain-loop baseline; the generator needs updates more than
-            # the critic needs steps: 1 critic step, small batches, a lazy penalty
-            recipe={"epochs": 10, "batch_size": 16, "seed": 0, "n_critic": 1, "gp_every": 4},
-            config_sha256="9b1800afb94ce760b847b13a7244ec15334b87c276884ea72318a04af64ab469",
-            sha256={
-                "generator": "a0d15940e991b788c9b45477228ed8e5f5264b349fe2e047491ef7e9664723b4",
-                "discriminator": "f58f7791be744a219e28427931839ed5a0723bbd4bb8f26418963f514530afaf",
-            },
-            metrics={  # genzoo evaluate (resnet18-fashion-mnist features), 10,000 samples, seed 0
-                "frechet_distance": 7.862,
-                "kernel_distance": 0.0134,
-                "inception_score": 4.435,
-                "precision": 0.7235,
-                "recall": 0.4541,
-                "density": 0.699,
-                "coverage": 0.4601,
-            },
-        )
-    )
+    from . import published  # the table, imported when the registry is built
+
+    for model in published_models(published.DEFAULTS, published.MODELS):
+        register(model)
