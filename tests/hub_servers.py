@@ -49,11 +49,17 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
 class FaultProxy:
     """Forwards to `upstream`; `faults[substring] = "drop" | "drop-once" | 404 | 500`, or
     "once:503" (that status to the first GET only; huggingface_hub retries a HEAD itself),
-    or "head:500" (that status to every HEAD, GETs pass)."""
+    or "head:500" (that status to every HEAD, GETs pass).
+
+    A repo's listing (`/api/models/<repo>/revision/<rev>?blobs=true`) gets each file's size
+    from `sizes`, as the Hub's has them and olah's does not; `listing_sizes = False` serves
+    olah's as it is (a mirror whose listing has names only)."""
 
     def __init__(self) -> None:
         self.upstream = ""
         self.faults: dict[str, str | int] = {}
+        self.sizes: dict[str, dict[str, int]] = {}  # repo id -> file name -> bytes
+        self.listing_sizes = True
         self.requests: Counter[tuple[str, str]] = Counter()
         proxy = self
 
@@ -90,6 +96,8 @@ class FaultProxy:
                 response = connection.getresponse()
                 data = response.read()
                 connection.close()
+                if self.command == "GET" and "blobs=true" in self.path:
+                    data = proxy._with_sizes(self.path, data)
                 self.send_response(response.status)
                 for key, value in response.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -112,6 +120,16 @@ class FaultProxy:
 
         self.server = _serve(Handler)
         self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def _with_sizes(self, path: str, data: bytes) -> bytes:
+        repo_id = path.removeprefix("/api/models/").split("/revision/")[0]
+        if not self.listing_sizes or repo_id not in self.sizes:
+            return data
+        listing = json.loads(data)
+        for sibling in listing.get("siblings", []):
+            if (size := self.sizes[repo_id].get(sibling["rfilename"])) is not None:
+                sibling["size"] = size
+        return json.dumps(listing).encode()
 
     def gets(self, filename: str) -> int:
         """How many GETs asked for `filename` (resolve URLs end with it)."""
@@ -170,6 +188,9 @@ class Mirror:
         repo = self.mirrors / "models" / repo_id
         shutil.rmtree(repo, ignore_errors=True)
         shutil.copytree(folder, repo)
+        self.proxy.sizes[repo_id] = {
+            p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()
+        }
         git = ["git", "-c", "user.name=genzoo-tests", "-c", "user.email=tests@genzoo.invalid"]
         for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "publish"]):
             subprocess.run([*git, *args], cwd=repo, check=True)

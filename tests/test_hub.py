@@ -55,6 +55,7 @@ def mirror(repos: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mi
 def clean_proxy(mirror: Mirror) -> None:
     mirror.proxy.faults.clear()
     mirror.proxy.requests.clear()
+    mirror.proxy.listing_sizes = True
 
 
 def registered(plugin_dists: PluginDists, repos: Path, pins: dict[str, str] | None = None) -> None:
@@ -567,6 +568,59 @@ def test_files_past_their_bound_are_refused_before_a_byte_is_fetched(
     assert result.returncode == 1 and "config.json of genzoo-test/big-config" in result.stderr
     assert "more than the 1,048,576 such a file may hold" in result.stderr
     assert _cache_bytes(env) - before < (64 << 10)  # refs and metadata, no 2 MB of config
+
+
+def _requests_per_file(mirror: Mirror, command: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for (method, path), n in mirror.proxy.requests.items():
+        if method == command and "/resolve/" in path:
+            name = path.rsplit("/", 1)[-1]
+            counts[name] = counts.get(name, 0) + n
+    return counts
+
+
+def test_a_first_pull_asks_once_per_file_and_never_for_an_absent_one(env, mirror):
+    """The repo's listing (one request) gives every size and says what is absent: each
+    file is then asked about once (huggingface_hub's own HEAD) and fetched once, and the
+    preview a repo lacks (reconstructions.png) costs no request at all."""
+    result = genzoo_cli(env, "pull", f"hf-hub:{REPO}")
+    assert result.returncode == 0, result.stderr
+    listings = [p for (m, p), _ in mirror.proxy.requests.items() if p.startswith("/api/models/")]
+    assert len(listings) == 1
+    heads, gets = _requests_per_file(mirror, "HEAD"), _requests_per_file(mirror, "GET")
+    fetched = {"config.json", "generator.safetensors", "discriminator.safetensors"}
+    assert fetched <= set(gets) and all(n == 1 for n in gets.values()), gets
+    assert all(n == 1 for n in heads.values()), "\n".join(
+        map(str, sorted(mirror.proxy.requests.items()))
+    )
+    assert "reconstructions.png" not in heads | gets
+
+
+@pytest.mark.parametrize("listing", ["none", "names only"])
+def test_a_mirror_without_sizes_in_its_listing_still_bounds_each_file(
+    env, repos, plugin_dists, mirror, tmp_path, listing
+):
+    """A server that will not list the repo (its API answers 404), or lists names without
+    sizes (olah): each file's size comes from its own metadata, and a card past its bound
+    is still refused before its GET."""
+    if listing == "none":
+        mirror.proxy.faults["/api/models/"] = 404
+    else:
+        mirror.proxy.listing_sizes = False
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "padded")
+    (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+    mirror.publish(folder, REPO)
+    try:
+        registered(plugin_dists, repos)
+        result = genzoo_cli(env, "pull", "tiny-dcgan")
+        assert result.returncode == 0, result.stderr
+        assert not (snapshot(env) / "README.md").exists()
+        assert mirror.proxy.gets("README.md") == 0
+        heads = _requests_per_file(mirror, "HEAD")
+        assert heads["generator.safetensors"] == 2  # its own metadata, then huggingface_hub's
+        assert ("reconstructions.png" in heads) == (listing == "none")
+    finally:
+        mirror.publish(repos / "tiny-dcgan", REPO)
 
 
 def test_the_users_example_pull_dcgan_mnist_over_the_network(env, mirror, tmp_path):

@@ -2,9 +2,11 @@
 
 Downloads, locking, resumption and the cache layout are huggingface_hub's
 (`hf_hub_download`, which honours HF_ENDPOINT, HF_HUB_OFFLINE, HF_HOME and
-HF_TOKEN). What genzoo adds: every weights file is hashed against its pin
-before anyone may use it; a mismatch is fetched once more, and a file that
-still does not match is removed from the cache and reported.
+HF_TOKEN). What genzoo adds: the repo's listing, asked once, bounds every file's size
+before a byte of it is fetched and spares the requests for files the repo lacks; the
+files after config.json are fetched at once; every weights file is hashed against its
+pin before anyone may use it; a mismatch is fetched once more, and a file that still
+does not match is removed from the cache and reported.
 
 A model already complete in the cache is verified and returned without
 importing huggingface_hub's download machinery or torch: a cached pull is fast.
@@ -12,11 +14,16 @@ importing huggingface_hub's download machinery or torch: a cached pull is fast.
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from genzoo.core import GenzooError
 from genzoo.zoo.cache import (
@@ -43,6 +50,7 @@ from genzoo.zoo.repo import (
 from genzoo.zoo.source import RepoRef, Roles
 
 _log = logging.getLogger(__name__)
+Sizes = Mapping[str, int | None] | None  # a repo's listing: file name -> bytes, if given
 
 
 class NotCachedError(GenzooError):
@@ -80,18 +88,76 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
     if found is not None:
         return found
     check_reachable(ref)
-    config, repo = _config(ref)
+    sizes = listing(ref)
+    config, repo = _config(ref, sizes)
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
-    weights = [_fetch_file(ref, weights_file(role), digest) for role, digest in pins.items()]
-    files = [config, *weights]
-    for extra in EXTRA_FILES:
-        path = _optional(ref, extra)
-        if path is not None:
-            files.append(path)
+    # the weights and the extras at once: a file's hash is taken as the others stream
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        weights = [
+            _in_context(pool, _fetch_file, ref, weights_file(role), digest, sizes)
+            for role, digest in pins.items()
+        ]
+        extras = [_in_context(pool, _optional, ref, name, sizes) for name in EXTRA_FILES]
+        files = [config, *(job.result() for job in weights)]
+        files += [path for job in extras if (path := job.result()) is not None]
     # a killed earlier pull of this repo left partial files whose locks are now free
     remove_stale_downloads_of(config.parent.parent.parent)
     return Pulled(ref, config.parent, tuple(files), tuple(pins), True, repo)
+
+
+FETCH_WORKERS = 4  # files of one repo fetched at once (a repo holds two to six)
+T = TypeVar("T")
+
+
+def _in_context(pool: ThreadPoolExecutor, work: Callable[..., T], *args: Any) -> Future[T]:
+    """`work(*args)` in the pool, seeing this thread's Hub access (a context variable,
+    which a pool's threads do not inherit)."""
+    return pool.submit(contextvars.copy_context().run, work, *args)
+
+
+MAX_LISTING_BYTES = 4 << 20  # a repo's file list with sizes: a few KB for a genzoo repo
+
+
+def listing(ref: RepoRef) -> dict[str, int | None] | None:
+    """Every file of the repo at its revision, with its size, from one request to the Hub's
+    API (what `HfApi.model_info(files_metadata=True)` asks): an absent file is known before
+    any download and costs no request, and a listed size is checked without one. None when
+    the server does not answer; a file the listing gives no size (olah lists names only)
+    has its own metadata asked, as without a listing."""
+    if offline():
+        return None
+    from urllib.parse import quote
+
+    from huggingface_hub import constants
+    from huggingface_hub.utils import build_hf_headers, get_session
+
+    url = (
+        f"{constants.ENDPOINT}/api/models/{ref.repo_id}/revision/"
+        f"{quote(ref.revision, safe='')}?blobs=true"
+    )
+    headers = build_hf_headers(token=current_access().token, library_name="genzoo")
+    try:
+        with get_session().stream("GET", url, headers=headers, timeout=10) as response:
+            if response.status_code != 200:
+                return None
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_LISTING_BYTES:
+                    return None
+        siblings = json.loads(body).get("siblings")
+    except Exception:  # unreachable, not JSON, cut off: the per-file path reports it
+        return None
+    if not isinstance(siblings, list):
+        return None
+    sizes: dict[str, int | None] = {}
+    for entry in siblings:
+        if not isinstance(entry, dict) or not isinstance(entry.get("rfilename"), str):
+            return None  # not a listing genzoo can read: each file is asked about instead
+        size = entry.get("size")
+        sizes[entry["rfilename"]] = size if type(size) is int and size >= 0 else None
+    return sizes
 
 
 PROBE_SECONDS = 4.0  # a Hub that answers at all answers a TCP connect in well under this
@@ -193,30 +259,30 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
     return Pulled(ref, snapshot, files, tuple(pins), False, repo)
 
 
-def _config(ref: RepoRef) -> tuple[Path, RepoConfig]:
+def _config(ref: RepoRef, sizes: Sizes = None) -> tuple[Path, RepoConfig]:
     """config.json, verified against its pin, and parsed (once); an unpinned one is fetched
     once more when the cached copy does not parse."""
     if ref.config_pin is not None:
-        path = _fetch_file(ref, CONFIG_FILE, ref.config_pin)
+        path = _fetch_file(ref, CONFIG_FILE, ref.config_pin, sizes)
         return path, read_config(path.parent)
-    path = download_file(ref, CONFIG_FILE)
+    path = download_file(ref, CONFIG_FILE, sizes=sizes)
     try:
         return path, read_config(path.parent)
     except GenzooError:
         if offline():
             raise
         evict(path)
-        path = download_file(ref, CONFIG_FILE, force=True)
+        path = download_file(ref, CONFIG_FILE, force=True, sizes=sizes)
     return path, read_config(path.parent)
 
 
-def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
+def _fetch_file(ref: RepoRef, filename: str, expected: str, sizes: Sizes = None) -> Path:
     """Download a pinned file; a hash mismatch is fetched once more, then evicted and reported."""
-    path = download_file(ref, filename)
+    path = download_file(ref, filename, sizes=sizes)
     actual = file_sha256(path)
     if actual != expected and not offline():
         evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
-        path = download_file(ref, filename, force=True)
+        path = download_file(ref, filename, force=True, sizes=sizes)
         actual = file_sha256(path)
     if actual == expected:
         return path
@@ -234,14 +300,16 @@ def _fetch_file(ref: RepoRef, filename: str, expected: str) -> Path:
     )
 
 
-def _optional(ref: RepoRef, filename: str) -> Path | None:
+def _optional(ref: RepoRef, filename: str, sizes: Sizes = None) -> Path | None:
     """A file that loading never needs (the card, a preview): None when it cannot be had.
 
     The repo and revision exist (config.json came from them), so even a "no such repo"
     answer means the file is absent: some servers (olah) say 401 for a missing file.
     """
+    if sizes is not None and filename not in sizes:
+        return None  # the listing says the repo has no such file: nothing to ask
     try:
-        return download_file(ref, filename)
+        return download_file(ref, filename, sizes=sizes)
     except GenzooError:
         return None
 
@@ -252,14 +320,16 @@ TRANSIENT_STATUSES = (500, 502, 503, 504)
 RETRY_PAUSES = (0.5, 1.0, 2.0)
 
 
-def download_file(ref: RepoRef, filename: str, force: bool = False) -> Path:
-    """One file through hf_hub_download; its failures become one-line genzoo errors."""
+def download_file(ref: RepoRef, filename: str, force: bool = False, sizes: Sizes = None) -> Path:
+    """One file through hf_hub_download; its failures become one-line genzoo errors.
+    `sizes` is the repo's `listing`, when the server gave one: the file's size is checked
+    against it, without a request of its own."""
     from huggingface_hub import hf_hub_download
 
     from genzoo.core.version import __version__
 
     access = current_access()
-    _check_size(ref, filename)
+    _check_size(ref, filename, sizes)
     if access.progress is not None and not offline():
         access.progress(filename)
     for pause in (*RETRY_PAUSES, None):
@@ -288,25 +358,30 @@ def download_file(ref: RepoRef, filename: str, force: bool = False) -> Path:
     raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _check_size(ref: RepoRef, filename: str) -> None:
+def _check_size(ref: RepoRef, filename: str, sizes: Sizes = None) -> None:
     """Refuse a file the server says is larger than its kind may be, before downloading
-    a byte of it. Offline, or when the server will not say, hf_hub_download's own errors
-    (and the pins) decide."""
+    a byte of it: by the repo's listing, else by the file's own metadata. Offline, or when
+    the server will not say, hf_hub_download's own errors (and the pins) decide."""
     if offline():
         return
-    from huggingface_hub import get_hf_file_metadata, hf_hub_url
-
-    try:
-        url = hf_hub_url(ref.repo_id, filename, revision=ref.revision)
-        size = get_hf_file_metadata(url, token=current_access().token).size
-    except Exception:  # unreachable, 404, 5xx: the download names it in one line
-        return
+    listed = sizes.get(filename) if sizes is not None else None
+    size = listed if listed is not None else _remote_size(ref, filename)
     limit = max_download_bytes(filename)
     if size is not None and size > limit:
         raise GenzooError(
             f"{filename} of {ref.repo_id}@{ref.revision} is {size:,} bytes, more than the "
             f"{limit:,} such a file may hold: refused, nothing was downloaded"
         )
+
+
+def _remote_size(ref: RepoRef, filename: str) -> int | None:
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    try:
+        url = hf_hub_url(ref.repo_id, filename, revision=ref.revision)
+        return get_hf_file_metadata(url, token=current_access().token).size
+    except Exception:  # unreachable, 404, 5xx: the download names it in one line
+        return None
 
 
 def _transient(err: BaseException) -> int | None:
