@@ -3,7 +3,6 @@ repo folder says of itself (its config.json and card; no weights fetched)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +19,8 @@ from genzoo.cli.output import (
     refuse_training_run,
     warn_plugin_failures,
 )
-from genzoo.core import GenzooError, PretrainedModel, Registry
+from genzoo.core import Architecture, PretrainedModel, Registry
+from genzoo.zoo.source import LocalRepo, RepoRef, Source, locate_entry
 
 InfoName = Annotated[
     str,
@@ -47,17 +47,14 @@ def info_command(ctx: typer.Context, name: InfoName, as_json: JsonFlag = False) 
     """
     plugins = plugins_of(ctx)
     registry = plugins.registry
-    if name in registry.models or name in registry.architectures:
-        entry = registry.lookup(name)
-    else:
-        entry = _repo_or_entry(name, registry)
+    entry = locate_entry(name, registry)
     data: dict[str, Any]
-    if isinstance(entry, dict):
-        data = entry
-    elif isinstance(entry, PretrainedModel):
+    if isinstance(entry, PretrainedModel):
         data = model_json(entry, registry, detailed=True)
-    else:
+    elif isinstance(entry, Architecture):
         data = architecture_json(entry, registry, detailed=True)
+    else:
+        data = _repo_description(entry, registry)
     warn_plugin_failures(plugins)
     if as_json:
         print_json(data)
@@ -70,24 +67,13 @@ def info_command(ctx: typer.Context, name: InfoName, as_json: JsonFlag = False) 
     console.print(grid)
 
 
-def _repo_or_entry(name: str, registry: Registry) -> Any:
-    """What `info` shows for a name the registry does not hold: a Hub repo's or a folder's
-    own description, or the registry's entry (architectures made on demand, e.g. timm/...)."""
+def _repo_description(source: Source, registry: Registry) -> dict[str, Any]:
+    """What a Hub repo or a repo folder says about itself: its config.json and card."""
+    from genzoo.core.files import read_bounded
     from genzoo.zoo.card import card_metadata
     from genzoo.zoo.pull import describe
-    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, read_bounded, read_config
-    from genzoo.zoo.source import LocalRepo, RepoRef, locate
+    from genzoo.zoo.repo import CARD_FILE, MAX_CARD_BYTES, read_config
 
-    if not name.startswith("hf-hub:") and "/" not in name.strip("./") and ":" not in name:
-        return registry.lookup(name)  # an unknown plain name: suggestions
-    if not name.startswith("hf-hub:") and not Path(name).exists():
-        try:
-            return registry.architecture(name)  # made on demand: timm/convnext_atto
-        except GenzooError:
-            pass  # not a plugin's name: a Hub repo id
-    source = locate(name, registry)
-    if isinstance(source, RepoRef) and source.model is not None:
-        return registry.lookup(source.model)
     if isinstance(source, LocalRepo):
         refuse_training_run(source.folder)
     folder = source.folder if isinstance(source, LocalRepo) else describe(source)

@@ -4,6 +4,7 @@
     locate("hf-hub:org/name@rev", registry)            Hub repo (pins from its own config.json)
     locate("genzoo/dcgan-fashion-mnist", registry)     Hub repo id, as diffusers users type it
     locate("runs/dcgan-fmnist", registry)              repo folder
+    locate_entry("dcgan", registry)                    an architecture too (`genzoo info`)
 
 The precedence rule, tried in this order:
 1. `hf-hub:org/name[@revision]` is always a Hub repo.
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import BadInputError, GenzooError, Registry, UnknownNameError
-from genzoo.core.entries import REPO_ID, PretrainedModel
+from genzoo.core.entries import REPO_ID, Architecture, PretrainedModel
 
 HF_PREFIX = "hf-hub:"
 # namespaces of architectures made on demand (`timm/resnet18`): with no `.tag` such a name is
@@ -114,6 +115,25 @@ def locate(text: str, registry: Registry) -> Source:
     if pathlike:
         raise BadInputError(f"no such folder: {folder}")
     raise UnknownNameError("model", text, list(registry.models))
+
+
+def locate_entry(text: str, registry: Registry) -> Architecture | PretrainedModel | Source:
+    """What `text` names where an architecture is a name too (`genzoo info`): a registered
+    model or architecture (one namespace, with suggestions for an unknown plain name), an
+    architecture made on demand (`timm/convnext_atto`), else the source `locate` finds;
+    a Hub repo a registered model is published at is that model's entry."""
+    plain = not text.startswith(HF_PREFIX) and "/" not in text.strip("./") and ":" not in text
+    if text in registry.models or text in registry.architectures or plain:
+        return registry.lookup(text)
+    if not text.startswith(HF_PREFIX) and not Path(text).expanduser().exists():
+        try:
+            return registry.architecture(text)  # made on demand by a plugin
+        except GenzooError:
+            pass  # not a plugin's name: a Hub repo id
+    source = locate(text, registry)
+    if isinstance(source, RepoRef) and source.model is not None:
+        return registry.lookup(source.model)
+    return source
 
 
 def locate_repo(text: str, registry: Registry) -> RepoRef:
