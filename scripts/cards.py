@@ -102,10 +102,17 @@ def summary(link: str = "hub/genzoo/{name}/README.md") -> list[str]:
         "| model | dataset | FD, classifier [95% CI] | FD, label-free [95% CI] | other |",
         "| --- | --- | --- | --- | --- |",
     ]
+    import genzoo
+
+    registry = genzoo.registry()
     for card in cards():
+        label_free = card.shown("frechet_distance_label_free")
+        if card.shown("frechet_distance") and not label_free:  # a generator: say why
+            entry = registry.datasets.get(card.dataset)
+            has_space = entry is not None and entry.label_free_evaluator
+            label_free = "not measured" if has_space else f"no {card.dataset} space yet"
         lines.append(
             f"| [`{card.name}`]({link.format(name=card.name)}) | {card.dataset} | "
-            f"{card.shown('frechet_distance')} | {card.shown('frechet_distance_label_free')} | "
-            f"{card.others()} |"
+            f"{card.shown('frechet_distance')} | {label_free} | {card.others()} |"
         )
     return lines
