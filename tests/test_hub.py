@@ -596,6 +596,21 @@ def test_a_first_pull_asks_once_per_file_and_never_for_an_absent_one(env, mirror
     assert "reconstructions.png" not in heads | gets
 
 
+def test_sampling_fetches_what_it_needs_and_no_preview(env, mirror, tmp_path):
+    """`genzoo sample` of a model not yet cached fetches its config, the generator and the
+    card (which `save_pretrained` carries over), not the discriminator or the preview grid;
+    a later `genzoo pull` fetches those."""
+    grid = tmp_path / "grid.png"
+    result = genzoo_cli(env, "sample", f"hf-hub:{REPO}", "-n", "4", "-o", str(grid))
+    assert result.returncode == 0, result.stderr
+    assert grid.is_file()
+    gets = _requests_per_file(mirror, "GET")
+    assert {"config.json", "generator.safetensors", "README.md"} <= set(gets)
+    assert "samples.png" not in gets and "discriminator.safetensors" not in gets
+    assert genzoo_cli(env, "pull", f"hf-hub:{REPO}").returncode == 0
+    assert _requests_per_file(mirror, "GET").get("discriminator.safetensors") == 1
+
+
 @pytest.mark.parametrize("listing", ["none", "names only"])
 def test_a_mirror_without_sizes_in_its_listing_still_bounds_each_file(
     env, repos, plugin_dists, mirror, tmp_path, listing

@@ -41,7 +41,7 @@ def load(
         choose_roles(["classifier"], roles, source.name)
     else:
         check_endpoint()
-        verified = pull(source, roles).verified
+        verified = pull(source, roles, extras=(CARD_FILE,)).verified  # no previews
     model = build_repo(verified, registry, HubModel)
     if not isinstance(source, LocalRepo):
         model.name, model.repo_id = source.name, source.repo_id

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +77,9 @@ class Pulled:
         return VerifiedRepo(self.snapshot, self.repo, weights, pins, published)
 
 
-def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
-    """Cache and verify `ref`'s config, card, preview and weights (all roles, or `roles`)."""
+def pull(ref: RepoRef, roles: Roles = None, extras: Sequence[str] = EXTRA_FILES) -> Pulled:
+    """Cache and verify `ref`'s config and weights (all roles, or `roles`), and the `extras`
+    it has (by default the card and the previews; loading a model asks only for its card)."""
     if current_access().force_download and offline():
         raise GenzooError(
             f"force_download fetches {ref.name} anew, but {offline_reason()}: the cached copy is "
@@ -98,9 +99,9 @@ def pull(ref: RepoRef, roles: Roles = None) -> Pulled:
             _in_context(pool, _fetch_file, ref, weights_file(role), digest, sizes)
             for role, digest in pins.items()
         ]
-        extras = [_in_context(pool, _optional, ref, name, sizes) for name in EXTRA_FILES]
+        optional = [_in_context(pool, _optional, ref, name, sizes) for name in extras]
         files = [config, *(job.result() for job in weights)]
-        files += [path for job in extras if (path := job.result()) is not None]
+        files += [path for job in optional if (path := job.result()) is not None]
     # a killed earlier pull of this repo left partial files whose locks are now free
     remove_stale_downloads_of(config.parent.parent.parent)
     return Pulled(ref, config.parent, tuple(files), tuple(pins), True, repo)
