@@ -38,15 +38,20 @@ def test_degradations_change_what_they_should():
 @pytest.mark.parametrize(
     ("dataset", "space"),
     [("fashion-mnist", "evaluator"), ("fashion-mnist", "label_free_evaluator"),
-     ("mnist", "evaluator")],
+     ("mnist", "evaluator"), ("mnist", "label_free_evaluator")],
 )  # fmt: skip
 def test_each_datasets_evaluator_ranks_every_degradation_worse_than_clean_images(
     dataset: str, space: str
 ):
     """Real train images against real test images on the dataset's evaluator's features
-    (resnet18-fashion-mnist, resnet18-mnist) and its label-free one (simclr-fashion-mnist):
-    blur gets monotonically worse with its sigma, noise with its strength, and every
-    degraded set is further from the test set than the clean one."""
+    (resnet18-fashion-mnist, resnet18-mnist) and its label-free one (simclr-*): blur gets
+    monotonically worse with its sigma, noise with its strength, and every degraded set
+    is further from the test set than the clean one.
+
+    The label-free spaces are checked at the zoo's sample count, 10,000: their 256
+    features spread wide, and at 1,000 or 2,000 images FD's upward bias (train against
+    test: 3.67 for simclr-mnist at 2,000, 0.22 at 10,000) drowns what a mild degradation
+    does. The classifiers' features see it at 1,000 (and cost far more to embed)."""
     from genzoo.core.lazy import resolve
 
     registry = installed().registry
@@ -59,8 +64,9 @@ def test_each_datasets_evaluator_ranks_every_degradation_worse_than_clean_images
     name = getattr(entry, space)
     import_repo(registered(name, registry), HUB)
     evaluator = load_evaluator(registered(name, registry), registry, "cpu")
-    clean = to_float(train.images[:1000])
-    real, _ = evaluator.embed(to_float(test.images[:1000]))
+    count = 10_000 if space == "label_free_evaluator" else 1_000
+    clean = to_float(train.images[:count])
+    real, _ = evaluator.embed(to_float(test.images[:count]))
 
     def distance(images: torch.Tensor) -> float:
         return frechet_distance(evaluator.embed(images)[0], real)

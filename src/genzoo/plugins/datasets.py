@@ -96,6 +96,7 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
             homepage="http://yann.lecun.com/exdb/mnist/",
             hub_id="ylecun/mnist",
             evaluator="resnet18-mnist",
+            label_free_evaluator="simclr-mnist",
         )
     )
     register(

@@ -21,5 +21,14 @@ MODELS = {
         "config_sha256": "63e8132f1b67a43735aaf3f8a83d2100a9e7de6841c4db922f630fd2b2014376",
         "sha256": {"encoder": "8dae86e8e7ef69b595b756b7f63a2e45040bec29ab1b3abe310454834aad5f18"},
         "metrics": {"knn_accuracy": 0.7364},
-    }
+    },
+    "simclr-mnist": {
+        "dataset": "mnist",
+        "description": "Self-supervised encoder of mnist (SimCLR, no labels, no flips): the label-free feature space MNIST generators are also measured in",
+        "parameters": 438496,
+        "recipe": {"epochs": 4, "batch_size": 256, "seed": 0, "flip": False},
+        "config_sha256": "37399a0870d1faf2b42dbf0635c6ecb4c6f17f29a80a49eaf459be4161b7678c",
+        "sha256": {"encoder": "73b5f4fd29fc33825b8cddd51a4d2b65aa87781f2f4876c8d8dbb4dde74562ed"},
+        "metrics": {"knn_accuracy": 0.8859},
+    },
 }
