@@ -115,7 +115,7 @@ class SingleOptimizerTrainer(Trainer):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.steps_taken = int(state.get("steps_taken", 0))  # ELBO runs from before 2026-11
+        self.steps_taken = int(state.get("steps_taken", 0))  # genzoo 0.1 kept no count
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
 
