@@ -18,6 +18,7 @@ import argparse
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import griffe
@@ -85,15 +86,28 @@ def public_objects(package: griffe.Module) -> dict[str, griffe.Object | griffe.A
     return found
 
 
+STALE_SECONDS = 600  # a check takes seconds; a worktree this old was left by a killed one
+
+
 def _drop_stale_branch(ref: str) -> None:
     """griffe checks `ref` out in a temporary worktree on a branch `griffe-<ref>`; a check
-    killed midway leaves the branch, and the next one cannot make it again."""
+    killed midway leaves the branch (and its worktree, when the folder survives), and the
+    next one cannot make it again. A worktree older than STALE_SECONDS is such a leftover;
+    a younger one belongs to a check running now, and is left alone."""
     branch = f"griffe-{ref}"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-    listed = subprocess.run(["git", "-C", str(ROOT), "worktree", "list", "--porcelain"],
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "prune"], capture_output=True)
+    listed = subprocess.run([*git, "worktree", "list", "--porcelain"],
                             capture_output=True, text=True).stdout  # fmt: skip
-    if f"refs/heads/{branch}" not in listed:  # not held by a check running now
-        subprocess.run(["git", "-C", str(ROOT), "branch", "-D", branch], capture_output=True)
+    for entry in listed.split("\n\n"):
+        lines = dict(line.partition(" ")[::2] for line in entry.splitlines())
+        folder = Path(lines.get("worktree", ""))
+        if lines.get("branch") != f"refs/heads/{branch}" or not folder.is_dir():
+            continue
+        if time.time() - folder.stat().st_mtime < STALE_SECONDS:
+            return  # held by a check running now
+        subprocess.run([*git, "worktree", "remove", "--force", str(folder)], capture_output=True)
+    subprocess.run([*git, "branch", "-D", branch], capture_output=True)
 
 
 def breaks(ref: str, src: Path = ROOT / "src") -> list[tuple[str, str]]:

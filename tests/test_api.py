@@ -93,6 +93,28 @@ def test_the_public_api_has_no_unannounced_break_since_the_last_release():
 
 
 @needs_release
+def test_a_worktree_left_by_a_killed_check_is_cleared_and_a_running_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """griffe's temporary worktree (branch griffe-<ref>) outlives a check killed midway; the
+    next check removes it when it is older than any check runs, and leaves a young one."""
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    left = tmp_path / "left-by-a-killed-check"
+    subprocess.run([*git, "worktree", "add", "-q", "-b", "griffe-abc", str(left)], check=True)
+    monkeypatch.setattr(api_check, "ROOT", repo)
+    api_check._drop_stale_branch("abc")  # young: a check running now
+    assert left.is_dir()
+    old = left.stat().st_mtime - 2 * api_check.STALE_SECONDS
+    os.utime(left, (old, old))
+    api_check._drop_stale_branch("abc")
+    assert not left.exists()
+    branches = subprocess.run([*git, "branch"], capture_output=True, text=True).stdout
+    assert "griffe-abc" not in branches
+
+
 def test_the_check_catches_a_removed_public_method(tmp_path: Path):
     """Architecture.build, as the refactor removed it, fails the check."""
     src = tmp_path / "src"
