@@ -10,14 +10,13 @@ column says how many times better genzoo is (> 1: better); targets are issue 7's
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from timing import Figure, bench_parser, report
+from timing import Figure, bench_parser, read_figures, report
 
 BENCH = Path(__file__).resolve().parent
 # script -> arguments: full runs, then --quick ones
@@ -52,7 +51,7 @@ def main() -> None:
             subprocess.run([*command, "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
             seconds = time.perf_counter() - start
             print(f"  {script}: {seconds:.0f} s", file=sys.stderr)
-            figures += [Figure.from_json(item) for item in json.loads(out.read_text())]
+            figures += read_figures(out)
     report(figures, args.json)
 
 

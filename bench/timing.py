@@ -133,8 +133,25 @@ def print_figures(figures: Sequence[Figure]) -> None:
         )
 
 
+def machine() -> str:
+    """The hardware and software the figures were measured on, as results name them."""
+    import torch
+
+    from genzoo.core.devices import cpu_name
+
+    return f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
 def write_figures(figures: Sequence[Figure], path: Path) -> None:
-    path.write_text(json.dumps([f.to_json() for f in figures], indent=2) + "\n")
+    record = {"machine": machine(), "figures": [f.to_json() for f in figures]}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def read_figures(path: Path) -> list[Figure]:
+    """What `write_figures` wrote (a bare list, as results before the machine was named)."""
+    data = json.loads(path.read_text())
+    items = data["figures"] if isinstance(data, dict) else data
+    return [Figure.from_json(item) for item in items]
 
 
 def bench_parser(doc: str | None) -> argparse.ArgumentParser:
