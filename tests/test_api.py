@@ -161,9 +161,15 @@ def test_example_plugins_as_released_pass_their_own_tests_today(tmp_path: Path, 
     [("genzoo.cli.catalog.list_command", "genzoo.cli.list.list_command"),
      ("genzoo.cli.evaluation.store_metrics", "genzoo.recording.store_metrics"),
      ("genzoo.cli.sampling.sampler_options", "genzoo.cli.options.sampler_options"),
-     ("genzoo.cli.training.train_command", "genzoo.cli.train.train_command")],
+     ("genzoo.cli.training.train_command", "genzoo.cli.train.train_command"),
+     ("genzoo.zoo.repo.write_repo", "genzoo.zoo.weights.write_repo"),
+     ("genzoo.zoo.repo.load_repo", "genzoo.zoo.weights.load_repo"),
+     ("genzoo.zoo.repo.build_repo", "genzoo.zoo.weights.build_repo"),
+     ("genzoo.zoo.repo.load_weights", "genzoo.zoo.weights.load_weights"),
+     ("genzoo.zoo.repo.preview_images", "genzoo.zoo.weights.preview_images"),
+     ("genzoo.zoo.card.restyle", "genzoo.zoo.card_migration.restyle")],
 )  # fmt: skip
-def test_the_cli_modules_renamed_in_0_2_still_give_their_names_and_warn(old: str, new: str):
+def test_names_moved_in_0_2_still_import_from_their_old_modules_and_warn(old: str, new: str):
     old_module, name = old.rsplit(".", 1)
     new_module = new.rsplit(".", 1)[0]
     with pytest.warns(DeprecationWarning, match=rf"{old}.*{REMOVED_IN}.*{new}"):

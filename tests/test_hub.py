@@ -537,6 +537,13 @@ def test_an_exported_repo_is_imported_as_the_download_left_it(env, repos, plugin
     assert layout(third["HF_HOME"])[0] != downloaded[0]  # a digest-named snapshot
 
 
+def _with_a_2_mb_card(repos: Path, tmp_path: Path) -> Path:
+    """tiny-dcgan with a card twice the bound a card may have."""
+    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "padded")
+    (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+    return folder
+
+
 def _cache_bytes(env: dict[str, str]) -> int:
     return sum(p.stat().st_size for p in Path(env["HF_HOME"]).rglob("*") if p.is_file())
 
@@ -547,8 +554,7 @@ def test_files_past_their_bound_are_refused_before_a_byte_is_fetched(
     """A mirror serving the pinned config and weights beside a 2 MB card: the model pulls,
     the card is left out; an hf-hub repo whose config.json is 2 MB is one line. The cache
     holds nothing refused either way."""
-    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "padded")
-    (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+    folder = _with_a_2_mb_card(repos, tmp_path)
     mirror.publish(folder, REPO)
     try:
         registered(plugin_dists, repos)
@@ -622,8 +628,7 @@ def test_a_mirror_without_sizes_in_its_listing_still_bounds_each_file(
         mirror.proxy.faults["/api/models/"] = 404
     else:
         mirror.proxy.listing_sizes = False
-    folder = shutil.copytree(repos / "tiny-dcgan", tmp_path / "padded")
-    (folder / "README.md").write_text("---\nlibrary_name: genzoo\n---\n" + "x" * (2 << 20))
+    folder = _with_a_2_mb_card(repos, tmp_path)
     mirror.publish(folder, REPO)
     try:
         registered(plugin_dists, repos)

@@ -3,19 +3,12 @@ commands now. The names this module held still work, with a DeprecationWarning."
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from genzoo.core.deprecation import moved
 
-from genzoo.core.deprecation import deprecated
-
-_MOVED = {
-    "list_command": "genzoo.cli.list",
-    "info_command": "genzoo.cli.info",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    deprecated(f"{__name__}.{name}", f"{_MOVED[name]}.{name}")
-    return getattr(importlib.import_module(_MOVED[name]), name)
+__getattr__ = moved(
+    __name__,
+    {
+        "list_command": "genzoo.cli.list",
+        "info_command": "genzoo.cli.info",
+    },
+)

@@ -3,20 +3,13 @@ commands now. The names this module held still work, with a DeprecationWarning."
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from genzoo.core.deprecation import moved
 
-from genzoo.core.deprecation import deprecated
-
-_MOVED = {
-    "evaluate_command": "genzoo.cli.evaluate",
-    "record_evaluation": "genzoo.recording",
-    "store_metrics": "genzoo.recording",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    deprecated(f"{__name__}.{name}", f"{_MOVED[name]}.{name}")
-    return getattr(importlib.import_module(_MOVED[name]), name)
+__getattr__ = moved(
+    __name__,
+    {
+        "evaluate_command": "genzoo.cli.evaluate",
+        "record_evaluation": "genzoo.recording",
+        "store_metrics": "genzoo.recording",
+    },
+)

@@ -17,15 +17,19 @@ from genzoo.core.entries import PretrainedModel
 
 
 def published_models(
-    defaults: Mapping[str, Any], models: Mapping[str, Mapping[str, Any]]
+    defaults: Mapping[str, Any],
+    models: Mapping[str, Mapping[str, Any]],
+    base_config: Mapping[str, Any] | None = None,
 ) -> list[PretrainedModel]:
     """One `PretrainedModel` per row of `models`, in order: the row's fields over
-    `defaults`, its config over the default config, its repo genzoo/<name> unless the row
-    names another."""
+    `defaults`, its config over the default config over `base_config` (the architecture's
+    own, so that a plugin writes it once), its repo genzoo/<name> unless the row names
+    another."""
     built = []
     for name, row in models.items():
         fields = {**defaults, **row}
-        fields["config"] = {**defaults.get("config", {}), **row.get("config", {})}
+        config = {**(base_config or {}), **defaults.get("config", {}), **row.get("config", {})}
+        fields["config"] = config
         fields.setdefault("repo_id", f"genzoo/{name}")
         built.append(PretrainedModel(name=name, **fields))
     return built

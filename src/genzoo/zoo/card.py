@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genzoo.core import BadInputError
+from genzoo.core.deprecation import moved
 from genzoo.core.metric import Metric
 
 if TYPE_CHECKING:
@@ -402,3 +403,7 @@ def _section(title: str, lines: Sequence[str]) -> list[str]:
 
 def unique_tags(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tag for tag in tags if tag))
+
+
+# Moved in 0.2.0 (removed in 0.3.0): restyle, for older cards, lives in genzoo.zoo.card_migration.
+__getattr__ = moved(__name__, {"restyle": "genzoo.zoo.card_migration"})

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genzoo.core import ROLES, GenzooError
+from genzoo.core.deprecation import moved
 from genzoo.core.entries import SHA256
 from genzoo.core.files import read_bounded, regular_file
 from genzoo.zoo.source import Roles, choose_roles
@@ -353,3 +354,16 @@ def abridged(items: list[str]) -> str:
     """The first few of `items`, and how many more there are (for one-line errors)."""
     more = f" (+{len(items) - _SHOWN} more)" if len(items) > _SHOWN else ""
     return ", ".join(items[:_SHOWN]) + more
+
+
+# Moved in 0.2.0 (removed in 0.3.0): the torch side of the format lives in genzoo.zoo.weights.
+__getattr__ = moved(
+    __name__,
+    {
+        "write_repo": "genzoo.zoo.weights",
+        "preview_images": "genzoo.zoo.weights",
+        "build_repo": "genzoo.zoo.weights",
+        "load_repo": "genzoo.zoo.weights",
+        "load_weights": "genzoo.zoo.weights",
+    },
+)

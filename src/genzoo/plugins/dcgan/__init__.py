@@ -36,5 +36,5 @@ def register_architectures(register: Callable[[Architecture], None]) -> None:
 def register_models(register: Callable[[PretrainedModel], None]) -> None:
     from . import published  # the table, imported when the registry is built
 
-    for model in published_models(published.DEFAULTS, published.MODELS):
+    for model in published_models(published.DEFAULTS, published.MODELS, _CONFIG_28):
         register(model)

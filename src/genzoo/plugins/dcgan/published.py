@@ -1,20 +1,14 @@
 """The weights genzoo's dcgan plugin publishes: one row per model, read by
 `genzoo.plugins.tables.published_models`. DEFAULTS holds what the rows share; a row's
-config is the default config with its own keys over it. Each model's figures are its
-card's (hub/genzoo/<name>/README.md), here so that `genzoo list` shows them offline;
-tests/test_docs.py fails when the two disagree.
+config is the architecture's (in __init__.py) with its own keys over it. Each model's
+figures are its card's (hub/genzoo/<name>/README.md), here so that `genzoo list` shows
+them offline; tests/test_docs.py fails when the two disagree.
 """
 
 DEFAULTS = {
     "architecture": "dcgan",
     "paper": "https://arxiv.org/abs/1511.06434",
     "license": "mit",
-    "config": {
-        "latent_dim": 100,
-        "image_shape": [1, 28, 28],
-        "base_channels": 64,
-        "num_classes": 0,
-    },
 }
 
 MODELS = {

@@ -1,23 +1,14 @@
 """The weights genzoo's flow plugin publishes: one row per model, read by
 `genzoo.plugins.tables.published_models`. DEFAULTS holds what the rows share; a row's
-config is the default config with its own keys over it. Each model's figures are its
-card's (hub/genzoo/<name>/README.md), here so that `genzoo list` shows them offline;
-tests/test_docs.py fails when the two disagree.
+config is the architecture's (in __init__.py) with its own keys over it. Each model's
+figures are its card's (hub/genzoo/<name>/README.md), here so that `genzoo list` shows
+them offline; tests/test_docs.py fails when the two disagree.
 """
 
 DEFAULTS = {
     "architecture": "flow",
     "paper": "https://arxiv.org/abs/2210.02747",
     "license": "mit",
-    "config": {
-        "image_shape": [1, 28, 28],
-        "base_channels": 32,
-        "channel_mults": [1, 2, 2],
-        "attention": True,
-        "num_classes": 0,
-        "steps": 20,
-        "solver": "euler",
-    },
 }
 
 MODELS = {
