@@ -73,7 +73,13 @@ def main() -> None:
             import_repo(source, HUB)
         spaces[Path(name).name] = load_evaluator(source, registry, "cpu")
     real = {name: space.embed(to_float(test.images))[0] for name, space in spaces.items()}
-    record: dict = {"dataset": args.dataset, "samples": args.samples, "sensitivity": {}, "fd": {}}
+    record: dict = {
+        "dataset": args.dataset,
+        "samples": args.samples,
+        "images": args.images,
+        "sensitivity": {},
+        "fd": {},
+    }
 
     rng = torch.Generator().manual_seed(0)
     pick = torch.randperm(len(train), generator=rng)[: args.images]

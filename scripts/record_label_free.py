@@ -46,7 +46,8 @@ def main() -> None:
         protocol = (
             f"{space} features; {results['samples']:,} samples, seed 0, vs 10,000 test images; "
             "95% interval at this sample count (normal, 100 bootstrap resamples); measured by "
-            f"bench/two_spaces.py ({args.results.name}); floor (2,000 train vs test) {floor:.3g}"
+            f"bench/two_spaces.py ({args.results.name}); "
+            f"floor ({results.get('images', 2000):,} train vs test) {floor:.3g}"
         )
         metric = Metric(
             "frechet_distance_label_free", measured["fd"], protocol,

@@ -19,7 +19,7 @@ from genzoo.core.likelihood import bits_per_dim
 from genzoo.data.images import to_float
 from genzoo.plugins import installed
 from genzoo.plugins.datasets import load_fashion_mnist
-from genzoo.plugins.pixelrnn.model import LogisticMixture, from_levels, to_levels
+from genzoo.plugins.pixelrnn.model import LevelSoftmax, LogisticMixture, from_levels, to_levels
 from test_train import run_training
 
 
@@ -99,6 +99,56 @@ def test_sampling_follows_the_models_own_distribution(mixtures: int):
     assert torch.allclose(counts.float(), expected, atol=0.015)
 
 
+@MIXTURES
+def test_a_temperature_below_one_sharpens_each_pixels_distribution(mixtures: int):
+    """At temperature 1 the sampler is the model's own; below it, each pixel's distribution
+    concentrates on its likeliest levels (a softmax: lower entropy, the same mode; one
+    logistic: a narrower spread, the same centre). The same codes still give the same
+    images, and a temperature that is no positive number is refused in one line."""
+    generator = tiny(image_shape=(1, 2, 3), mixtures=mixtures).eval()
+    z = torch.randn(4, 6, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        own = generator.sample(4, seed=3)
+        assert torch.equal(generator.sample(4, seed=3, temperature=1.0), own)
+        cold = generator(z, temperature=0.5)
+        assert torch.equal(cold, generator(z, temperature=0.5))
+        assert not torch.equal(cold, generator(z))
+    for bad in (0, -0.5, float("nan"), True, "cold"):
+        with pytest.raises(BadInputError, match="temperature must be a number > 0"):
+            generator.sample(1, temperature=bad)
+
+
+def test_temperature_narrows_a_softmax_and_a_logistic_alike():
+    def probabilities(pixel: torch.nn.Module, parameters: torch.Tensor, t: float) -> torch.Tensor:
+        cdf = pixel.cdf(parameters, t)
+        return torch.cat([cdf, torch.ones(1)]).diff(prepend=torch.zeros(1))
+
+    softmax = LevelSoftmax(256)
+    logits = torch.randn(256, generator=torch.Generator().manual_seed(0))
+    own, sharper = probabilities(softmax, logits, 1.0), probabilities(softmax, logits, 0.5)
+
+    def entropy(p: torch.Tensor) -> float:
+        return float(-(p * p.clamp(min=1e-30).log()).sum())
+
+    assert sharper.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert entropy(sharper) < entropy(own) - 0.5 and sharper.argmax() == own.argmax()
+    assert torch.allclose(sharper, torch.softmax(logits / 0.5, 0), atol=1e-6)
+
+    logistic = LogisticMixture(256, 1)
+    parameters = torch.tensor([0.0, 0.2, math.log(0.1)])  # one logistic at 0.2, scale 0.1
+    values = from_levels(torch.arange(256), 256)
+
+    def spread(p: torch.Tensor) -> tuple[float, float]:
+        mean = float((p * values).sum())
+        return mean, float((p * (values - mean) ** 2).sum()) ** 0.5
+
+    (centre, width), (cold_centre, cold_width) = [
+        spread(probabilities(logistic, parameters, t)) for t in (1.0, 0.5)
+    ]
+    assert centre == pytest.approx(0.2, abs=0.01) and cold_centre == pytest.approx(0.2, abs=0.01)
+    assert cold_width == pytest.approx(width / 2, rel=0.02)
+
+
 def test_rows_fill_in_one_by_one_and_the_last_frame_is_the_sample():
     generator = tiny(image_shape=(1, 4, 3))
     frames = generator.sample_steps(2, seed=5)
@@ -138,6 +188,14 @@ def test_training_lowers_the_bits_per_dim_and_evaluate_reports_them(tmp_path: Pa
     assert "all 64 test images" in metrics["bits_per_dim"]["protocol"]
     grid = tmp_path / "g.png"
     assert runner.invoke(app, ["sample", str(out), "-n", "2", "-o", str(grid)]).exit_code == 0
+    # a sampling temperature reaches the sampler and the protocol names it
+    result = runner.invoke(app, [*command, "--evaluator", str(judge), "--no-write",
+                                 "--temperature", "0.8"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = {m["name"]: m for m in json.loads(result.stdout)}
+    assert "temperature 0.8" in metrics["frechet_distance"]["protocol"]
+    refused = runner.invoke(app, ["sample", str(out), "-o", str(grid), "--temperature", "0"])
+    assert refused.exit_code == 2 and "temperature must be a number > 0" in refused.output
 
 
 def test_bits_per_dim_divides_nats_by_the_pixels_and_log_2():

@@ -166,6 +166,7 @@ def test_cli_sampling_options_gif_and_bad_input(flow_repo: Path, tmp_path: Path)
         (["--guidance", "-1"], "takes no guidance"),
         (["--guidance", "x"], "is not a valid float"),
         (["--solver", "rk45"], "unknown solver 'rk45'"),
+        (["--temperature", "0.9"], "takes no temperature"),
     ]:
         out = tmp_path / "refused.png"
         result = run("sample", str(flow_repo), "-o", str(out), *args)

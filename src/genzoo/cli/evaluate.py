@@ -15,6 +15,7 @@ from genzoo.cli.options import (
     ModelName,
     Solver,
     SolverSteps,
+    Temperature,
     sampler_options,
 )
 from genzoo.cli.output import (
@@ -71,6 +72,7 @@ def evaluate_command(
     steps: SolverSteps = None,
     solver: Solver = None,
     guidance: Guidance = None,
+    temperature: Temperature = None,
     device: Device = "auto",
     label_free: LabelFree = True,
     write: Write = True,
@@ -109,7 +111,7 @@ def evaluate_command(
         result = evaluate(
             name, samples=samples, seed=seed, dataset=dataset, data_dir=data,
             evaluator=evaluator, features=features, label_free=label_free, device=device,
-            registry=registry, sampling=sampler_options(steps, solver, guidance),
+            registry=registry, sampling=sampler_options(steps, solver, guidance, temperature),
             progress=_say if ranks.main else lambda text: None, advance=advance, ranks=ranks,
         )  # fmt: skip
     ranks.close()

@@ -57,7 +57,21 @@ Guidance = Annotated[
 ]
 
 
-def sampler_options(steps: int | None, solver: str | None, guidance: float | None) -> dict:
+Temperature = Annotated[
+    float | None,
+    typer.Option(
+        help="Autoregressive models (PixelRNN): each pixel drawn from its distribution at this "
+        "temperature (1: the model's own; below 1: sharper, less grain)."
+    ),
+]
+
+
+def sampler_options(
+    steps: int | None,
+    solver: str | None,
+    guidance: float | None,
+    temperature: float | None = None,
+) -> dict:
     """The options given on the command line, for `Generator.sample(..., **options)`."""
-    given = {"steps": steps, "solver": solver, "guidance": guidance}
+    given = {"steps": steps, "solver": solver, "guidance": guidance, "temperature": temperature}
     return {name: value for name, value in given.items() if value is not None}

@@ -19,6 +19,7 @@ from genzoo.cli.options import (
     Seed,
     Solver,
     SolverSteps,
+    Temperature,
     sampler_options,
 )
 from genzoo.cli.output import console, errors, image_progress, plugins_of
@@ -69,6 +70,7 @@ def sample_command(
     steps: SolverSteps = None,
     solver: Solver = None,
     guidance: Guidance = None,
+    temperature: Temperature = None,
     steps_gif: StepsGif = None,
 ) -> None:
     """Sample images from a model's generator (or a VAE's decoder) and save a PNG grid.
@@ -82,6 +84,8 @@ def sample_command(
         genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
 
         genzoo sample flow-fashion-mnist --solver heun --steps 10 -o heun.png
+
+        genzoo sample pixelrnn-fashion-mnist --temperature 0.95 -o sharper.png
 
         genzoo sample dcgan-mnist --device cuda --dtype bfloat16 -n 1024 -o many.png
 
@@ -97,7 +101,7 @@ def sample_command(
     pick_dtype(dtype)  # a bad --dtype is one line before anything is fetched
     ranks = Ranks.from_env()  # under torchrun each process makes a share of the images
     generator, model_name = _generator(ctx, name, ranks.device(device), dtype)
-    options = generator.check_options(sampler_options(steps, solver, guidance))
+    options = generator.check_options(sampler_options(steps, solver, guidance, temperature))
     if steps_gif is not None and not generator.has_trajectory:
         raise BadInputError(
             f"--steps-gif needs a model that makes images step by step (DRAW, flow, PixelRNN); "
@@ -183,6 +187,7 @@ def interpolate_command(
     solver_steps: FrameSteps = None,
     solver: Solver = None,
     guidance: Guidance = None,
+    temperature: Temperature = None,
 ) -> None:
     """Walk the latent space (spherical interpolation between random codes) as a looping GIF.
 
@@ -201,7 +206,7 @@ def interpolate_command(
             f"an animation holds at most {MAX_ANIMATION_IMAGES:,}"
         )
     generator, model_name = _generator(ctx, name, device)
-    options = generator.check_options(sampler_options(solver_steps, solver, guidance))
+    options = generator.check_options(sampler_options(solver_steps, solver, guidance, temperature))
     labels = None if label is None else generator.label_index(label)
     frames = generator.interpolate(n, steps, points, seed=seed, labels=labels, **options)
     _write(output, lambda: save_gif(frames, output, columns or n, fps))

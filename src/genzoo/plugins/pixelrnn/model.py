@@ -19,13 +19,16 @@ row LSTM runs along every row at once.
 Sampling draws pixel by pixel, 784 LSTM steps for a 28 x 28 image. To keep the
 Generator contract (same codes, same image), the code is one standard normal per
 pixel, turned into a uniform by the normal CDF and into a grey level by inverting the
-pixel's predicted distribution.
+pixel's predicted distribution. `temperature` (below 1: each pixel's distribution
+sharpened towards its likeliest levels) is a sampling option; the likelihood is always
+the model's own.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -111,15 +114,32 @@ class PixelRNN(AutoregressiveGenerator):
         parameters = self.pixel_parameters(from_levels(levels, self.levels))
         return -self.pixel.log_prob(parameters, levels[:, 0]).flatten(1).sum(1)
 
-    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.rows_drawn(z)[-1]
+    @property
+    def sampling_options(self) -> Mapping[str, Any]:
+        return {"temperature": 1.0}
 
-    def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: object) -> Tensor:
-        return self.rows_drawn(z)
+    def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        given = super().check_options(options)
+        temperature = given.get("temperature", 1.0)
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, (int, float))
+            or not math.isfinite(temperature)
+            or temperature <= 0
+        ):
+            raise BadInputError(f"temperature must be a number > 0, got {temperature!r}")
+        return given
 
-    def rows_drawn(self, z: Tensor) -> Tensor:
+    def forward(self, z: Tensor, labels: Tensor | None = None, temperature: float = 1.0) -> Tensor:
+        return self.rows_drawn(z, temperature)[-1]
+
+    def trajectory(self, z: Tensor, labels: Tensor | None = None, **options: Any) -> Tensor:
+        return self.rows_drawn(z, **self.check_options(options))
+
+    def rows_drawn(self, z: Tensor, temperature: float = 1.0) -> Tensor:
         """(N, H*W) codes -> (H, N, 1, H, W): the image after each row is drawn (rows not
-        yet drawn are grey), the last one complete."""
+        yet drawn are grey), the last one complete. Each pixel is drawn from its
+        distribution at `temperature`."""
         n, (_, height, width) = z.shape[0], self.image_shape
         uniform = torch.special.ndtr(z.float()).view(n, height, width)
         hidden = z.new_zeros(n, self.state_dim, width)
@@ -134,7 +154,7 @@ class PixelRNN(AutoregressiveGenerator):
                 step = torch.cat([left, columns[:, j]], 1)[:, None]
                 out, row_state = self.row_lstm(step, row_state)
                 parameters = self.head(torch.cat([out[:, 0], columns[:, j]], 1))
-                cdf = self.pixel.cdf(parameters)  # (N, levels - 1)
+                cdf = self.pixel.cdf(parameters, temperature)  # (N, levels - 1)
                 level = (cdf < uniform[:, i, j, None]).sum(1)
                 left = from_levels(level, self.levels)[:, None].to(z.dtype)
                 image[:, i, j] = left[:, 0]
@@ -154,9 +174,10 @@ class LevelSoftmax(nn.Module):
         """(..., levels) logits, (...) int64 levels -> (...) log-probabilities in nats."""
         return logits.float().log_softmax(-1).gather(-1, levels[..., None])[..., 0]
 
-    def cdf(self, logits: Tensor) -> Tensor:
-        """(..., levels) logits -> (..., levels - 1): P(level <= k) for k below the top."""
-        return torch.softmax(logits.float(), -1).cumsum(-1)[..., :-1]
+    def cdf(self, logits: Tensor, temperature: float = 1.0) -> Tensor:
+        """(..., levels) logits -> (..., levels - 1): P(level <= k) for k below the top, of
+        the softmax at `temperature` (the logits divided by it)."""
+        return torch.softmax(logits.float() / temperature, -1).cumsum(-1)[..., :-1]
 
 
 class LogisticMixture(nn.Module):
@@ -194,9 +215,14 @@ class LogisticMixture(nn.Module):
         )
         return torch.logsumexp(log_weights + log_bin, -1)
 
-    def cdf(self, parameters: Tensor) -> Tensor:
-        """(..., 3K) parameters -> (..., levels - 1): P(level <= k) for k below the top."""
+    def cdf(self, parameters: Tensor, temperature: float = 1.0) -> Tensor:
+        """(..., 3K) parameters -> (..., levels - 1): P(level <= k) for k below the top. At
+        a `temperature`, the mixture weights' logits are divided by it and each logistic's
+        scale multiplied by it."""
         log_weights, means, log_scales = self._parts(parameters)
+        if temperature != 1:
+            log_weights = (log_weights / temperature).log_softmax(-1)
+            log_scales = log_scales + math.log(temperature)
         steps = torch.arange(self.levels - 1, device=parameters.device)
         edges = from_levels(steps, self.levels) + 1 / (self.levels - 1)  # each bin's top
         scaled = (edges[:, None] - means[..., None, :]) * (-log_scales).exp()[..., None, :]
