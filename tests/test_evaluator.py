@@ -22,7 +22,14 @@ from genzoo.zoo.source import registered
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
 #: Degradations an evaluator is measured not to see (bench/evaluator_sensitivity.py)
-BLIND_SPOTS = {"resnet18-mnist": {"grain 0.2"}}
+# What a space is measured not to see (< 1.25x its floor), kept so: the reason each dataset
+# has a second space. The classifiers hardly see an object dimmed by 5% (1.03-1.06x on
+# 1,000 images), the dimming a flow's Euler steps leave, which the label-free spaces see
+# at 13-30x (10,000 images).
+BLIND_SPOTS = {
+    "resnet18-mnist": {"grain 0.2", "dimmed 0.95"},
+    "resnet18-fashion-mnist": {"dimmed 0.95"},
+}
 
 
 def test_degradations_change_what_they_should():
@@ -74,9 +81,9 @@ def test_each_datasets_evaluator_ranks_every_degradation_worse_than_clean_images
     floor = distance(clean)
     scores = {name: distance(degrade(clean)) for name, degrade in DEGRADATIONS.items()}
     # resnet18-mnist sees the mildest blur (sigma 0.5) at 1.4x the floor, Fashion-MNIST's at
-    # more than 1.5x; the stronger degradations at 2-30x. Its one blind spot, measured: grain
-    # of 0.2 on the digits' strokes (1.01x; Fashion-MNIST's resnet18 sees it at 6.9x), why
-    # a second, label-free feature space stands beside it (docs: Evaluation).
+    # more than 1.5x; the stronger degradations at 2-30x. Their blind spots, measured: grain
+    # of 0.2 on the digits' strokes (1.01x; Fashion-MNIST's resnet18 sees it at 6.9x) and a
+    # dimmed object, why a second, label-free feature space stands beside it (docs: Evaluation).
     blind = BLIND_SPOTS.get(name, set())
     seen = {name: score for name, score in scores.items() if name not in blind}
     assert all(score > 1.25 * floor for score in seen.values()), (floor, scores)

@@ -1,5 +1,5 @@
 """Real images made worse in the ways generators fail: blur, noise, scrambled structure,
-strokes too thick or thin, grain on the object, a class gone.
+strokes too thick or thin, grain on the object, a dimmed object, a class gone.
 
 An evaluator's feature space is fit for judging generators only if every one of these
 moves real images away from real images (`bench/evaluator_sensitivity.py` measures it,
@@ -72,6 +72,12 @@ def grain(images: Tensor, sigma: float, seed: int = 0) -> Tensor:
     return torch.where(inside, noisy.clamp(-1, 1), images)
 
 
+def dim(images: Tensor, factor: float) -> Tensor:
+    """The object's brightness scaled towards the dark background by `factor` (0.95: 5%
+    darker), the background unchanged: what a flow integrated in too few Euler steps draws."""
+    return -1 + (images + 1) * factor
+
+
 def drop_class(images: Tensor, labels: Tensor, dropped: int, seed: int = 0) -> Tensor:
     """The same number of images with none of class `dropped`: its places taken by images
     of the other classes drawn at random (a generator that lost a mode)."""
@@ -96,4 +102,5 @@ DEGRADATIONS = {
     "eroded 3x3": erode,
     "grain 0.2": lambda images: grain(images, 0.2),
     "grain 0.4": lambda images: grain(images, 0.4),
+    "dimmed 0.95": lambda images: dim(images, 0.95),
 }
