@@ -19,7 +19,13 @@ from genzoo.plugins.flow.model import euler, heun
 from genzoo.train.flow import DistillationTrainer, FlowMatchingTrainer
 from genzoo.zoo.weights import write_repo
 
-SMALL = {"image_shape": [1, 8, 8], "base_channels": 8, "channel_mults": [1, 2], "steps": 3}
+SMALL = {
+    "image_shape": [1, 8, 8],
+    "base_channels": 8,
+    "channel_mults": [1, 2],
+    "steps": 3,
+    "solver": "euler",
+}
 
 
 def run(*args: str):
@@ -68,6 +74,19 @@ def test_heun_never_asks_the_network_at_the_clean_end():
 
     list(heun(field, torch.ones(1, dtype=torch.float64), torch.linspace(0, 1, 5)))
     assert sorted(set(asked)) == [0.0, 0.25, 0.5, 0.75] and len(asked) == 2 * 4 - 1
+
+
+def test_a_flow_samples_by_10_heun_steps_unless_distilled_for_eulers():
+    """The architectures' defaults: 19 network calls of Heun's solver (its objects as bright
+    as the exact solution's, where 20 Euler steps dim them), and a distilled flow the Euler
+    steps it was distilled for."""
+    registry = installed().registry
+    assert {k: registry.architecture("flow").config[k] for k in ("steps", "solver")} == {
+        "steps": 10,
+        "solver": "heun",
+    }
+    distilled = registry.architecture("flow-distilled").config
+    assert (distilled["steps"], distilled["solver"]) == (4, "euler")
 
 
 def test_options_reach_the_sampler_and_seeds_hold():
@@ -237,3 +256,36 @@ def test_distillation_halves_the_steps_and_a_student_step_is_two_teacher_steps()
         torch.equal(a, b)
         for a, b in zip(teacher.parameters(), trainer.teacher.parameters(), strict=True)
     )
+
+
+def test_a_repos_sampler_defaults_change_and_its_pins_and_probe_follow(flow_repo: Path):
+    """scripts/set_sampling.py: the weights and their pins stay, the config samples by the
+    new defaults, and the golden probe and preview are made again, so `genzoo verify`
+    passes; an option the sampler does not take changes nothing."""
+    import subprocess
+    import sys
+
+    from genzoo.zoo.repo import read_config
+    from genzoo.zoo.verify import verify_folder
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "set_sampling.py"
+    before = read_config(flow_repo)
+    preview = (flow_repo / "samples.png").read_bytes()
+
+    def set_sampling(*settings: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, str(script), str(flow_repo), *settings]
+        return subprocess.run(command, capture_output=True, text=True)
+
+    done = set_sampling("steps=2", "solver=heun")
+    assert done.returncode == 0, done.stderr
+    after = read_config(flow_repo)
+    assert after.sha256 == before.sha256
+    assert (after.config["steps"], after.config["solver"]) == (2, "heun")
+    assert after.golden != before.golden and (flow_repo / "samples.png").read_bytes() != preview
+    assert all(check.ok for check in verify_folder(flow_repo, installed().registry, None))
+    model = genzoo.load(str(flow_repo), device="cpu")
+    expected = untrained().generator.sample(2, seed=0, steps=2, solver="heun")
+    assert torch.allclose(model.generator.sample(2, seed=0), expected, atol=1e-5)
+    refused = set_sampling("temperature=0.5")
+    assert refused.returncode != 0 and "takes no temperature" in refused.stderr
+    assert read_config(flow_repo) == after

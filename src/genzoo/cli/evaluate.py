@@ -94,7 +94,7 @@ def evaluate_command(
 
         genzoo evaluate runs/still-training --samples 2000   # its last checkpoint
 
-        genzoo evaluate flow-fashion-mnist --steps 10 --solver heun
+        genzoo evaluate flow-fashion-mnist --steps 20 --solver euler
 
         genzoo evaluate dcgan-fashion-mnist --features inception   # FID as papers report it
 

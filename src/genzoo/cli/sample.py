@@ -83,7 +83,7 @@ def sample_command(
 
         genzoo sample draw-fashion-mnist -n 16 --steps-gif drawing.gif
 
-        genzoo sample flow-fashion-mnist --solver heun --steps 10 -o heun.png
+        genzoo sample flow-fashion-mnist --solver euler --steps 20 -o euler.png
 
         genzoo sample pixelrnn-fashion-mnist --temperature 0.95 -o sharper.png
 
