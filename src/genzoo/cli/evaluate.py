@@ -83,10 +83,9 @@ def evaluate_command(
     Generators: FD with its 95% interval (and bias-corrected), KID, precision/recall,
     density/coverage and an Inception-style score on the evaluator's features, each
     beside its floor (train vs test images), and FD on the label-free space; conditional
-    ones also the classification accuracy score. VAEs and DRAW: also the test negative
-    ELBO; PixelRNN: the exact likelihood (bits/dim); classifiers: accuracy. A repo
-    folder gets the metrics in its card; a run still training is measured at its last
-    checkpoint and the figures appended to training/evaluations.jsonl.
+    ones also the classification accuracy score. VAEs, DRAW: also the test negative ELBO;
+    PixelRNN: the exact likelihood (bits/dim); classifiers: accuracy. A repo folder gets the
+    metrics in its card; a run still training is measured at its last checkpoint.
 
     Examples:
 
