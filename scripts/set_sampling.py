@@ -61,7 +61,7 @@ def main() -> None:
     with atomic_path(args.folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(changed.to_json(), indent=2) + "\n")
     model = load_repo(args.folder, registry)  # built with the new defaults
-    probes = {**repo.golden, **{role: golden.probe(m) for role, m in model.items()}}
+    probes = {role: golden.probe(module) for role, module in model.items()}
     final = dataclasses.replace(changed, golden=probes)
     with atomic_path(args.folder / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(final.to_json(), indent=2) + "\n")
