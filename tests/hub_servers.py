@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
 import json
 import shutil
@@ -34,6 +35,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def git_blob_id(data: bytes) -> str:
+    """git's name for a file's contents (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def stop(server: ThreadingHTTPServer) -> None:
     server.shutdown()
     server.server_close()
@@ -52,14 +58,19 @@ class FaultProxy:
     or "head:500" (that status to every HEAD, GETs pass).
 
     A repo's listing (`/api/models/<repo>/revision/<rev>?blobs=true`) gets each file's size
-    from `sizes`, as the Hub's has them and olah's does not; `listing_sizes = False` serves
-    olah's as it is (a mirror whose listing has names only)."""
+    and blob id from `sizes` and `blobs`, as the Hub's has them and olah's does not (olah's
+    repos are plain git: a file's etag is its git blob id); `listing_sizes = False` serves
+    olah's as it is (a mirror whose listing has names only), `listing_blobs = False` sizes
+    without blob ids; `listed[file]` overrides what a file's entry says (a listing that lies)."""
 
     def __init__(self) -> None:
         self.upstream = ""
         self.faults: dict[str, str | int] = {}
         self.sizes: dict[str, dict[str, int]] = {}  # repo id -> file name -> bytes
+        self.blobs: dict[str, dict[str, str]] = {}  # repo id -> file name -> git blob id
         self.listing_sizes = True
+        self.listing_blobs = True
+        self.listed: dict[str, dict[str, object]] = {}  # file name -> fields to list (lies)
         self.requests: Counter[tuple[str, str]] = Counter()
         proxy = self
 
@@ -129,6 +140,9 @@ class FaultProxy:
         for sibling in listing.get("siblings", []):
             if (size := self.sizes[repo_id].get(sibling["rfilename"])) is not None:
                 sibling["size"] = size
+            if self.listing_blobs and (blob := self.blobs[repo_id].get(sibling["rfilename"])):
+                sibling["blobId"] = blob
+            sibling.update(self.listed.get(sibling["rfilename"], {}))
         return json.dumps(listing).encode()
 
     def gets(self, filename: str) -> int:
@@ -188,9 +202,9 @@ class Mirror:
         repo = self.mirrors / "models" / repo_id
         shutil.rmtree(repo, ignore_errors=True)
         shutil.copytree(folder, repo)
-        self.proxy.sizes[repo_id] = {
-            p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()
-        }
+        files = [p for p in folder.iterdir() if p.is_file()]
+        self.proxy.sizes[repo_id] = {p.name: p.stat().st_size for p in files}
+        self.proxy.blobs[repo_id] = {p.name: git_blob_id(p.read_bytes()) for p in files}
         git = ["git", "-c", "user.name=genzoo-tests", "-c", "user.email=tests@genzoo.invalid"]
         for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "publish"]):
             subprocess.run([*git, *args], cwd=repo, check=True)

@@ -56,6 +56,8 @@ def clean_proxy(mirror: Mirror) -> None:
     mirror.proxy.faults.clear()
     mirror.proxy.requests.clear()
     mirror.proxy.listing_sizes = True
+    mirror.proxy.listing_blobs = True
+    mirror.proxy.listed.clear()
 
 
 def registered(plugin_dists: PluginDists, repos: Path, pins: dict[str, str] | None = None) -> None:
@@ -585,10 +587,13 @@ def _requests_per_file(mirror: Mirror, command: str) -> dict[str, int]:
     return counts
 
 
-def test_a_first_pull_asks_once_per_file_and_never_for_an_absent_one(env, mirror):
-    """The repo's listing (one request) gives every size and says what is absent: each
-    file is then asked about once (huggingface_hub's own HEAD) and fetched once, and the
-    preview a repo lacks (reconstructions.png) costs no request at all."""
+@pytest.mark.parametrize("blobs", [True, False])
+def test_a_first_pull_asks_once_per_file_and_never_for_an_absent_one(env, mirror, blobs):
+    """The repo's listing (one request) gives every size and blob name and says what is
+    absent: each file is then one GET, with no metadata request of its own; a mirror that
+    lists no blob names costs huggingface_hub's HEAD per file. Either way the preview a
+    repo lacks (reconstructions.png) costs no request at all."""
+    mirror.proxy.listing_blobs = blobs
     result = genzoo_cli(env, "pull", f"hf-hub:{REPO}")
     assert result.returncode == 0, result.stderr
     listings = [p for (m, p), _ in mirror.proxy.requests.items() if p.startswith("/api/models/")]
@@ -596,10 +601,75 @@ def test_a_first_pull_asks_once_per_file_and_never_for_an_absent_one(env, mirror
     heads, gets = _requests_per_file(mirror, "HEAD"), _requests_per_file(mirror, "GET")
     fetched = {"config.json", "generator.safetensors", "discriminator.safetensors"}
     assert fetched <= set(gets) and all(n == 1 for n in gets.values()), gets
-    assert all(n == 1 for n in heads.values()), "\n".join(
+    assert heads == ({} if blobs else dict.fromkeys(gets, 1)), "\n".join(
         map(str, sorted(mirror.proxy.requests.items()))
     )
     assert "reconstructions.png" not in heads | gets
+
+
+def test_a_pull_by_the_listing_leaves_the_cache_huggingface_hub_writes(env, mirror):
+    """Same snapshot, blob names and ref as hf_hub_download's: huggingface_hub's own
+    download afterwards finds the file in place (its HEAD, no GET), and its cache scan
+    finds nothing amiss."""
+    assert genzoo_cli(env, "pull", f"hf-hub:{REPO}").returncode == 0
+    mirror.proxy.requests.clear()
+    script = (
+        "import huggingface_hub as hub\n"
+        f"print(hub.hf_hub_download({REPO!r}, 'generator.safetensors'))\n"
+        "scan = hub.scan_cache_dir()\n"
+        "assert not scan.warnings and scan.repos, scan.warnings\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert Path(run.stdout.strip()) == snapshot(env) / "generator.safetensors"
+    assert mirror.proxy.gets("generator.safetensors") == 0
+
+
+@pytest.mark.parametrize(
+    "lie",
+    [
+        {"blobId": "1" * 40},  # another file's blob name
+        {"blobId": "../../../../escaped"},  # a path, not a blob name
+        {"size": 10},  # shorter than the file
+        {"lfs": {"sha256": "2" * 64}},  # in LFS, under another hash
+    ],
+)
+def test_a_listing_that_lies_costs_a_download_never_a_wrong_file(
+    env, repos, plugin_dists, mirror, lie
+):
+    """What the listing says is checked against the bytes as they stream: a lie sends the
+    file the usual way (huggingface_hub's HEAD and GET), and leaves nothing in the cache."""
+    registered(plugin_dists, repos)
+    mirror.proxy.listed["generator.safetensors"] = lie
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
+    home = Path(env["HF_HOME"])
+    blobs = {p.name for p in home.glob("hub/models--*/blobs/*")}
+    assert not blobs & {"1" * 40, "2" * 64} and not list(home.parent.rglob("escaped"))
+    assert not list(home.rglob("*.incomplete"))
+    assert _requests_per_file(mirror, "HEAD").get("generator.safetensors") == 1
+
+
+@pytest.mark.parametrize("blobs", [True, False])
+def test_a_link_planted_at_a_partial_download_is_never_written_through(
+    env, repos, plugin_dists, mirror, tmp_path, blobs
+):
+    """Neither genzoo's download nor huggingface_hub's (which resumes a partial file)."""
+    mirror.proxy.listing_blobs = blobs
+    precious = tmp_path / "precious.txt"
+    precious.write_text("the user's own")
+    blob = mirror.proxy.blobs[REPO]["generator.safetensors"]
+    blobs = Path(env["HF_HOME"]) / "hub" / f"models--{REPO.replace('/', '--')}" / "blobs"
+    blobs.mkdir(parents=True)
+    (blobs / f"{blob}.incomplete").symlink_to(precious)
+    registered(plugin_dists, repos)
+    result = genzoo_cli(env, "pull", "tiny-dcgan")
+    assert result.returncode == 0, result.stderr
+    assert precious.read_text() == "the user's own"
+    expected = read_config(repos / "tiny-dcgan").sha256["generator"]
+    assert file_sha256(snapshot(env) / "generator.safetensors") == expected
 
 
 def test_sampling_fetches_what_it_needs_and_no_preview(env, mirror, tmp_path):

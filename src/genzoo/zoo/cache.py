@@ -1,7 +1,7 @@
 """Where a pretrained model's files stand in the shared Hugging Face cache.
 
-This reads huggingface_hub's documented cache layout
-(`models--org--name/{refs,snapshots}`) directly, because importing
+This reads (and `link_blob` writes) huggingface_hub's documented cache layout
+(`models--org--name/{blobs,refs,snapshots}`) directly, because importing
 `huggingface_hub.file_download` costs about 0.2 s and `genzoo list` must stay
 fast; tests check it against `huggingface_hub.try_to_load_from_cache`.
 """
@@ -12,6 +12,7 @@ import contextlib
 import enum
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from genzoo.core import BadInputError
 from genzoo.core.entries import PretrainedModel
+from genzoo.core.files import atomic_path
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
@@ -125,6 +127,15 @@ def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path
         if not is_commit(commit):  # a tampered ref must not point outside snapshots/
             return None
     return repo / "snapshots" / commit
+
+
+def link_blob(entry: Path, blob: Path) -> None:
+    """Point a snapshot entry at its blob: a relative symlink, or a copy where links fail."""
+    with atomic_path(entry, link_ok=True) as tmp:
+        try:
+            tmp.symlink_to(os.path.relpath(blob, entry.parent))
+        except OSError:  # e.g. Windows without developer mode, as huggingface_hub does
+            shutil.copyfile(blob, tmp)
 
 
 def stale_downloads(cache: Path | None = None, older_than: float = 0.0) -> list[Path]:

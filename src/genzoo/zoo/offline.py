@@ -29,7 +29,7 @@ from typing import Any
 
 from genzoo.core import GenzooError
 from genzoo.core.files import atomic_path, read_bounded
-from genzoo.zoo.cache import hub_cache, is_commit, repo_folder
+from genzoo.zoo.cache import hub_cache, is_commit, link_blob, repo_folder
 from genzoo.zoo.pull import Pulled
 from genzoo.zoo.repo import (
     CONFIG_FILE,
@@ -85,7 +85,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
         if not blob.is_file() or hub_etag(blob, len(digest)) != digest:
             with atomic_path(blob) as tmp:
                 shutil.copyfile(folder / name, tmp)
-        _link(snapshot / name, blob)
+        link_blob(snapshot / name, blob)
         files.append(snapshot / name)
     if not is_commit(ref.revision):
         (cache / "refs").mkdir(exist_ok=True)
@@ -155,12 +155,3 @@ def _import_commit(digests: dict[str, str]) -> str:
     """A stable 40-hex snapshot name for a set of files: the same files, the same snapshot."""
     listing = "".join(f"{name} {digest}\n" for name, digest in sorted(digests.items()))
     return hashlib.sha1(listing.encode(), usedforsecurity=False).hexdigest()
-
-
-def _link(link: Path, blob: Path) -> None:
-    """Point a snapshot entry at its blob: a relative symlink, or a copy where links fail."""
-    with atomic_path(link, link_ok=True) as tmp:
-        try:
-            tmp.symlink_to(os.path.relpath(blob, link.parent))
-        except OSError:  # e.g. Windows without developer mode, as huggingface_hub does
-            shutil.copyfile(blob, tmp)

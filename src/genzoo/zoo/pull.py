@@ -1,12 +1,14 @@
 """Fetching a model's repo into the shared Hugging Face cache, verified file by file.
 
-Downloads, locking, resumption and the cache layout are huggingface_hub's
-(`hf_hub_download`, which honours HF_ENDPOINT, HF_HUB_OFFLINE, HF_HOME and
-HF_TOKEN). What genzoo adds: the repo's listing, asked once, bounds every file's size
-before a byte of it is fetched and spares the requests for files the repo lacks; the
-files after config.json are fetched at once; every weights file is hashed against its
-pin before anyone may use it; a mismatch is fetched once more, and a file that still
-does not match is removed from the cache and reported.
+The cache layout, locking and the environment (HF_ENDPOINT, HF_HUB_OFFLINE, HF_HOME,
+HF_TOKEN) are huggingface_hub's. The repo's listing, asked once, bounds every file's size
+before a byte of it is fetched, spares the requests for files the repo lacks, and names
+each file's blob and the commit: a listed file is then one GET straight into the cache
+(`genzoo.zoo.listing.fetch_listed`); any other is `hf_hub_download`'s (a HEAD, then the
+GET, with its retries and resumption). The files after config.json are fetched at once;
+every weights file is hashed against its pin before anyone may use it; a mismatch is
+fetched once more, and a file that still does not match is removed from the cache and
+reported.
 
 A model already complete in the cache is verified and returned without
 importing huggingface_hub's download machinery or torch: a cached pull is fast.
@@ -15,11 +17,10 @@ importing huggingface_hub's download machinery or torch: a cached pull is fast.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from genzoo.zoo.cache import (
     remove_stale_downloads,
     snapshot_dir,
 )
+from genzoo.zoo.listing import Listing, fetch_listed, listing
 from genzoo.zoo.repo import (
     CARD_FILE,
     CONFIG_FILE,
@@ -50,7 +52,7 @@ from genzoo.zoo.repo import (
 from genzoo.zoo.source import RepoRef, Roles
 
 _log = logging.getLogger(__name__)
-Sizes = Mapping[str, int | None] | None  # a repo's listing: file name -> bytes, if given
+Sizes = Listing | None  # a repo's listing, when the server gave one
 
 
 class NotCachedError(GenzooError):
@@ -115,50 +117,6 @@ def _in_context(pool: ThreadPoolExecutor, work: Callable[..., T], *args: Any) ->
     """`work(*args)` in the pool, seeing this thread's Hub access (a context variable,
     which a pool's threads do not inherit)."""
     return pool.submit(contextvars.copy_context().run, work, *args)
-
-
-MAX_LISTING_BYTES = 4 << 20  # a repo's file list with sizes: a few KB for a genzoo repo
-
-
-def listing(ref: RepoRef) -> dict[str, int | None] | None:
-    """Every file of the repo at its revision, with its size, from one request to the Hub's
-    API (what `HfApi.model_info(files_metadata=True)` asks): an absent file is known before
-    any download and costs no request, and a listed size is checked without one. None when
-    the server does not answer; a file the listing gives no size (olah lists names only)
-    has its own metadata asked, as without a listing."""
-    if offline():
-        return None
-    from urllib.parse import quote
-
-    from huggingface_hub import constants
-    from huggingface_hub.utils import build_hf_headers, get_session
-
-    url = (
-        f"{constants.ENDPOINT}/api/models/{ref.repo_id}/revision/"
-        f"{quote(ref.revision, safe='')}?blobs=true"
-    )
-    headers = build_hf_headers(token=current_access().token, library_name="genzoo")
-    try:
-        with get_session().stream("GET", url, headers=headers, timeout=10) as response:
-            if response.status_code != 200:
-                return None
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_LISTING_BYTES:
-                    return None
-        siblings = json.loads(body).get("siblings")
-    except Exception:  # unreachable, not JSON, cut off: the per-file path reports it
-        return None
-    if not isinstance(siblings, list):
-        return None
-    sizes: dict[str, int | None] = {}
-    for entry in siblings:
-        if not isinstance(entry, dict) or not isinstance(entry.get("rfilename"), str):
-            return None  # not a listing genzoo can read: each file is asked about instead
-        size = entry.get("size")
-        sizes[entry["rfilename"]] = size if type(size) is int and size >= 0 else None
-    return sizes
 
 
 PROBE_SECONDS = 4.0  # a Hub that answers at all answers a TCP connect in well under this
@@ -322,9 +280,10 @@ RETRY_PAUSES = (0.5, 1.0, 2.0)
 
 
 def download_file(ref: RepoRef, filename: str, force: bool = False, sizes: Sizes = None) -> Path:
-    """One file through hf_hub_download; its failures become one-line genzoo errors.
+    """One file into the cache, straight from the listing or through hf_hub_download; its
+    failures become one-line genzoo errors.
     `sizes` is the repo's `listing`, when the server gave one: the file's size is checked
-    against it, without a request of its own."""
+    against it, and a file it names the blob of is fetched without a HEAD."""
     from huggingface_hub import hf_hub_download
 
     from genzoo.core.version import __version__
@@ -335,7 +294,8 @@ def download_file(ref: RepoRef, filename: str, force: bool = False, sizes: Sizes
         access.progress(filename)
     for pause in (*RETRY_PAUSES, None):
         try:
-            path = hf_hub_download(
+            listed = fetch_listed(ref, filename, sizes, force or access.force_download)
+            path = listed or hf_hub_download(
                 ref.repo_id,
                 filename,
                 revision=ref.revision,
@@ -365,7 +325,7 @@ def _check_size(ref: RepoRef, filename: str, sizes: Sizes = None) -> None:
     the server will not say, hf_hub_download's own errors (and the pins) decide."""
     if offline():
         return
-    listed = sizes.get(filename) if sizes is not None else None
+    listed = sizes.size(filename) if sizes is not None else None
     size = listed if listed is not None else _remote_size(ref, filename)
     limit = max_download_bytes(filename)
     if size is not None and size > limit:
