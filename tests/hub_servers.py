@@ -61,7 +61,8 @@ class FaultProxy:
     and blob id from `sizes` and `blobs`, as the Hub's has them and olah's does not (olah's
     repos are plain git: a file's etag is its git blob id); `listing_sizes = False` serves
     olah's as it is (a mirror whose listing has names only), `listing_blobs = False` sizes
-    without blob ids; `listed[file]` overrides what a file's entry says (a listing that lies)."""
+    without blob ids; `listed[file]` overrides what a file's entry says and `listing_commit`
+    the commit (a listing that lies)."""
 
     def __init__(self) -> None:
         self.upstream = ""
@@ -71,6 +72,7 @@ class FaultProxy:
         self.listing_sizes = True
         self.listing_blobs = True
         self.listed: dict[str, dict[str, object]] = {}  # file name -> fields to list (lies)
+        self.listing_commit: str | None = None  # the commit the listing names, if not its own
         self.requests: Counter[tuple[str, str]] = Counter()
         proxy = self
 
@@ -143,6 +145,8 @@ class FaultProxy:
             if self.listing_blobs and (blob := self.blobs[repo_id].get(sibling["rfilename"])):
                 sibling["blobId"] = blob
             sibling.update(self.listed.get(sibling["rfilename"], {}))
+        if self.listing_commit is not None:
+            listing["sha"] = self.listing_commit
         return json.dumps(listing).encode()
 
     def gets(self, filename: str) -> int:

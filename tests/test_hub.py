@@ -58,6 +58,7 @@ def clean_proxy(mirror: Mirror) -> None:
     mirror.proxy.listing_sizes = True
     mirror.proxy.listing_blobs = True
     mirror.proxy.listed.clear()
+    mirror.proxy.listing_commit = None
 
 
 def registered(plugin_dists: PluginDists, repos: Path, pins: dict[str, str] | None = None) -> None:
@@ -649,6 +650,18 @@ def test_a_listing_that_lies_costs_a_download_never_a_wrong_file(
     blobs = {p.name for p in home.glob("hub/models--*/blobs/*")}
     assert not blobs & {"1" * 40, "2" * 64} and not list(home.parent.rglob("escaped"))
     assert not list(home.rglob("*.incomplete"))
+    assert _requests_per_file(mirror, "HEAD").get("generator.safetensors") == 1
+
+
+def test_a_listing_of_another_commit_than_the_one_asked_for_is_not_used(env, mirror):
+    assert genzoo_cli(env, "pull", f"hf-hub:{REPO}").returncode == 0
+    commit = snapshot(env).name
+    other = {**env, "HF_HOME": env["HF_HOME"] + "-other"}
+    mirror.proxy.listing_commit = "f" * 40
+    mirror.proxy.requests.clear()
+    result = genzoo_cli(other, "pull", f"hf-hub:{REPO}@{commit}")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(other).name == commit
     assert _requests_per_file(mirror, "HEAD").get("generator.safetensors") == 1
 
 

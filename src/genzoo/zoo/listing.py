@@ -120,6 +120,8 @@ def fetch_listed(ref: RepoRef, filename: str, found: Listing | None, force: bool
     entry = found.files.get(filename) if found is not None else None
     if found is None or found.commit is None or entry is None or current_access().local_files_only:
         return None
+    if is_commit(ref.revision) and found.commit != ref.revision:
+        return None  # a listing of another commit than the one asked for: not this file's
     if entry.size is None or entry.blob is None or offline():
         return None
     from huggingface_hub.errors import HfHubHTTPError
