@@ -129,6 +129,15 @@ def snapshot_dir(repo_id: str, revision: str, cache: Path | None = None) -> Path
     return repo / "snapshots" / commit
 
 
+def record_ref(repo: Path, revision: str, commit: str) -> None:
+    """Make the branch or tag `revision` of the cached repo folder `repo` name `commit`
+    (a commit needs no ref)."""
+    if not is_commit(revision):
+        (repo / "refs").mkdir(exist_ok=True)
+        with atomic_path(repo / "refs" / revision) as tmp:
+            tmp.write_text(commit)
+
+
 def link_blob(entry: Path, blob: Path) -> None:
     """Point a snapshot entry at its blob: a relative symlink, or a copy where links fail."""
     with atomic_path(entry, link_ok=True) as tmp:
@@ -165,7 +174,7 @@ def remove_stale_downloads(cache: Path | None = None, older_than: float = 0.0) -
     removed = []
     for path in stale_downloads(root, older_than):
         try:
-            with FileLock(_lock_of(root, path), timeout=0):
+            with FileLock(blob_lock(root, path), timeout=0):
                 path.unlink(missing_ok=True)
         except (Timeout, OSError):
             continue  # a download took it up meanwhile, or the cache is read-only
@@ -173,7 +182,7 @@ def remove_stale_downloads(cache: Path | None = None, older_than: float = 0.0) -
     return removed
 
 
-def _lock_of(root: Path, incomplete: Path) -> Path:
+def blob_lock(root: Path, incomplete: Path) -> Path:
     """huggingface_hub's lock for a blob: `.locks/<repo folder>/<etag>.lock`; the blob's
     partial file is `<etag>.incomplete` or `<etag>.<id>.incomplete`."""
     etag = incomplete.name.split(".", 1)[0]
@@ -183,7 +192,7 @@ def _lock_of(root: Path, incomplete: Path) -> Path:
 def _download_under_way(root: Path, incomplete: Path) -> bool:
     from filelock import FileLock, Timeout
 
-    lock = _lock_of(root, incomplete)
+    lock = blob_lock(root, incomplete)
     if not lock.exists():
         return False
     try:

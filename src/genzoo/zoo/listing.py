@@ -17,7 +17,6 @@ commit must be hex digests before they name a path.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,8 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genzoo.core import GenzooError
-from genzoo.core.files import atomic_path, replaceable
-from genzoo.zoo.cache import current_access, hub_cache, is_commit, link_blob, offline, repo_folder
+from genzoo.core.files import replaceable
+from genzoo.zoo.cache import (
+    blob_lock,
+    current_access,
+    hub_cache,
+    is_commit,
+    link_blob,
+    offline,
+    record_ref,
+    repo_folder,
+)
+from genzoo.zoo.repo import etag_hasher
 from genzoo.zoo.source import RepoRef
 
 _log = logging.getLogger(__name__)
@@ -88,7 +97,10 @@ def listing(ref: RepoRef) -> Listing | None:
         data = json.loads(body)
     except Exception:  # unreachable, not JSON, cut off: the per-file path reports it
         return None
-    return parse_listing(data) if isinstance(data, dict) else None
+    files = parse_listing(data) if isinstance(data, dict) else None
+    if files is not None and is_commit(ref.revision) and files.commit != ref.revision:
+        return Listing(files.files, None)  # of another commit than asked: sizes only
+    return files
 
 
 def parse_listing(data: Mapping[str, object]) -> Listing | None:
@@ -112,32 +124,27 @@ def parse_listing(data: Mapping[str, object]) -> Listing | None:
     return Listing(files, commit if isinstance(commit, str) and is_commit(commit) else None)
 
 
-def fetch_listed(ref: RepoRef, filename: str, found: Listing | None, force: bool) -> Path | None:
+def fetch_listed(ref: RepoRef, filename: str, files: Listing | None, force: bool) -> Path | None:
     """`filename`'s snapshot entry, fetched by one GET at the listed commit into the cache;
     None when the listing does not name its size, blob and commit, or the download fails
     short of an error status (nothing half-written stays: the caller's `hf_hub_download`
     takes over). An error status is raised as huggingface_hub raises it."""
-    entry = found.files.get(filename) if found is not None else None
-    if found is None or found.commit is None or entry is None or current_access().local_files_only:
-        return None
-    if is_commit(ref.revision) and found.commit != ref.revision:
-        return None  # a listing of another commit than the one asked for: not this file's
-    if entry.size is None or entry.blob is None or offline():
-        return None
+    entry = files.files.get(filename) if files is not None else None
+    if files is None or files.commit is None or entry is None:
+        return None  # offline (no listing), a server that gave none, or not of this commit
+    if entry.size is None or entry.blob is None:
+        return None  # a mirror that lists names only
     from huggingface_hub.errors import HfHubHTTPError
 
     repo = repo_folder(ref.repo_id)
     blob = repo / "blobs" / entry.blob
     try:
         if force or not _holds(blob, entry.size):
-            _download_blob(ref, filename, found.commit, entry, blob, force)
-        path = repo / "snapshots" / found.commit / filename
+            _download_blob(ref, filename, files.commit, entry, blob, force)
+        path = repo / "snapshots" / files.commit / filename
         path.parent.mkdir(parents=True, exist_ok=True)
         link_blob(path, blob)
-        if not is_commit(ref.revision):  # the branch or tag now names this commit
-            (repo / "refs").mkdir(exist_ok=True)
-            with atomic_path(repo / "refs" / ref.revision) as tmp:
-                tmp.write_text(found.commit)
+        record_ref(repo, ref.revision, files.commit)
     except HfHubHTTPError:
         raise  # the server's answer (a 404, a 503): the caller retries or reports it
     except Exception as err:  # a cut, a lie, a bug: hf_hub_download fetches it instead
@@ -167,22 +174,22 @@ def _download_blob(
     from genzoo.core.version import __version__
 
     assert entry.size is not None and entry.blob is not None
-    locks = hub_cache() / ".locks" / blob.parent.parent.name
-    locks.mkdir(parents=True, exist_ok=True)
     blob.parent.mkdir(parents=True, exist_ok=True)
     partial = blob.with_name(blob.name + ".incomplete")
+    lock = blob_lock(hub_cache(), partial)
+    lock.parent.mkdir(parents=True, exist_ok=True)
     url = hf_hub_url(ref.repo_id, filename, revision=commit)
     headers = build_hf_headers(
         token=current_access().token, library_name="genzoo", library_version=__version__
     )
-    with FileLock(locks / f"{entry.blob}.lock"):
+    with FileLock(lock):
         if not force and _holds(blob, entry.size):
             return
         partial.unlink(missing_ok=True)  # a link planted there goes, not what it names
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         try:
             with os.fdopen(os.open(partial, flags, 0o644), "wb") as out:
-                digest = _blob_digest(entry)
+                digest = etag_hasher(len(entry.blob), entry.size)
                 timeout = constants.HF_HUB_DOWNLOAD_TIMEOUT
                 with get_session().stream("GET", url, headers=headers, timeout=timeout) as reply:
                     hf_raise_for_status(reply)
@@ -197,11 +204,3 @@ def _download_blob(
             os.replace(partial, blob)
         finally:
             partial.unlink(missing_ok=True)
-
-
-def _blob_digest(entry: Listed) -> hashlib._Hash:
-    """The hash that names the blob: sha256 (LFS), or git's sha1 of a header and the bytes."""
-    assert entry.blob is not None
-    if len(entry.blob) == 64:
-        return hashlib.sha256()
-    return hashlib.sha1(b"blob %d\0" % (entry.size or 0), usedforsecurity=False)

@@ -29,7 +29,7 @@ from typing import Any
 
 from genzoo.core import GenzooError
 from genzoo.core.files import atomic_path, read_bounded
-from genzoo.zoo.cache import hub_cache, is_commit, link_blob, repo_folder
+from genzoo.zoo.cache import hub_cache, is_commit, link_blob, record_ref, repo_folder
 from genzoo.zoo.pull import Pulled
 from genzoo.zoo.repo import (
     CONFIG_FILE,
@@ -87,10 +87,7 @@ def import_repo(ref: RepoRef, source: Path, roles: Roles = None) -> Pulled:
                 shutil.copyfile(folder / name, tmp)
         link_blob(snapshot / name, blob)
         files.append(snapshot / name)
-    if not is_commit(ref.revision):
-        (cache / "refs").mkdir(exist_ok=True)
-        with atomic_path(cache / "refs" / ref.revision) as tmp:
-            tmp.write_text(commit)
+    record_ref(cache, ref.revision, commit)
     return Pulled(ref, snapshot, tuple(files), tuple(pins), True, repo)
 
 

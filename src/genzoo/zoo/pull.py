@@ -52,7 +52,6 @@ from genzoo.zoo.repo import (
 from genzoo.zoo.source import RepoRef, Roles
 
 _log = logging.getLogger(__name__)
-Sizes = Listing | None  # a repo's listing, when the server gave one
 
 
 class NotCachedError(GenzooError):
@@ -91,17 +90,17 @@ def pull(ref: RepoRef, roles: Roles = None, extras: Sequence[str] = EXTRA_FILES)
     if found is not None:
         return found
     check_reachable(ref)
-    sizes = listing(ref)
-    config, repo = _config(ref, sizes)
+    listed = listing(ref)
+    config, repo = _config(ref, listed)
     ref.check_architecture(repo.architecture, config)
     pins = ref.needed(repo.sha256, roles)
     # the weights and the extras at once: a file's hash is taken as the others stream
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
         weights = [
-            _in_context(pool, _fetch_file, ref, weights_file(role), digest, sizes)
+            _in_context(pool, _fetch_file, ref, weights_file(role), digest, listed)
             for role, digest in pins.items()
         ]
-        optional = [_in_context(pool, _optional, ref, name, sizes) for name in extras]
+        optional = [_in_context(pool, _optional, ref, name, listed) for name in extras]
         files = [config, *(job.result() for job in weights)]
         files += [path for job in optional if (path := job.result()) is not None]
     # a killed earlier pull of this repo left partial files whose locks are now free
@@ -218,30 +217,30 @@ def cached(ref: RepoRef, roles: Roles) -> Pulled | None:
     return Pulled(ref, snapshot, files, tuple(pins), False, repo)
 
 
-def _config(ref: RepoRef, sizes: Sizes = None) -> tuple[Path, RepoConfig]:
+def _config(ref: RepoRef, files: Listing | None = None) -> tuple[Path, RepoConfig]:
     """config.json, verified against its pin, and parsed (once); an unpinned one is fetched
     once more when the cached copy does not parse."""
     if ref.config_pin is not None:
-        path = _fetch_file(ref, CONFIG_FILE, ref.config_pin, sizes)
+        path = _fetch_file(ref, CONFIG_FILE, ref.config_pin, files)
         return path, read_config(path.parent)
-    path = download_file(ref, CONFIG_FILE, sizes=sizes)
+    path = download_file(ref, CONFIG_FILE, files=files)
     try:
         return path, read_config(path.parent)
     except GenzooError:
         if offline():
             raise
         evict(path)
-        path = download_file(ref, CONFIG_FILE, force=True, sizes=sizes)
+        path = download_file(ref, CONFIG_FILE, force=True, files=files)
     return path, read_config(path.parent)
 
 
-def _fetch_file(ref: RepoRef, filename: str, expected: str, sizes: Sizes = None) -> Path:
+def _fetch_file(ref: RepoRef, filename: str, expected: str, files: Listing | None = None) -> Path:
     """Download a pinned file; a hash mismatch is fetched once more, then evicted and reported."""
-    path = download_file(ref, filename, sizes=sizes)
+    path = download_file(ref, filename, files=files)
     actual = file_sha256(path)
     if actual != expected and not offline():
         evict(path)  # a damaged snapshot entry may be a plain file a new download keeps
-        path = download_file(ref, filename, force=True, sizes=sizes)
+        path = download_file(ref, filename, force=True, files=files)
         actual = file_sha256(path)
     if actual == expected:
         return path
@@ -259,16 +258,16 @@ def _fetch_file(ref: RepoRef, filename: str, expected: str, sizes: Sizes = None)
     )
 
 
-def _optional(ref: RepoRef, filename: str, sizes: Sizes = None) -> Path | None:
+def _optional(ref: RepoRef, filename: str, files: Listing | None = None) -> Path | None:
     """A file that loading never needs (the card, a preview): None when it cannot be had.
 
     The repo and revision exist (config.json came from them), so even a "no such repo"
     answer means the file is absent: some servers (olah) say 401 for a missing file.
     """
-    if sizes is not None and filename not in sizes:
+    if files is not None and filename not in files:
         return None  # the listing says the repo has no such file: nothing to ask
     try:
-        return download_file(ref, filename, sizes=sizes)
+        return download_file(ref, filename, files=files)
     except GenzooError:
         return None
 
@@ -279,22 +278,24 @@ TRANSIENT_STATUSES = (500, 502, 503, 504)
 RETRY_PAUSES = (0.5, 1.0, 2.0)
 
 
-def download_file(ref: RepoRef, filename: str, force: bool = False, sizes: Sizes = None) -> Path:
+def download_file(
+    ref: RepoRef, filename: str, force: bool = False, files: Listing | None = None
+) -> Path:
     """One file into the cache, straight from the listing or through hf_hub_download; its
     failures become one-line genzoo errors.
-    `sizes` is the repo's `listing`, when the server gave one: the file's size is checked
+    `files` is the repo's `listing`, when the server gave one: the file's size is checked
     against it, and a file it names the blob of is fetched without a HEAD."""
     from huggingface_hub import hf_hub_download
 
     from genzoo.core.version import __version__
 
     access = current_access()
-    _check_size(ref, filename, sizes)
+    _check_size(ref, filename, files)
     if access.progress is not None and not offline():
         access.progress(filename)
     for pause in (*RETRY_PAUSES, None):
         try:
-            listed = fetch_listed(ref, filename, sizes, force or access.force_download)
+            listed = fetch_listed(ref, filename, files, force or access.force_download)
             path = listed or hf_hub_download(
                 ref.repo_id,
                 filename,
@@ -319,14 +320,14 @@ def download_file(ref: RepoRef, filename: str, force: bool = False, sizes: Sizes
     raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _check_size(ref: RepoRef, filename: str, sizes: Sizes = None) -> None:
+def _check_size(ref: RepoRef, filename: str, files: Listing | None = None) -> None:
     """Refuse a file the server says is larger than its kind may be, before downloading
     a byte of it: by the repo's listing, else by the file's own metadata. Offline, or when
     the server will not say, hf_hub_download's own errors (and the pins) decide."""
     if offline():
         return
-    listed = sizes.size(filename) if sizes is not None else None
-    size = listed if listed is not None else _remote_size(ref, filename)
+    size = files.size(filename) if files is not None else None
+    size = size if size is not None else _remote_size(ref, filename)
     limit = max_download_bytes(filename)
     if size is not None and size > limit:
         raise GenzooError(

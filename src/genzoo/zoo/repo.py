@@ -104,12 +104,19 @@ def hub_etag(path: Path, length: int) -> str:
     in LFS) or its git blob sha1 (40)."""
     if length == 64:
         return file_sha256(path)
-    size = regular_file(path).st_size
-    digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+    digest = etag_hasher(length, regular_file(path).st_size)
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def etag_hasher(length: int, size: int) -> hashlib._Hash:
+    """The hash that names a blob of `size` bytes by `length` hex digits, to feed its bytes:
+    sha256 (64), or git's sha1 of a header and the bytes (40)."""
+    if length == 64:
+        return hashlib.sha256()
+    return hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
 
 
 @dataclass(frozen=True)
